@@ -1,0 +1,8 @@
+from django.urls import path
+
+from annotation.api import views
+
+app_name = "api"
+urlpatterns = [
+    path("studies/<int:study_id>/ratings/", views.RatingSubmitApi.as_view(), name="rating-submit"),
+]

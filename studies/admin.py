@@ -1,0 +1,135 @@
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+
+from common.errors import DomainError
+from studies import services
+from studies.models import Membership, MosComputation, Rating, Stimulus, StimulusMos, Study
+
+
+class StimulusImportForm(forms.Form):
+    archive = forms.FileField(help_text="A zip of images; a manifest.csv at its root is read as the manifest.")
+    manifest = forms.FileField(required=False, help_text="Optional CSV: file, source_content, reference, prompt, group_<label>.")
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Study)
+class StudyAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "status", "scale_min", "scale_max", "raters_per_stimulus", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+    actions = ["import_stimuli"]
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:study_id>/import-stimuli/",
+                self.admin_site.admin_view(self.import_stimuli_view),
+                name="studies_study_import_stimuli",
+            )
+        ]
+        return own + super().get_urls()
+
+    @admin.action(description="Import stimuli from a zip into the selected study")
+    def import_stimuli(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one study to import into.", messages.ERROR)
+            return None
+        return redirect("admin:studies_study_import_stimuli", study_id=queryset.get().pk)
+
+    def import_stimuli_view(self, request, study_id: int):
+        study = get_object_or_404(Study, pk=study_id)
+        if not self.has_change_permission(request, study):
+            return redirect("admin:index")
+        form = StimulusImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            with tempfile.TemporaryDirectory() as folder:
+                archive = _saved(form.cleaned_data["archive"], Path(folder) / "upload.zip")
+                manifest = form.cleaned_data["manifest"]
+                manifest_path = _saved(manifest, Path(folder) / "manifest.csv") if manifest else None
+                try:
+                    report = services.stimuli_import(study=study, source=archive, manifest=manifest_path)
+                except DomainError as error:
+                    self.message_user(request, str(error), messages.ERROR)
+                else:
+                    self.message_user(
+                        request,
+                        f"Imported {len(report.created)} stimuli; {len(report.unchanged)} were already there.",
+                        messages.SUCCESS,
+                    )
+                    return redirect(reverse("admin:studies_stimulus_changelist") + f"?study__id__exact={study.pk}")
+        context = {**self.admin_site.each_context(request), "form": form, "study": study, "title": "Import stimuli"}
+        return render(request, "admin/studies/import_stimuli.html", context)
+
+
+def _saved(upload, destination: Path) -> Path:
+    with destination.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return destination
+
+
+@admin.register(Stimulus)
+class StimulusAdmin(admin.ModelAdmin):
+    list_display = ["name", "study", "width", "height", "image_format", "source_content", "groups"]
+    list_filter = ["study", "image_format"]
+    search_fields = ["name", "source_content", "sha256"]
+    readonly_fields = ["file", "sha256", "size_bytes", "image_format", "width", "height"]
+    raw_id_fields = ["reference"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "study", "role", "created_at"]
+    list_filter = ["role", "study"]
+    search_fields = ["user__username", "study__name"]
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    """Votes are evidence: read-only here."""
+
+    list_display = ["stimulus", "rater", "score", "response_time_ms", "created_at"]
+    list_filter = ["study"]
+    search_fields = ["stimulus__name", "rater__username"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class StimulusMosInline(admin.TabularInline):
+    model = StimulusMos
+    extra = 0
+    readonly_fields = ["stimulus", "mos", "std", "ci95", "count"]
+    can_delete = False
+
+
+@admin.register(MosComputation)
+class MosComputationAdmin(admin.ModelAdmin):
+    list_display = ["pk", "study", "method", "status", "num_ratings", "created_at", "finished_at"]
+    list_filter = ["status", "method", "study"]
+    readonly_fields = [
+        "study", "method", "parameters", "status", "requested_by", "started_at", "finished_at",
+        "worker", "error", "warnings", "num_ratings",
+    ]
+    inlines = [StimulusMosInline]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,112 @@
+"""Correlation-based subject screening (ITU-T P.913 / P.910 and ITU-R BT.1788 style).
+
+Each subject's per-stimulus score (mean over repetitions) is correlated, over the stimuli
+it rated, with a reference MOS: the MOS of the *other* subjects (``reference="others"``,
+the default: a subject does not vouch for itself) or of everyone (``reference="all"``,
+what sureal's git head does). Pearson and Spearman are both reported; ``statistic``
+picks the one that decides. A fixed ``threshold`` rejects ``r < threshold`` (0.75 is
+P.913's and BT.1788's limit for the Pearson r1); ``threshold="adaptive"`` is sureal's git
+head rule: ``min(0.7, mean(r) - std(r))``, rejecting ``r <= threshold``.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import stats
+
+from studies.mos.arrays import nan_mean, safe_divide
+from studies.mos.errors import MosInputError
+
+Reference = Literal["others", "all"]
+Statistic = Literal["pearson", "spearman"]
+P913_THRESHOLD = 0.75
+ADAPTIVE_CEILING = 0.7
+
+
+@dataclass(frozen=True, eq=False)
+class SubjectCorrelations:
+    """Pearson and Spearman of each subject with the reference MOS, and how many stimuli they share."""
+
+    pearson: np.ndarray
+    spearman: np.ndarray
+    n_common: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class CorrelationScreening:
+    rejected: np.ndarray
+    correlations: SubjectCorrelations
+    statistic: Statistic
+    threshold: float
+    reasons: tuple[str, ...]
+
+
+def subject_correlations(scores: np.ndarray, *, reference: Reference = "others") -> SubjectCorrelations:
+    """Correlation of every subject with the reference MOS; NaN where fewer than 3 shared stimuli
+    or where either side does not vary."""
+    if reference not in ("others", "all"):
+        raise MosInputError(f"unknown reference {reference!r}; choose 'others' or 'all'.")
+    per_cell = nan_mean(scores, axis=2)  # (stimuli, subjects): mean over repetitions
+    present = ~np.isnan(per_cell)
+    if reference == "all":
+        mos = nan_mean(per_cell, axis=1)
+        target = np.broadcast_to(mos[:, None], per_cell.shape)
+    else:
+        totals = np.nansum(per_cell, axis=1)[:, None] - np.where(present, per_cell, 0.0)
+        target = safe_divide(totals, present.sum(axis=1)[:, None] - present)
+    both = present & ~np.isnan(target)
+    x = np.where(both, per_cell, np.nan)
+    y = np.where(both, target, np.nan)
+    ranks_x = stats.rankdata(x, axis=0, nan_policy="omit")
+    ranks_y = stats.rankdata(y, axis=0, nan_policy="omit")
+    n_common = both.sum(axis=0)
+    return SubjectCorrelations(
+        pearson=_columnwise_pearson(x, y, n_common),
+        spearman=_columnwise_pearson(ranks_x, ranks_y, n_common),
+        n_common=n_common,
+    )
+
+
+def correlation_screen(
+    scores: np.ndarray,
+    *,
+    statistic: Statistic = "pearson",
+    reference: Reference = "others",
+    threshold: float | Literal["adaptive"] = P913_THRESHOLD,
+) -> CorrelationScreening:
+    """Reject subjects whose correlation with the reference MOS falls below the threshold.
+
+    A subject whose correlation is undefined (fewer than 3 shared stimuli, or constant
+    votes) is kept, and its reason says so.
+    """
+    if statistic not in ("pearson", "spearman"):
+        raise MosInputError(f"unknown statistic {statistic!r}; choose 'pearson' or 'spearman'.")
+    correlations = subject_correlations(scores, reference=reference)
+    r = correlations.pearson if statistic == "pearson" else correlations.spearman
+    if threshold == "adaptive":
+        defined = r[~np.isnan(r)]
+        limit = min(ADAPTIVE_CEILING, float(np.mean(defined) - np.std(defined))) if defined.size else np.nan
+        rejected = r <= limit
+    elif isinstance(threshold, int | float) and -1.0 <= threshold <= 1.0:
+        limit = float(threshold)
+        rejected = r < limit
+    else:
+        raise MosInputError(f"threshold must be a correlation in [-1, 1] or 'adaptive'; got {threshold!r}.")
+    reasons = tuple(
+        f"kept: {statistic} undefined ({n} shared stimuli or constant votes)" if np.isnan(value)
+        else f"{'rejected' if out else 'kept'}: {statistic} r = {value:.3f} "
+             f"{'below' if out else 'not below'} {limit:.3f}"
+        for value, out, n in zip(r, rejected, correlations.n_common, strict=True)
+    )
+    return CorrelationScreening(rejected, correlations, statistic, limit, reasons)
+
+
+def _columnwise_pearson(x: np.ndarray, y: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Pearson r of each column pair, NaN entries ignored (they are missing in both)."""
+    dx = x - nan_mean(x, axis=0)
+    dy = y - nan_mean(y, axis=0)
+    covariance = np.nansum(dx * dy, axis=0)
+    spread = np.sqrt(np.nansum(dx**2, axis=0) * np.nansum(dy**2, axis=0))
+    r = safe_divide(covariance, spread)
+    return np.where((n >= 3) & (spread > 0), np.clip(r, -1.0, 1.0), np.nan)

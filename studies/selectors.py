@@ -1,0 +1,76 @@
+"""Reads, always scoped to the study and the user asking."""
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, QuerySet
+
+from common.errors import PermissionDeniedError
+from studies.models import Membership, MosComputation, Rating, Stimulus, Study
+
+Role = Membership.Role
+
+
+def study_roles(*, study: Study, user: AbstractBaseUser) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    return set(Membership.objects.filter(study=study, user=user).values_list("role", flat=True))
+
+
+def study_get_for_user(*, study_id: int, user: AbstractBaseUser, roles: Iterable[str]) -> Study:
+    """The study, if `user` holds one of `roles` in it; otherwise PermissionDeniedError.
+
+    The message is the same whether the study exists or not, so ids leak nothing.
+    """
+    study = Study.objects.filter(
+        pk=study_id, memberships__user_id=user.pk, memberships__role__in=list(roles)
+    ).first() if user.is_authenticated else None
+    if study is None:
+        raise PermissionDeniedError("No such study, or you have no role in it that allows this.")
+    return study
+
+
+def studies_for_user(*, user: AbstractBaseUser) -> list[tuple[Study, list[str]]]:
+    roles: dict[int, list[str]] = {}
+    for study_id, role in Membership.objects.filter(user=user).values_list("study_id", "role"):
+        roles.setdefault(study_id, []).append(role)
+    studies = Study.objects.filter(pk__in=roles).order_by("name")
+    return [(study, sorted(roles[study.pk])) for study in studies]
+
+
+def stimulus_get_for_user(*, study: Study, stimulus_id: int) -> Stimulus:
+    stimulus = Stimulus.objects.filter(study=study, pk=stimulus_id).first()
+    if stimulus is None:
+        raise PermissionDeniedError("No such stimulus in this study.")
+    return stimulus
+
+
+def study_rating_rows(*, study: Study) -> list[tuple[str, str, float]]:
+    """Every vote of the study as (stimulus name, rater username, score)."""
+    return list(
+        Rating.objects.filter(study=study)
+        .order_by("stimulus__name", "rater__username", "created_at")
+        .values_list("stimulus__name", "rater__username", "score")
+    )
+
+
+def study_progress(*, study: Study) -> dict[str, int]:
+    stimuli = Stimulus.objects.filter(study=study).annotate(votes=Count("ratings"))
+    counts = [stimulus.votes for stimulus in stimuli]
+    target = study.raters_per_stimulus
+    return {
+        "stimuli": len(counts),
+        "ratings": sum(counts),
+        "target_ratings": target * len(counts),
+        "complete_stimuli": sum(1 for count in counts if count >= target),
+    }
+
+
+def mos_computations_for_study(*, study: Study) -> QuerySet[MosComputation]:
+    return MosComputation.objects.filter(study=study).select_related("requested_by")
+
+
+def mos_computation_get(*, study: Study, computation_id: int) -> MosComputation:
+    computation = MosComputation.objects.filter(study=study, pk=computation_id).first()
+    if computation is None:
+        raise PermissionDeniedError("No such MOS computation in this study.")
+    return computation

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from studies import views
+
+app_name = "studies"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("studies/<int:study_id>/", views.study_detail, name="detail"),
+    path("studies/<int:study_id>/mos/", views.mos_computation_create, name="mos-create"),
+    path("studies/<int:study_id>/mos/<int:computation_id>/", views.mos_computation_detail, name="mos-detail"),
+    path("studies/<int:study_id>/mos/<int:computation_id>.csv", views.mos_computation_csv, name="mos-csv"),
+    path("studies/<int:study_id>/stimuli/<int:stimulus_id>/image", views.stimulus_image, name="stimulus-image"),
+]

@@ -1,0 +1,106 @@
+"""HTML pages of a study: the home list, the coordinator's study page, MOS results and stimulus images."""
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from common.csv_safe import safe_cell
+from common.errors import DomainError
+from common.views import scoped
+from studies import selectors, services
+from studies.models import Membership, MosComputation
+
+Role = Membership.Role
+STAFF_ROLES = (Role.COORDINATOR, Role.RESEARCHER)
+
+
+@login_required
+@require_GET
+def home(request):
+    return render(request, "studies/home.html", {"studies": selectors.studies_for_user(user=request.user)})
+
+
+@login_required
+@require_GET
+@scoped
+def study_detail(request, study_id: int):
+    study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=STAFF_ROLES)
+    context = {
+        "study": study,
+        "progress": selectors.study_progress(study=study),
+        "computations": selectors.mos_computations_for_study(study=study)[:20],
+        "methods": MosComputation.Method.choices,
+        "is_coordinator": Role.COORDINATOR in selectors.study_roles(study=study, user=request.user),
+    }
+    return render(request, "studies/study_detail.html", context)
+
+
+@login_required
+@require_POST
+@scoped
+def mos_computation_create(request, study_id: int):
+    study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=[Role.COORDINATOR])
+    method = request.POST.get("method", MosComputation.Method.MEAN)
+    if method not in MosComputation.Method.values:
+        messages.error(request, f"Unknown MOS method {method!r}.")
+        return redirect("studies:detail", study_id=study.pk)
+    try:
+        computation = services.mos_computation_start(study=study, by=request.user, method=method)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("studies:detail", study_id=study.pk)
+    messages.info(request, "MOS computation queued; this page shows its status.")
+    return redirect("studies:mos-detail", study_id=study.pk, computation_id=computation.pk)
+
+
+@login_required
+@require_GET
+@scoped
+def mos_computation_detail(request, study_id: int, computation_id: int):
+    study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=STAFF_ROLES)
+    computation = selectors.mos_computation_get(study=study, computation_id=computation_id)
+    results = computation.results.select_related("stimulus").order_by("stimulus__name")
+    return render(
+        request, "studies/mos_detail.html", {"study": study, "computation": computation, "results": results}
+    )
+
+
+@login_required
+@require_GET
+@scoped
+def mos_computation_csv(request, study_id: int, computation_id: int):
+    study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=STAFF_ROLES)
+    computation = selectors.mos_computation_get(study=study, computation_id=computation_id)
+    results = list(computation.results.select_related("stimulus").order_by("stimulus__name"))
+    group_names = sorted({name for result in results for name in result.stimulus.groups})
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{study.slug}-mos-{computation.pk}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["stimulus", "sha256", "source_content", *group_names, "mos", "std", "ci95", "n"])
+    for result in results:
+        stimulus = result.stimulus
+        row = [stimulus.name, stimulus.sha256, stimulus.source_content]
+        row += [stimulus.groups.get(name, "") for name in group_names]
+        row += [_number(result.mos), _number(result.std), _number(result.ci95), result.count]
+        writer.writerow([safe_cell(cell) for cell in row])
+    return response
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else repr(value)
+
+
+@login_required
+@require_GET
+@scoped
+def stimulus_image(request, study_id: int, stimulus_id: int):
+    """The stored bytes exactly as imported, to members of the study only."""
+    study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=Role.values)
+    stimulus = selectors.stimulus_get_for_user(study=study, stimulus_id=stimulus_id)
+    response = FileResponse(stimulus.file.open("rb"), content_type=f"image/{stimulus.image_format.lower()}")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
