@@ -13,7 +13,9 @@ from studies.models import Membership, MosComputation, Rating, Stimulus, Stimulu
 
 class StimulusImportForm(forms.Form):
     archive = forms.FileField(help_text="A zip of images; a manifest.csv at its root is read as the manifest.")
-    manifest = forms.FileField(required=False, help_text="Optional CSV: file, source_content, reference, prompt, group_<label>.")
+    manifest = forms.FileField(
+        required=False, help_text="Optional CSV: file, source_content, reference, prompt, group_<label>."
+    )
 
 
 class MembershipInline(admin.TabularInline):

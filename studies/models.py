@@ -157,3 +157,6 @@ class StimulusMos(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["computation", "stimulus"], name="stimulus_mos_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"MOS {self.mos} of {self.stimulus_id} in computation {self.computation_id}"

@@ -3,9 +3,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studies.mos.stats import mos_stats
-
 from studies.models import MosComputation, Rating, Stimulus, StimulusMos
+from studies.mos.stats import mos_stats
 
 
 @dataclass(frozen=True)

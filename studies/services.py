@@ -104,7 +104,9 @@ def rating_record(
     if study.status != Study.Status.OPEN:
         raise DomainError(f"The study is {study.get_status_display().lower()}; ratings are not accepted.")
     if not study.scale_min <= score <= study.scale_max:
-        raise DomainError(f"Score {score} is off the scale; give a score from {study.scale_min:g} to {study.scale_max:g}.")
+        raise DomainError(
+            f"Score {score} is off the scale; give a score from {study.scale_min:g} to {study.scale_max:g}."
+        )
     existing = Rating.objects.filter(rater=rater, client_id=client_id).first()
     if existing is not None:
         if existing.stimulus_id != stimulus.pk or existing.score != score:

@@ -13,7 +13,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("study", help="The study's slug.")
         parser.add_argument("source", type=Path, help="A folder or a zip of images.")
-        parser.add_argument("--manifest", type=Path, help="CSV: file, source_content, reference, prompt, group_<label>.")
+        parser.add_argument(
+            "--manifest", type=Path, help="CSV: file, source_content, reference, prompt, group_<label>."
+        )
 
     def handle(self, *args, study: str, source: Path, manifest: Path | None, **options):
         target = Study.objects.filter(slug=study).first()

@@ -1,0 +1,70 @@
+"""The demo study generator and the rater simulator."""
+import csv
+from collections import Counter
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from PIL import Image
+
+from annotation.models import RatingTask
+from annotation.simulation import ADVERSARIAL, CARELESS, NORMAL, latent_quality, make_raters, simulated_vote
+from studies.demo import DEGRADATIONS, build_demo_images
+from studies.models import Rating, Stimulus, Study
+
+
+def test_demo_images_cover_every_degradation_and_enhancer(tmp_path):
+    written = build_demo_images(tmp_path, sources=["coffee", "rocket"], seed=1)
+    enhanced = [item for item in written if item.degradation != "none"]
+    assert len(enhanced) == 2 * sum(len(enhancers) for _, enhancers in DEGRADATIONS.values()) == 12
+    assert all(len(enhancers) >= 2 for _, enhancers in DEGRADATIONS.values())
+    assert Counter(item.degradation for item in enhanced) == {name: 4 for name in DEGRADATIONS}
+    rows = list(csv.DictReader((tmp_path / "manifest.csv").open()))
+    assert {row["file"] for row in rows} == {item.file for item in written}
+    reference = np.asarray(Image.open(tmp_path / "coffee__reference.png"), dtype=float)
+    for item in (item for item in enhanced if item.source_content == "coffee"):
+        pixels = np.asarray(Image.open(tmp_path / item.file), dtype=float)
+        assert pixels.shape == reference.shape, "restored images keep the source size"
+        assert np.abs(pixels - reference).mean() > 0.5, "each stimulus differs from its reference"
+
+
+def test_restoration_helps_against_the_degradation(tmp_path):
+    """Each enhancer should bring the image closer to the reference than a plain repeat would suggest."""
+    written = build_demo_images(tmp_path, sources=["astronaut"], seed=0)
+    reference = np.asarray(Image.open(tmp_path / "astronaut__reference.png"))
+    qualities = {item.enhancer: latent_quality(np.asarray(Image.open(tmp_path / item.file)), reference, low=1, high=5)
+                 for item in written if item.degradation != "none"}
+    assert all(1 <= value < 5 for value in qualities.values())
+    assert len(set(np.round(list(qualities.values()), 3))) > 3, "enhancers give different qualities"
+
+
+def test_simulated_rater_kinds_behave_as_described():
+    raters = make_raters(20, careless_share=0.1, adversarial_share=0.1, seed=4)
+    assert Counter(r.kind for r in raters) == {NORMAL: 16, CARELESS: 2, ADVERSARIAL: 2}
+    rng = np.random.default_rng(0)
+    normal = next(r for r in raters if r.kind == NORMAL)
+    adversarial = next(r for r in raters if r.kind == ADVERSARIAL)
+    good = [simulated_vote(normal, 4.6, low=1, high=5, rng=rng) for _ in range(200)]
+    inverted = [simulated_vote(adversarial, 4.6, low=1, high=5, rng=rng) for _ in range(200)]
+    assert np.mean(good) > 3.8 and np.mean(inverted) < 2.2
+    assert set(good) <= {1, 2, 3, 4, 5}
+    with pytest.raises(ValueError, match="at most 1"):
+        make_raters(3, careless_share=0.7, adversarial_share=0.5)
+
+
+@pytest.mark.django_db
+def test_demo_commands_build_a_rated_study(capsys):
+    call_command("demo_study")
+    out = capsys.readouterr().out
+    assert "35 stimuli" in out and "login annotator" in out
+    study = Study.objects.get(slug="au-iqa-demo")
+    enhanced = Stimulus.objects.filter(study=study).exclude(groups__degradation="none")
+    assert enhanced.count() == 30 and all(s.reference_id for s in enhanced)
+    call_command("demo_study")  # running it again changes nothing
+    assert Stimulus.objects.filter(study=study).count() == 35
+    call_command("simulate_raters", "au-iqa-demo", "--raters", "6", "--careless-share", "0.2")
+    per_stimulus = Counter(RatingTask.objects.filter(study=study).values_list("stimulus_id", flat=True))
+    assert set(per_stimulus.values()) == {study.raters_per_stimulus}
+    simulated_votes = Rating.objects.filter(study=study, rater__username__startswith="sim-").count()
+    human_tasks = RatingTask.objects.filter(study=study, annotator__username="annotator").count()
+    assert simulated_votes == 35 * study.raters_per_stimulus - human_tasks

@@ -1,0 +1,63 @@
+"""Project hygiene: migrations match the models, production settings refuse to start half-configured."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.django_db
+def test_no_missing_migrations():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def check_production(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DATABASE_URL"}}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", **env_overrides})
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"], cwd=REPO, env=env, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("missing", "env"),
+    [
+        ("SECRET_KEY", {"DATABASE_URL": "postgres://u@127.0.0.1/x", "CELERY_BROKER_URL": "redis://127.0.0.1/0"}),
+        ("DATABASE_URL", {"SECRET_KEY": "x" * 50, "CELERY_BROKER_URL": "redis://127.0.0.1/0"}),
+        ("CELERY_BROKER_URL", {"SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://u@127.0.0.1/x",
+                               "CELERY_BROKER_URL": ""}),
+    ],
+)
+def test_production_requires_its_settings(missing, env):
+    result = check_production(env)
+    assert result.returncode != 0
+    assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_production_refuses_sqlite():
+    result = check_production(
+        {"SECRET_KEY": "x" * 50, "DATABASE_URL": "sqlite:///x.db", "CELERY_BROKER_URL": "redis://127.0.0.1/0"}
+    )
+    assert result.returncode != 0 and "Production needs PostgreSQL" in result.stderr
+
+
+def test_production_starts_with_everything_set():
+    result = check_production(
+        {"SECRET_KEY": "k" * 60, "DATABASE_URL": "postgres://u@127.0.0.1/x", "CELERY_BROKER_URL": "redis://127.0.0.1/0",
+         "ALLOWED_HOSTS": "moslab.example.org"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG" not in result.stderr
+
+
+def test_celery_queues_route_training_to_gpu():
+    from config.celery import app
+
+    queues = {queue.name: queue.routing_key for queue in app.conf.task_queues}
+    assert queues == {"default": "default", "gpu": "gpu"}
+    assert app.amqp.router.route({}, "modeling.tasks.train")["queue"].name == "gpu"
+    assert app.amqp.router.route({}, "studies.tasks.mos_computation_run_task")["queue"].name == "default"
