@@ -1,14 +1,29 @@
-from django.contrib.auth.models import AbstractBaseUser
+"""Reads, always scoped to the study and the user asking. Annotators see only their own tasks."""
+from collections import defaultdict
 
-from annotation.models import RatingTask
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from annotation.indicators import AnnotatorIndicators, annotator_indicators
+from annotation.models import Enrolment, QualityItem, RatingTask, StimulusReview
 from common.errors import PermissionDeniedError
-from studies.models import Study
+from studies.models import Rating, Stimulus, Study
+
+Kind = RatingTask.Kind
+HIDDEN_KINDS = {Kind.GOLD: Kind.RATING, Kind.REPEAT: Kind.RATING}  # gold and repeats look like any other image
 
 
 def task_next_for_user(*, study: Study, user: AbstractBaseUser) -> RatingTask | None:
-    return (
+    tasks = pending_tasks(study=study, user=user, limit=1)
+    return tasks[0] if tasks else None
+
+
+def pending_tasks(*, study: Study, user: AbstractBaseUser, limit: int = 2) -> list[RatingTask]:
+    return list(
         RatingTask.objects.filter(study=study, annotator=user, status=RatingTask.Status.PENDING)
-        .select_related("stimulus").order_by("position").first()
+        .select_related("stimulus").order_by("priority", "position")[:limit]
     )
 
 
@@ -20,5 +35,116 @@ def task_get_for_user(*, study: Study, user: AbstractBaseUser, task_id: int) -> 
 
 
 def task_progress_for_user(*, study: Study, user: AbstractBaseUser) -> dict[str, int]:
-    tasks = RatingTask.objects.filter(study=study, annotator=user)
-    return {"done": tasks.filter(status=RatingTask.Status.DONE).count(), "total": tasks.count()}
+    counts = RatingTask.objects.filter(study=study, annotator=user).aggregate(
+        total=Count("pk"), done=Count("pk", filter=Q(status=RatingTask.Status.DONE))
+    )
+    return {"done": counts["done"], "total": counts["total"]}
+
+
+def task_payload(task: RatingTask) -> dict:
+    """What the page needs to show one task: never a score, never whether it is a check."""
+    kind = HIDDEN_KINDS.get(task.kind, task.kind)
+    return {
+        "id": task.pk, "kind": kind,
+        "image_url": reverse("studies:stimulus-image", args=[task.study_id, task.stimulus_id]),
+        "width": task.stimulus.width, "height": task.stimulus.height,
+    }
+
+
+def queue_state(*, study: Study, enrolment: Enrolment, block_size: int, study_places: int) -> dict:
+    tasks = pending_tasks(study=study, user=enrolment.user)
+    progress = task_progress_for_user(study=study, user=enrolment.user)
+    now = timezone.now()
+    break_left = int((enrolment.break_until - now).total_seconds()) + 1 if (
+        enrolment.break_until and enrolment.break_until > now) else 0
+    study_done = RatingTask.objects.filter(study=study, kind=Kind.RATING, status=RatingTask.Status.DONE).count()
+    return {
+        "phase": enrolment.phase, "paused": enrolment.paused, "pause_reason": enrolment.pause_reason,
+        "break_seconds_left": break_left, "tasks": [task_payload(task) for task in tasks],
+        "progress": {
+            "block_done": enrolment.rated_in_block, "block_size": block_size,
+            "mine_done": progress["done"], "mine_total": progress["total"],
+            "study_done": study_done, "study_total": study_places,
+        },
+        "done_url": reverse("annotation:rate", args=[study.pk]),
+    }
+
+
+# --- coordinator reads --------------------------------------------------------------------------------
+
+def review_queue(*, study: Study, hide_names: bool) -> list[dict]:
+    reviews = StimulusReview.objects.filter(study=study, status=StimulusReview.Status.OPEN).select_related("stimulus")
+    rows = []
+    for review in reviews.order_by("created_at"):
+        ratings = Rating.objects.filter(pk__in=[int(pk) for pk in review.scores]).select_related("rater")
+        aliases = {}
+        votes = []
+        for rating in ratings.order_by("rater_id"):
+            alias = f"Rater {chr(65 + len(aliases))}" if hide_names else rating.rater.username
+            aliases[rating.rater_id] = alias
+            votes.append({"rater": alias, "rater_id": rating.rater_id, "score": rating.score,
+                          "deductions": rating.deductions, "reason": rating.reason, "round": rating.round,
+                          "deviating": rating.rater_id in review.deviating})
+        rows.append({"review": review, "votes": votes})
+    return rows
+
+
+def review_get(*, study: Study, review_id: int) -> StimulusReview:
+    review = StimulusReview.objects.filter(study=study, pk=review_id).first()
+    if review is None:
+        raise PermissionDeniedError("No such review in this study.")
+    return review
+
+
+def stimulus_coverage(*, study: Study) -> list[dict]:
+    quality = set(QualityItem.objects.filter(study=study).values_list("stimulus_id", flat=True))
+    stimuli = Stimulus.objects.filter(study=study).exclude(pk__in=quality).annotate(
+        assigned=Count("rating_tasks", filter=Q(rating_tasks__kind=Kind.RATING)),
+        done=Count("rating_tasks", filter=Q(rating_tasks__kind=Kind.RATING, rating_tasks__status="done")),
+    ).order_by("name")
+    verified = dict(Rating.objects.filter(study=study).current().values("stimulus_id")
+                    .annotate(n=Count("pk")).values_list("stimulus_id", "n"))
+    status = {}
+    for review in StimulusReview.objects.filter(study=study).order_by("created_at"):
+        status[review.stimulus_id] = review.get_status_display()
+    return [{"stimulus": s, "assigned": s.assigned, "done": s.done, "verified": verified.get(s.pk, 0),
+             "check": status.get(s.pk, "")} for s in stimuli]
+
+
+def annotator_quality(*, study: Study) -> list[tuple[Enrolment, AnnotatorIndicators, float]]:
+    """Each enrolled annotator with their indicators and total rating time in minutes."""
+    gold = {item.stimulus_id: item for item in QualityItem.objects.filter(study=study, kind=QualityItem.Kind.GOLD)}
+    per_user: dict[int, list[Rating]] = defaultdict(list)
+    for rating in Rating.objects.filter(study=study).order_by("created_at", "pk"):
+        per_user[rating.rater_id].append(rating)
+    rows = []
+    for enrolment in Enrolment.objects.filter(study=study).select_related("user").order_by("user__username"):
+        ratings = per_user.get(enrolment.user_id, [])
+        study_votes = [r for r in ratings if r.purpose == Rating.Purpose.RATING and r.round == 0]
+        first = {r.stimulus_id: r.score for r in study_votes}
+        indicators = annotator_indicators(
+            scores_in_order=[r.score for r in study_votes],
+            response_ms=[r.response_time_ms for r in ratings if r.response_time_ms is not None],
+            gold=[(r.score, gold[r.stimulus_id].reference_score, gold[r.stimulus_id].tolerance)
+                  for r in ratings if r.purpose == Rating.Purpose.GOLD and r.stimulus_id in gold],
+            repeats=[(first[r.stimulus_id], r.score) for r in ratings
+                     if r.purpose == Rating.Purpose.REPEAT and r.stimulus_id in first],
+        )
+        minutes = sum(r.response_time_ms or 0 for r in ratings) / 60000
+        rows.append((enrolment, indicators, minutes))
+    return rows
+
+
+def rating_history_rows(*, study: Study) -> list[list]:
+    """Every vote ever stored in the study, oldest first, with who, when and why."""
+    header = ["rating_id", "stimulus", "rater", "purpose", "score", "suggested_score", "deductions", "reason",
+              "round", "supersedes", "change_reason", "verified", "protocol_version", "response_time_ms",
+              "created_at", "display"]
+    rows = [header]
+    for r in (Rating.objects.filter(study=study).select_related("stimulus", "rater", "protocol")
+              .order_by("created_at", "pk")):
+        rows.append([r.pk, r.stimulus.name, r.rater.username, r.purpose, r.score, r.suggested_score,
+                     r.deductions, r.reason, r.round, r.supersedes_id or "", r.change_reason, r.verified,
+                     r.protocol.version if r.protocol else "", r.response_time_ms, r.created_at.isoformat(),
+                     r.display])
+    return rows

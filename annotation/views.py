@@ -1,12 +1,14 @@
-"""The annotator's rating page: one assigned image at a time, shown pixel-exact."""
+"""The annotator's pages: instructions, then the rating page (training, qualification, rating), then done."""
 import uuid
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from annotation import selectors, services
+from annotation.models import Enrolment
 from common.errors import DomainError
 from common.views import scoped
 from studies import selectors as study_selectors
@@ -14,18 +16,22 @@ from studies.models import Membership
 
 
 class RatingForm(forms.Form):
+    """The page without JavaScript posts this form; the JS page uses the API."""
+
     task_id = forms.IntegerField()
     client_id = forms.UUIDField()
     score = forms.IntegerField()
     response_time_ms = forms.IntegerField(min_value=0, required=False)
 
 
+def _study(request, study_id: int):
+    return study_selectors.study_get_for_user(study_id=study_id, user=request.user, roles=[Membership.Role.ANNOTATOR])
+
+
 @login_required
 @scoped
 def rate(request, study_id: int):
-    study = study_selectors.study_get_for_user(
-        study_id=study_id, user=request.user, roles=[Membership.Role.ANNOTATOR]
-    )
+    study = _study(request, study_id)
     if request.method == "POST":
         form = RatingForm(request.POST)
         if not form.is_valid():
@@ -41,16 +47,26 @@ def rate(request, study_id: int):
         except DomainError as error:
             messages.error(request, str(error))
         return redirect("annotation:rate", study_id=study.pk)
-    task = selectors.task_next_for_user(study=study, user=request.user)
+    enrolment, state = services.session_next(study=study, user=request.user)
+    record, protocol = services.protocol_current(study=study)
+    if enrolment.phase == Enrolment.Phase.INSTRUCTIONS:
+        return render(request, "annotation/instructions.html", {"study": study, "protocol": protocol})
     progress = selectors.task_progress_for_user(study=study, user=request.user)
-    if task is None:
-        return render(request, "annotation/done.html", {"study": study, "progress": progress})
-    labels = ["Bad", "Poor", "Fair", "Good", "Excellent"]
+    task = selectors.task_next_for_user(study=study, user=request.user)
+    if task is None and not enrolment.paused and not state["break_seconds_left"]:
+        return render(request, "annotation/done.html", {"study": study, "progress": progress, "state": state})
     context = {
-        "study": study,
-        "task": task,
-        "client_id": uuid.uuid4(),
-        "progress": progress,
-        "choices": list(zip(range(1, 6), labels, strict=True)),
+        "study": study, "task": task, "client_id": uuid.uuid4(), "progress": progress, "state": state,
+        "protocol": protocol, "client_protocol": protocol.as_client(), "choices": protocol.choices(),
     }
     return render(request, "annotation/rate.html", context)
+
+
+@login_required
+@require_POST
+@scoped
+def start(request, study_id: int):
+    study = _study(request, study_id)
+    enrolment = services.enrolment_get_or_start(study=study, user=request.user)
+    services.enrolment_accept_instructions(enrolment=enrolment)
+    return redirect("annotation:rate", study_id=study.pk)

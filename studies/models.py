@@ -89,8 +89,70 @@ class Stimulus(TimeStampedModel):
         return self.name
 
 
+class StudyProtocol(models.Model):
+    """One version of a study's rating protocol; a change is a new version, never an edit.
+
+    `config` is validated and interpreted by the annotation app (scale, deduction guideline,
+    training, gold, repeats, breaks, consistency rule, relabel rounds).
+    """
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="protocols")
+    version = models.PositiveIntegerField()
+    config = models.JSONField()
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["study", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "version"], name="study_protocol_unique_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study} protocol v{self.version}"
+
+
+class RatingQuerySet(models.QuerySet):
+    def current(self) -> "RatingQuerySet":
+        """Each annotator's latest verified study rating per stimulus: what MOS is computed from.
+
+        Training, qualification, gold and repeat votes are left out; so are votes never verified
+        (awaiting the cross-check, flagged, or superseded by a relabel that has not passed yet).
+        """
+        latest = (
+            Rating.objects.filter(
+                stimulus=models.OuterRef("stimulus"), rater=models.OuterRef("rater"),
+                purpose=Rating.Purpose.RATING, verified=True,
+            )
+            .order_by("-created_at", "-pk").values("pk")[:1]
+        )
+        return self.filter(purpose=Rating.Purpose.RATING, verified=True, pk=models.Subquery(latest))
+
+    def latest_per_rater(self) -> "RatingQuerySet":
+        """Each annotator's latest study rating per stimulus, verified or not (for the cross-check)."""
+        latest = (
+            Rating.objects.filter(
+                stimulus=models.OuterRef("stimulus"), rater=models.OuterRef("rater"), purpose=Rating.Purpose.RATING,
+            )
+            .order_by("-created_at", "-pk").values("pk")[:1]
+        )
+        return self.filter(purpose=Rating.Purpose.RATING, pk=models.Subquery(latest))
+
+
 class Rating(models.Model):
-    """One vote. Never updated in place; `client_id` makes a submission idempotent per rater."""
+    """One vote. Never updated in place nor deleted; a relabel is a new row that `supersedes` the old one.
+
+    `client_id` makes a submission idempotent per rater. Only `verified`/`verified_at` change after
+    creation, when the stimulus passes the cross-check or a coordinator accepts it.
+    """
+
+    class Purpose(models.TextChoices):
+        RATING = "rating", "Study rating"
+        TRAINING = "training", "Training"
+        QUALIFICATION = "qualification", "Qualification"
+        GOLD = "gold", "Gold check"
+        REPEAT = "repeat", "Repeated item"
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="ratings")
     stimulus = models.ForeignKey(Stimulus, on_delete=models.PROTECT, related_name="ratings")
@@ -99,12 +161,30 @@ class Rating(models.Model):
     client_id = models.UUIDField(default=uuid.uuid4)
     response_time_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    purpose = models.CharField(max_length=14, choices=Purpose.choices, default=Purpose.RATING)
+    protocol = models.ForeignKey(StudyProtocol, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    deductions = models.JSONField(default=dict, blank=True, help_text="Severity chosen per aspect.")
+    suggested_score = models.FloatField(null=True, blank=True, help_text="The guideline's score for the deductions.")
+    reason = models.CharField(max_length=300, blank=True, help_text="Why the score differs from the suggestion.")
+    display = models.JSONField(default=dict, blank=True, help_text="Viewport, devicePixelRatio, size drawn, zoom...")
+    round = models.PositiveSmallIntegerField(default=0, help_text="0 for the first vote, n for the n-th relabel.")
+    supersedes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    change_reason = models.CharField(max_length=300, blank=True, help_text="Why this vote replaces an earlier one.")
+    verified = models.BooleanField(default=False)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RatingQuerySet.as_manager()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["rater", "client_id"], name="rating_unique_client_id"),
         ]
-        indexes = [models.Index(fields=["study", "stimulus"], name="rating_study_stimulus_idx")]
+        indexes = [
+            models.Index(fields=["study", "stimulus"], name="rating_study_stimulus_idx"),
+            models.Index(fields=["stimulus", "rater", "purpose"], name="rating_stimulus_rater_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rater} gave {self.score} to {self.stimulus}"
@@ -124,10 +204,16 @@ class MosComputation(TimeStampedModel):
         BT500 = "bt500", "ITU-R BT.500 screening"
         ZSCORE = "zscore", "Per-subject z-scores"
         P913 = "p913", "ITU-T P.913 bias removal"
+        CORRELATION = "correlation", "Correlation screening (P.913)"
         MLE = "mle", "MLE subject model"
 
+    class Mode(models.TextChoices):
+        DEFAULT = "default", "moslab (sound handling of partial designs and unanimous votes)"
+        SUREAL = "sureal", "sureal 0.9.0 compatible"
+
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="mos_computations")
-    method = models.CharField(max_length=10, choices=Method.choices, default=Method.MEAN)
+    method = models.CharField(max_length=12, choices=Method.choices, default=Method.MEAN)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.DEFAULT)
     parameters = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -160,3 +246,50 @@ class StimulusMos(models.Model):
 
     def __str__(self) -> str:
         return f"MOS {self.mos} of {self.stimulus_id} in computation {self.computation_id}"
+
+
+class SubjectReport(models.Model):
+    """What one computation concluded about one rater: kept or rejected, and why."""
+
+    computation = models.ForeignKey(MosComputation, on_delete=models.CASCADE, related_name="subject_reports")
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    num_votes = models.PositiveIntegerField()
+    rejected = models.BooleanField(default=False, help_text="Final decision, after any coordinator override.")
+    automatic_rejected = models.BooleanField(null=True, help_text="The method's own decision, if it screens.")
+    reason = models.TextField(blank=True)
+    p_count = models.IntegerField(null=True)
+    q_count = models.IntegerField(null=True)
+    pearson = models.FloatField(null=True, help_text="Pearson correlation with the MOS of the others.")
+    spearman = models.FloatField(null=True, help_text="Spearman correlation with the MOS of the others.")
+    bias = models.FloatField(null=True)
+    inconsistency = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["computation", "rater"], name="subject_report_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rater} in computation {self.computation_id}: {'rejected' if self.rejected else 'kept'}"
+
+
+class SubjectDecision(models.Model):
+    """A coordinator's override of screening for one rater; append-only, the newest one counts."""
+
+    class Decision(models.TextChoices):
+        KEEP = "keep", "Always keep"
+        REJECT = "reject", "Always reject"
+        AUTOMATIC = "automatic", "Back to the method's decision"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="subject_decisions")
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reason = models.TextField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.decision} {self.rater} ({self.reason})"

@@ -1,56 +1,124 @@
-"""Between the database and the plain-Python MOS engine: ratings in, StimulusMos rows out."""
+"""Between the database and the plain-Python MOS engine: votes in, result rows out.
+
+Coordinator decisions are applied here: a rater marked "reject" is left out before the method
+runs; a rater marked "keep" whom the method's screening rejected is put back, and the MOS is
+then computed again on the final set of raters without screening.
+"""
 from dataclasses import dataclass
 
 import numpy as np
 
-from studies.models import MosComputation, Rating, Stimulus, StimulusMos
-from studies.mos.stats import mos_stats
+from studies.models import MosComputation, Rating, Stimulus, StimulusMos, SubjectDecision, SubjectReport
+from studies.mos import MosResult, ScoreMatrix, compute_mos
+from studies.mos.screening_correlation import subject_correlations
+
+Decision = SubjectDecision.Decision
+# After a forced keep: the same estimate without its screening.
+WITHOUT_SCREENING = {"bt500": ("mean", {}), "correlation": ("mean", {}), "p913": ("p913", {"reject": False})}
+SCREENING_PARAMETERS = {"statistic", "reference", "threshold", "reject"}
 
 
 @dataclass(frozen=True)
 class MosOutcome:
     results: list[StimulusMos]
-    warnings: list[str]
+    reports: list[SubjectReport]
+    warnings: list[dict]
     num_ratings: int
 
 
-def study_score_array(computation: MosComputation) -> tuple[np.ndarray, list[int], list[int]]:
-    """(stimuli, raters, repetitions) array with NaN for missing votes, plus the row and column ids."""
-    stimulus_ids = list(Stimulus.objects.filter(study=computation.study).order_by("pk").values_list("pk", flat=True))
+def study_score_matrix(computation: MosComputation) -> ScoreMatrix:
+    """(stimuli, raters, repetitions) votes of the study, ids are primary keys as text."""
+    study = computation.study
+    stimulus_ids = list(Stimulus.objects.filter(study=study).order_by("pk").values_list("pk", flat=True))
     votes = list(
-        Rating.objects.filter(study=computation.study).order_by("created_at", "pk")
-        .values_list("stimulus_id", "rater_id", "score")
+        Rating.objects.filter(study=study).order_by("created_at", "pk").values_list("stimulus_id", "rater_id", "score")
     )
     rater_ids = sorted({rater for _, rater, _ in votes})
     row = {pk: index for index, pk in enumerate(stimulus_ids)}
     column = {pk: index for index, pk in enumerate(rater_ids)}
-    repetitions: dict[tuple[int, int], int] = {}
+    repetition: dict[tuple[int, int], int] = {}
     cells = []
     for stimulus_id, rater_id, score in votes:
         key = (row[stimulus_id], column[rater_id])
-        repetitions[key] = repetitions.get(key, -1) + 1
-        cells.append((*key, repetitions[key], score))
-    depth = max(repetitions.values(), default=0) + 1
-    scores = np.full((len(stimulus_ids), len(rater_ids), depth), np.nan)
-    for stimulus_index, rater_index, repetition, score in cells:
-        scores[stimulus_index, rater_index, repetition] = score
-    return scores, stimulus_ids, rater_ids
+        repetition[key] = repetition.get(key, -1) + 1
+        cells.append((*key, repetition[key], score))
+    scores = np.full((len(stimulus_ids), len(rater_ids), max(repetition.values(), default=0) + 1), np.nan)
+    for stimulus_index, rater_index, depth, score in cells:
+        scores[stimulus_index, rater_index, depth] = score
+    return ScoreMatrix(
+        scores=scores, stimulus_ids=[str(pk) for pk in stimulus_ids], subject_ids=[str(pk) for pk in rater_ids],
+        scale=(study.scale_min, study.scale_max),
+    )
+
+
+def current_decisions(computation: MosComputation) -> dict[str, SubjectDecision]:
+    """The newest coordinator decision per rater, ignoring those set back to automatic."""
+    newest: dict[str, SubjectDecision] = {}
+    for decision in SubjectDecision.objects.filter(study=computation.study).order_by("created_at", "pk"):
+        newest[str(decision.rater_id)] = decision
+    return {rater: d for rater, d in newest.items() if d.decision != Decision.AUTOMATIC}
 
 
 def compute_study_mos(computation: MosComputation) -> MosOutcome:
-    scores, stimulus_ids, rater_ids = study_score_array(computation)
-    if computation.method != MosComputation.Method.MEAN:
-        raise ValueError(f"method {computation.method} is not available yet")
-    stats = mos_stats(scores)
+    matrix = study_score_matrix(computation)
+    decisions = current_decisions(computation)
+    excluded = np.array([decisions.get(s) is not None and decisions[s].decision == Decision.REJECT
+                         for s in matrix.subject_ids], dtype=bool)
+    candidates = matrix.keep_subjects(~excluded)
+    parameters = dict(computation.parameters)
+    screened = compute_mos(candidates, computation.method, computation.mode, **parameters)
+    final = screened
+    forced = np.array([s in decisions and decisions[s].decision == Decision.KEEP for s in candidates.subject_ids])
+    if screened.rejected is not None and np.any(screened.rejected & forced):
+        method, extra = WITHOUT_SCREENING[computation.method]
+        rest = {k: v for k, v in parameters.items() if k not in SCREENING_PARAMETERS}
+        final = compute_mos(candidates.keep_subjects(~screened.rejected | forced), method, computation.mode,
+                            **rest, **extra)
     results = [
-        StimulusMos(
-            computation=computation, stimulus_id=stimulus_id, mos=_finite(stats.mos[index]),
-            std=_finite(stats.std[index]), ci95=_finite(stats.ci95_t[index]), count=int(stats.n[index]),
-        )
-        for index, stimulus_id in enumerate(stimulus_ids)
+        StimulusMos(computation=computation, stimulus_id=int(stimulus), mos=_number(final.mos[i]),
+                    std=_number(final.std[i]) if final.std is not None else None,
+                    ci95=_number(final.ci95[i]), count=int(final.n[i]))
+        for i, stimulus in enumerate(final.stimulus_ids)
     ]
-    return MosOutcome(results=results, warnings=[], num_ratings=int(np.sum(~np.isnan(scores))))
+    return MosOutcome(
+        results=results,
+        reports=_subject_reports(computation, matrix, screened, decisions),
+        warnings=[warning.as_dict() for warning in final.warnings],
+        num_ratings=int(np.sum(~np.isnan(matrix.scores))),
+    )
 
 
-def _finite(value: float) -> float | None:
+def _subject_reports(
+    computation: MosComputation, matrix: ScoreMatrix, screened: MosResult, decisions: dict[str, SubjectDecision]
+) -> list[SubjectReport]:
+    correlations = subject_correlations(matrix.scores)
+    index_in_screened = {subject: i for i, subject in enumerate(screened.subject_ids)}
+    reports = []
+    for column, subject in enumerate(matrix.subject_ids):
+        decision = decisions.get(subject)
+        i = index_in_screened.get(subject)
+        automatic = bool(screened.rejected[i]) if (i is not None and screened.rejected is not None) else None
+        reason = screened.reasons[i] if (i is not None and screened.reasons is not None) else ""
+        rejected = bool(automatic)
+        if decision is not None:
+            rejected = decision.decision == Decision.REJECT
+            reason = f"{reason} Coordinator {decision.decided_by}: {decision.get_decision_display().lower()} " \
+                     f"({decision.reason}).".strip()
+        reports.append(SubjectReport(
+            computation=computation, rater_id=int(subject), rejected=rejected, automatic_rejected=automatic,
+            reason=reason, num_votes=int(matrix.votes_per_subject[column]),
+            p_count=_item(screened.p, i, int), q_count=_item(screened.q, i, int),
+            pearson=_number(correlations.pearson[column]), spearman=_number(correlations.spearman[column]),
+            bias=_item(screened.bias, i, float), inconsistency=_item(screened.inconsistency, i, float),
+        ))
+    return reports
+
+
+def _number(value) -> float | None:
     return float(value) if np.isfinite(value) else None
+
+
+def _item(values: np.ndarray | None, index: int | None, kind: type):
+    if values is None or index is None:
+        return None
+    return _number(values[index]) if kind is float else kind(values[index])

@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, QuerySet
 
 from common.errors import PermissionDeniedError
-from studies.models import Membership, MosComputation, Rating, Stimulus, Study
+from studies.models import Membership, MosComputation, Rating, Stimulus, Study, SubjectDecision, SubjectReport
 
 Role = Membership.Role
 
@@ -74,3 +74,17 @@ def mos_computation_get(*, study: Study, computation_id: int) -> MosComputation:
     if computation is None:
         raise PermissionDeniedError("No such MOS computation in this study.")
     return computation
+
+
+def subject_report_get(*, computation: MosComputation, rater_id) -> SubjectReport:
+    if not str(rater_id).isdigit():
+        raise PermissionDeniedError("No such rater in this computation.")
+    report = SubjectReport.objects.filter(computation=computation, rater_id=rater_id).select_related("rater").first()
+    if report is None:
+        raise PermissionDeniedError("No such rater in this computation.")
+    return report
+
+
+def subject_decisions_for_study(*, study: Study) -> QuerySet[SubjectDecision]:
+    """Every override ever made in the study, newest first: the audit trail."""
+    return SubjectDecision.objects.filter(study=study).select_related("rater", "decided_by")

@@ -13,7 +13,16 @@ from django.utils import timezone
 
 from common.errors import DomainError
 from studies import ingest, tasks
-from studies.models import Membership, MosComputation, Rating, Stimulus, StimulusMos, Study
+from studies.models import (
+    Membership,
+    MosComputation,
+    Rating,
+    Stimulus,
+    StimulusMos,
+    Study,
+    SubjectDecision,
+    SubjectReport,
+)
 from studies.mos_adapter import compute_study_mos
 
 logger = logging.getLogger(__name__)
@@ -96,9 +105,12 @@ def _write_stimuli(*, study: Study, plan: ingest.ImportPlan, stored: list[str]) 
 
 def rating_record(
     *, study: Study, stimulus: Stimulus, rater: AbstractBaseUser, score: float,
-    client_id, response_time_ms: int | None = None,
+    client_id, response_time_ms: int | None = None, details: dict | None = None,
 ) -> tuple[Rating, bool]:
-    """Store one vote; the same (rater, client_id) again returns the stored vote, never a second one."""
+    """Store one vote; the same (rater, client_id) again returns the stored vote, never a second one.
+
+    `details` fills the history fields of Rating (purpose, protocol, deductions, display, round, supersedes...).
+    """
     if stimulus.study_id != study.pk:
         raise DomainError("This stimulus is not part of this study.")
     if study.status != Study.Status.OPEN:
@@ -114,17 +126,22 @@ def rating_record(
         return existing, False
     rating = Rating.objects.create(
         study=study, stimulus=stimulus, rater=rater, score=score,
-        client_id=client_id, response_time_ms=response_time_ms,
+        client_id=client_id, response_time_ms=response_time_ms, **(details or {}),
     )
     return rating, True
 
 
 @transaction.atomic
 def mos_computation_start(
-    *, study: Study, by: AbstractBaseUser, method: str = MosComputation.Method.MEAN, parameters: dict | None = None
+    *, study: Study, by: AbstractBaseUser, method: str = MosComputation.Method.MEAN,
+    mode: str = MosComputation.Mode.DEFAULT, parameters: dict | None = None,
 ) -> MosComputation:
+    if method not in MosComputation.Method.values:
+        raise DomainError(f"Unknown MOS method {method!r}; choose one of {', '.join(MosComputation.Method.values)}.")
+    if mode not in MosComputation.Mode.values:
+        raise DomainError(f"Unknown mode {mode!r}; choose one of {', '.join(MosComputation.Mode.values)}.")
     computation = MosComputation.objects.create(
-        study=study, method=method, parameters=parameters or {}, requested_by=by
+        study=study, method=method, mode=mode, parameters=parameters or {}, requested_by=by
     )
     transaction.on_commit(lambda: tasks.mos_computation_run_task.delay(computation_id=computation.pk))
     return computation
@@ -145,6 +162,7 @@ def mos_computation_run(*, computation_id: int) -> MosComputation:
         with transaction.atomic():
             outcome = compute_study_mos(computation)
             StimulusMos.objects.bulk_create(outcome.results)
+            SubjectReport.objects.bulk_create(outcome.reports)
             computation.status = MosComputation.Status.SUCCEEDED
             computation.warnings = outcome.warnings
             computation.num_ratings = outcome.num_ratings
@@ -157,3 +175,19 @@ def mos_computation_run(*, computation_id: int) -> MosComputation:
         computation.finished_at = timezone.now()
         computation.save(update_fields=["status", "error", "finished_at", "updated_at"])
     return computation
+
+
+def subject_decision_record(
+    *, study: Study, rater: AbstractBaseUser, decision: str, reason: str, by: AbstractBaseUser
+) -> SubjectDecision:
+    """Override screening for one rater; earlier decisions stay on record, the newest counts."""
+    if decision not in SubjectDecision.Decision.values:
+        choices = ", ".join(SubjectDecision.Decision.values)
+        raise DomainError(f"Unknown decision {decision!r}; choose one of {choices}.")
+    if not reason.strip():
+        raise DomainError("Give a reason for the override; it is kept with the decision.")
+    if not Rating.objects.filter(study=study, rater=rater).exists():
+        raise DomainError(f"{rater} has no votes in this study.")
+    return SubjectDecision.objects.create(
+        study=study, rater=rater, decision=decision, reason=reason.strip(), decided_by=by
+    )

@@ -9,5 +9,9 @@ urlpatterns = [
     path("studies/<int:study_id>/mos/", views.mos_computation_create, name="mos-create"),
     path("studies/<int:study_id>/mos/<int:computation_id>/", views.mos_computation_detail, name="mos-detail"),
     path("studies/<int:study_id>/mos/<int:computation_id>.csv", views.mos_computation_csv, name="mos-csv"),
+    path("studies/<int:study_id>/mos/<int:computation_id>/subjects.csv", views.subject_reports_csv,
+         name="subjects-csv"),
+    path("studies/<int:study_id>/mos/<int:computation_id>/decisions/", views.subject_decision_create,
+         name="subject-decision"),
     path("studies/<int:study_id>/stimuli/<int:stimulus_id>/image", views.stimulus_image, name="stimulus-image"),
 ]

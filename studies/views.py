@@ -11,7 +11,7 @@ from common.csv_safe import safe_cell
 from common.errors import DomainError
 from common.views import scoped
 from studies import selectors, services
-from studies.models import Membership, MosComputation
+from studies.models import Membership, MosComputation, SubjectDecision
 
 Role = Membership.Role
 STAFF_ROLES = (Role.COORDINATOR, Role.RESEARCHER)
@@ -33,6 +33,7 @@ def study_detail(request, study_id: int):
         "progress": selectors.study_progress(study=study),
         "computations": selectors.mos_computations_for_study(study=study)[:20],
         "methods": MosComputation.Method.choices,
+        "modes": MosComputation.Mode.choices,
         "is_coordinator": Role.COORDINATOR in selectors.study_roles(study=study, user=request.user),
     }
     return render(request, "studies/study_detail.html", context)
@@ -43,12 +44,11 @@ def study_detail(request, study_id: int):
 @scoped
 def mos_computation_create(request, study_id: int):
     study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=[Role.COORDINATOR])
-    method = request.POST.get("method", MosComputation.Method.MEAN)
-    if method not in MosComputation.Method.values:
-        messages.error(request, f"Unknown MOS method {method!r}.")
-        return redirect("studies:detail", study_id=study.pk)
     try:
-        computation = services.mos_computation_start(study=study, by=request.user, method=method)
+        computation = services.mos_computation_start(
+            study=study, by=request.user, method=request.POST.get("method", MosComputation.Method.MEAN),
+            mode=request.POST.get("mode", MosComputation.Mode.DEFAULT),
+        )
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("studies:detail", study_id=study.pk)
@@ -62,10 +62,63 @@ def mos_computation_create(request, study_id: int):
 def mos_computation_detail(request, study_id: int, computation_id: int):
     study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=STAFF_ROLES)
     computation = selectors.mos_computation_get(study=study, computation_id=computation_id)
-    results = computation.results.select_related("stimulus").order_by("stimulus__name")
-    return render(
-        request, "studies/mos_detail.html", {"study": study, "computation": computation, "results": results}
-    )
+    context = {
+        "study": study,
+        "computation": computation,
+        "results": computation.results.select_related("stimulus").order_by("stimulus__name"),
+        "reports": computation.subject_reports.select_related("rater").order_by("rater__username"),
+        "decisions": selectors.subject_decisions_for_study(study=study),
+        "decision_choices": SubjectDecision.Decision.choices,
+        "is_coordinator": Role.COORDINATOR in selectors.study_roles(study=study, user=request.user),
+    }
+    return render(request, "studies/mos_detail.html", context)
+
+
+@login_required
+@require_POST
+@scoped
+def subject_decision_create(request, study_id: int, computation_id: int):
+    study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=[Role.COORDINATOR])
+    computation = selectors.mos_computation_get(study=study, computation_id=computation_id)
+    report = selectors.subject_report_get(computation=computation, rater_id=request.POST.get("rater"))
+    try:
+        services.subject_decision_record(
+            study=study, rater=report.rater, decision=request.POST.get("decision", ""),
+            reason=request.POST.get("reason", ""), by=request.user,
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.info(request, f"Decision on {report.rater} recorded; compute MOS again to apply it.")
+    return redirect("studies:mos-detail", study_id=study.pk, computation_id=computation.pk)
+
+
+@login_required
+@require_GET
+@scoped
+def subject_reports_csv(request, study_id: int, computation_id: int):
+    study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=STAFF_ROLES)
+    computation = selectors.mos_computation_get(study=study, computation_id=computation_id)
+    response = _csv_response(f"{study.slug}-subjects-{computation.pk}.csv")
+    writer = csv.writer(response)
+    writer.writerow(["rater", "votes", "rejected", "automatic_rejected", "P", "Q", "pearson", "spearman",
+                     "bias", "inconsistency", "reason"])
+    for report in computation.subject_reports.select_related("rater").order_by("rater__username"):
+        row = [report.rater.username, report.num_votes, report.rejected, _optional(report.automatic_rejected),
+               _optional(report.p_count), _optional(report.q_count), _number(report.pearson),
+               _number(report.spearman), _number(report.bias), _number(report.inconsistency), report.reason]
+        writer.writerow([safe_cell(cell) for cell in row])
+    return response
+
+
+def _csv_response(filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _optional(value) -> str:
+    return "" if value is None else str(value)
 
 
 @login_required
@@ -76,8 +129,7 @@ def mos_computation_csv(request, study_id: int, computation_id: int):
     computation = selectors.mos_computation_get(study=study, computation_id=computation_id)
     results = list(computation.results.select_related("stimulus").order_by("stimulus__name"))
     group_names = sorted({name for result in results for name in result.stimulus.groups})
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{study.slug}-mos-{computation.pk}.csv"'
+    response = _csv_response(f"{study.slug}-mos-{computation.pk}.csv")
     writer = csv.writer(response)
     writer.writerow(["stimulus", "sha256", "source_content", *group_names, "mos", "std", "ci95", "n"])
     for result in results:

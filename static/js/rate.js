@@ -1,12 +1,31 @@
-// Rating page: draw the image one image pixel to one device pixel, keyboard voting, response time.
+// Rating page: pixel-exact drawing, deduction checklist, keyboard, prefetch, and a local retry queue
+// so that no vote is lost when the network or the server fails.
 (function () {
   "use strict";
-  const shownAt = performance.now();
-  const image = document.getElementById("stimulus");
-  const stage = document.getElementById("stage");
-  const warning = document.getElementById("fit-warning");
-  const form = document.getElementById("rating-form");
+  const $ = (id) => document.getElementById(id);
+  const protocol = JSON.parse($("protocol-data").textContent);
+  let state = JSON.parse($("state-data").textContent);
+  const form = $("rating-form");
+  const image = $("stimulus");
+  const stage = $("stage");
+  const studyMatch = location.pathname.match(/studies\/(\d+)\//);
+  const api = "/api/annotation/studies/" + studyMatch[1] + "/";
+  const queueKey = "moslab-votes-" + studyMatch[1] + "-" + (document.querySelector(".who") || {}).textContent;
+  const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
 
+  let queue = JSON.parse(localStorage.getItem(queueKey) || "[]");
+  let current = null;          // the task on screen
+  let shownAt = performance.now();
+  let chosenScore = null;      // null: follow the guideline's suggestion
+  let flushing = false;
+  let retryTimer = null;
+  let waitingForServer = false;
+  const decoded = {};          // task id -> promise of a decoded Image
+
+  function saveQueue() { localStorage.setItem(queueKey, JSON.stringify(queue)); }
+  function queuedIds() { return new Set(queue.map((vote) => vote.task_id)); }
+
+  // --- drawing: one image pixel to one device pixel ---
   function layout() {
     const ratio = window.devicePixelRatio || 1;
     const cssWidth = Number(image.dataset.width) / ratio;
@@ -14,31 +33,275 @@
     image.style.width = cssWidth + "px";
     image.style.height = cssHeight + "px";
     const fits = cssWidth <= stage.clientWidth && cssHeight <= window.innerHeight;
-    warning.hidden = fits;
+    $("fit-warning").hidden = fits;
     stage.classList.toggle("overflowing", !fits);
+    return fits;
   }
 
-  function fullscreen() {
-    if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen();
+  function display() {
+    const box = image.getBoundingClientRect();
+    const ratio = window.devicePixelRatio || 1;
+    return {
+      viewport: [window.innerWidth, window.innerHeight], device_pixel_ratio: ratio,
+      rendered_device_px: [Math.round(box.width * ratio), Math.round(box.height * ratio)],
+      natural_px: [image.naturalWidth, image.naturalHeight],
+      zoom: window.visualViewport ? window.visualViewport.scale : 1,
+      fullscreen: Boolean(document.fullscreenElement), fits: layout(),
+      screen: [screen.width, screen.height], user_agent: navigator.userAgent,
+    };
   }
 
-  window.addEventListener("resize", layout);
-  layout();
-  document.getElementById("fullscreen").addEventListener("click", fullscreen);
+  function prefetch(task) {
+    if (!decoded[task.id]) {
+      const next = new Image();
+      next.src = task.image_url;
+      decoded[task.id] = next.decode().then(() => next, () => next);
+    }
+    return decoded[task.id];
+  }
 
-  form.addEventListener("submit", function () {
-    document.getElementById("response-time").value = Math.round(performance.now() - shownAt);
-    document.getElementById("submit").disabled = true;
+  // --- the checklist and the score ---
+  function deductions() {
+    const chosen = {};
+    protocol.aspects.forEach((aspect) => {
+      const input = form.querySelector('input[name="aspect-' + aspect.key + '"]:checked');
+      chosen[aspect.key] = input ? input.value : "none";
+    });
+    return chosen;
+  }
+
+  function suggested() {
+    const points = Object.fromEntries(protocol.severities.map((s) => [s.key, s.points]));
+    const given = deductions();
+    const total = protocol.aspects.reduce((sum, a) => sum + a.weight * points[given[a.key]], 0);
+    const value = Math.min(protocol.max, Math.max(protocol.min, protocol.max - total * protocol.point_value));
+    return protocol.scale === "acr5" ? Math.floor(value + 0.5) : Math.round(value * 10) / 10;
+  }
+
+  function score() { return chosenScore === null ? suggested() : chosenScore; }
+  function needsReason() { return Math.abs(score() - suggested()) > protocol.reason_tolerance * protocol.point_value; }
+
+  function refreshVerdict() {
+    $("suggested").textContent = suggested();
+    const value = score();
+    form.querySelectorAll('input[name="score"][type=radio]').forEach((input) => { input.checked = Number(input.value) === value; });
+    if ($("slider")) { $("slider").value = value; $("slider-value").textContent = value; }
+    $("reason-row").hidden = !needsReason();
+  }
+
+  function cycleAspect(aspect) {
+    const inputs = Array.from(form.querySelectorAll('input[name="aspect-' + aspect.key + '"]'));
+    const index = inputs.findIndex((input) => input.checked);
+    inputs[(index + 1) % inputs.length].checked = true;
+    refreshVerdict();
+  }
+
+  function resetForm() {
+    protocol.aspects.forEach((aspect) => {
+      form.querySelector('input[name="aspect-' + aspect.key + '"][value="none"]').checked = true;
+    });
+    chosenScore = null;
+    if (document.activeElement === $("reason")) $("reason").blur();  // keys go to the checklist again
+    $("reason").value = "";
+    $("form-error").hidden = true;
+    refreshVerdict();
+  }
+
+  // --- status and overlays ---
+  function setStatus(kind, text) {
+    const element = $("net-status");
+    element.className = "net-status " + kind;
+    element.textContent = text;
+  }
+
+  function overlay(html) {
+    $("overlay-box").innerHTML = html;
+    $("overlay").hidden = !html;
+  }
+
+  function showError(text) { $("form-error").textContent = text; $("form-error").hidden = false; }
+
+  // --- showing tasks ---
+  function show(task) {
+    current = task;
+    overlay("");
+    $("task-label").textContent = { training: "Training", qualification: "Qualification", relabel: "Second look" }[task.kind] || "";
+    $("relabel-note").hidden = task.kind !== "relabel";
+    resetForm();
+    prefetch(task).then((loaded) => {
+      if (current !== task) return;
+      image.src = loaded.src;
+      image.dataset.width = task.width;
+      image.dataset.height = task.height;
+      image.dataset.task = task.id;
+      layout();
+      shownAt = performance.now();
+    });
+  }
+
+  function applyState(next) {
+    state = next;
+    $("block-progress").max = state.progress.block_size;
+    $("block-progress").value = state.progress.block_done;
+    $("study-progress").max = state.progress.study_total || 1;
+    $("study-progress").value = state.progress.study_done;
+    if (state.paused) { current = null; overlay("<h2>Rating paused</h2><p>" + escapeHtml(state.pause_reason) + "</p><p>Your coordinator has been told.</p>"); return; }
+    if (state.break_seconds_left > 0) { breakCountdown(state.break_seconds_left); return; }
+    const pending = state.tasks.filter((task) => !queuedIds().has(task.id));
+    pending.slice(1).forEach(prefetch);
+    if (current && pending.length && pending[0].id === current.id) return;
+    if (pending.length) { show(pending[0]); return; }
+    if (queue.length) { current = null; waitingForServer = true; overlay("<h2>Waiting for the server</h2><p>Your votes are kept on this device and will be sent as soon as it answers.</p>"); return; }
+    location.assign(state.done_url);
+  }
+
+  function breakCountdown(seconds) {
+    current = null;
+    let left = seconds;
+    const tick = () => {
+      if (left <= 0) { refresh(); return; }
+      overlay("<h2>Time for a break</h2><p>Rest your eyes; rating resumes in <strong id='break-left'>" + left + "</strong> s.</p>");
+      left -= 1;
+      setTimeout(tick, 1000);
+    };
+    tick();
+  }
+
+  function escapeHtml(text) { const div = document.createElement("div"); div.textContent = text; return div.innerHTML; }
+
+  async function refresh() {
+    try {
+      const response = await fetch(api + "queue/", { credentials: "same-origin" });
+      if (response.ok) { applyState(await response.json()); return; }
+    } catch (error) { /* fall through to retry */ }
+    setTimeout(refresh, 2000);
+  }
+
+  // --- submitting: store locally first, then send, retrying until the server has it ---
+  function submit() {
+    if (!current) return;
+    if (needsReason() && !$("reason").value.trim()) {
+      $("reason-row").hidden = false;
+      showError("Your score differs from the guideline's " + suggested() + ": say in one line why.");
+      $("reason").focus();
+      return;
+    }
+    const vote = {
+      task_id: current.id, client_id: crypto.randomUUID ? crypto.randomUUID() : uuid4(), score: score(),
+      deductions: deductions(), reason: $("reason").value.trim(),
+      response_time_ms: Math.round(performance.now() - shownAt), display: display(),
+    };
+    queue.push(vote);
+    saveQueue();
+    const wasTraining = current.kind === "training" || current.kind === "qualification";
+    current = null;
+    if (!wasTraining) {
+      const next = state.tasks.filter((task) => !queuedIds().has(task.id));
+      if (next.length) show(next[0]); else overlay("<h2>Saving…</h2>");
+    } else {
+      overlay("<h2>Saving…</h2>");
+    }
+    flush();
+  }
+
+  function uuid4() {
+    return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) =>
+      (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
+  }
+
+  async function flush() {
+    if (flushing || !queue.length) return;
+    flushing = true;
+    clearTimeout(retryTimer);
+    setStatus("busy", "Saving…");
+    let latest = null;
+    while (queue.length) {
+      const vote = queue[0];
+      let response = null;
+      try {
+        response = await fetch(api + "ratings/", {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }, body: JSON.stringify(vote),
+        });
+      } catch (error) { response = null; }
+      if (!response || response.status >= 500) {
+        setStatus("offline", "Server unreachable: " + queue.length + " vote" + (queue.length > 1 ? "s" : "") +
+          " kept on this device, retrying…");
+        flushing = false;
+        retryTimer = setTimeout(flush, 1500);
+        return;
+      }
+      const data = await response.json().catch(() => ({}));
+      queue.shift();
+      saveQueue();
+      if (response.ok) {
+        latest = data;
+      } else {
+        showError("Not stored: " + (data.detail || JSON.stringify(data)));
+        latest = null;
+        flushing = false;
+        setStatus("error", "A vote was refused");
+        current = null;
+        refresh();
+        return;
+      }
+    }
+    flushing = false;
+    setStatus("ok", "All votes saved");
+    if (latest && latest.feedback) { showFeedback(latest.feedback, latest.state); return; }
+    if (latest) {
+      if (waitingForServer) { waitingForServer = false; current = null; }
+      applyState(latest.state);
+    }
+  }
+
+  function showFeedback(feedback, next) {
+    const verdict = feedback.within_tolerance ? "Well within the reference." : "Further from the reference than we allow.";
+    overlay("<h2>Training feedback</h2><p>You gave <strong>" + feedback.your_score + "</strong>; the reference score is <strong id='reference-score'>" +
+      feedback.reference + "</strong>. " + verdict + "</p><p>" + escapeHtml(feedback.explanation || "") +
+      "</p><button type='button' class='primary' id='continue'>Continue (Enter)</button>");
+    $("continue").addEventListener("click", () => applyState(next));
+    $("continue").focus();
+  }
+
+  // --- events ---
+  form.addEventListener("submit", (event) => { event.preventDefault(); submit(); });
+  form.addEventListener("change", (event) => {
+    if (event.target.name === "score") { chosenScore = Number(event.target.value); }
+    refreshVerdict();
   });
+  if ($("slider")) $("slider").addEventListener("input", (event) => { chosenScore = Number(event.target.value); refreshVerdict(); });
+  window.addEventListener("resize", layout);
+  window.addEventListener("online", flush);
+  $("fullscreen").addEventListener("click", () => document.documentElement.requestFullscreen && document.documentElement.requestFullscreen());
 
-  document.addEventListener("keydown", function (event) {
-    if (event.key >= "1" && event.key <= "5") {
-      form.querySelector('input[name="score"][value="' + event.key + '"]').checked = true;
-    } else if (event.key === "Enter" && form.querySelector('input[name="score"]:checked')) {
+  document.addEventListener("keydown", (event) => {
+    if (event.target.id === "reason" && event.key !== "Enter") return;
+    if (!$("overlay").hidden) {
+      if (event.key === "Enter" && $("continue")) { event.preventDefault(); $("continue").click(); }
+      return;
+    }
+    const aspect = protocol.aspects.find((a) => a.shortcut === event.key.toLowerCase());
+    if (protocol.scale === "acr5" && event.key >= "1" && event.key <= "5") {
+      chosenScore = Number(event.key);
+      refreshVerdict();
+    } else if (aspect) {
+      cycleAspect(aspect);
+    } else if (event.key === "Enter") {
       event.preventDefault();
-      form.requestSubmit();
+      submit();
     } else if (event.key === "f" || event.key === "F") {
-      fullscreen();
+      $("fullscreen").click();
     }
   });
+
+  // start: send anything left from an earlier visit, then show the first task
+  layout();
+  if (queue.length) { flush(); }
+  const first = state.tasks.filter((task) => !queuedIds().has(task.id));
+  if (state.break_seconds_left > 0 || state.paused) applyState(state);
+  else if (first.length) { show(first[0]); first.slice(1).forEach(prefetch); }
+  else applyState(state);
+  window.moslabRating = { queueLength: () => queue.length, current: () => current && current.id,
+    ready: () => Boolean(current) && image.dataset.task === String(current.id) && image.complete };
 })();

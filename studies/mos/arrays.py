@@ -37,7 +37,25 @@ def nan_std(values: np.ndarray, axis: int, ddof: int) -> np.ndarray:
     return np.sqrt(variance)
 
 
+def all_equal(rows: np.ndarray) -> np.ndarray:
+    """Rows whose non-missing values are all equal (false for rows without values)."""
+    missing = np.isnan(rows)
+    highest = np.max(np.where(missing, -np.inf, rows), axis=1)
+    lowest = np.min(np.where(missing, np.inf, rows), axis=1)
+    return highest == lowest
+
+
 def safe_divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """numerator / denominator, NaN where the denominator is zero."""
     numerator, denominator = np.broadcast_arrays(np.asarray(numerator, float), np.asarray(denominator, float))
     return np.divide(numerator, denominator, out=np.full(numerator.shape, np.nan), where=denominator != 0)
+
+
+def columnwise_pearson(x: np.ndarray, y: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Pearson r of each column of ``x`` with the same column of ``y``, NaN entries ignored
+    (they must be missing in both); NaN where a column has fewer than 3 pairs or no spread."""
+    dx = x - nan_mean(x, axis=0)
+    dy = y - nan_mean(y, axis=0)
+    spread = np.sqrt(np.nansum(dx**2, axis=0) * np.nansum(dy**2, axis=0))
+    r = safe_divide(np.nansum(dx * dy, axis=0), spread)
+    return np.where((n >= 3) & (spread > 0), np.clip(r, -1.0, 1.0), np.nan)

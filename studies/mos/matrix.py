@@ -93,7 +93,10 @@ def _check_scale(scale: Sequence[float]) -> tuple[float, float]:
 
 
 def _check_votes(
-    scores: np.ndarray, stimulus_ids: tuple[str, ...], subject_ids: tuple[str, ...], scale: tuple[float, float]
+    scores: np.ndarray,
+    stimulus_ids: tuple[str, ...],
+    subject_ids: tuple[str, ...],
+    scale: tuple[float, float],
 ) -> None:
     if scores.size == 0 or np.all(np.isnan(scores)):
         raise MosInputError("the study is empty: it holds no votes. Import ratings before computing a MOS.")
@@ -104,6 +107,6 @@ def _check_votes(
         e, s, r = (int(i[0]) for i in np.nonzero(bad))
         raise MosInputError(
             f"{int(bad.sum())} votes lie outside the scale [{lo:g}, {hi:g}], the first "
-            f"{scores[e, s, r]!r} by subject {subject_ids[s]!r} on stimulus {stimulus_ids[e]!r} "
+            f"{float(scores[e, s, r])!r} by subject {subject_ids[s]!r} on stimulus {stimulus_ids[e]!r} "
             f"(repetition {r + 1}). Fix the votes or the scale."
         )

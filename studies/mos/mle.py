@@ -11,7 +11,12 @@ maximum-likelihood point satisfies, over the observed votes,
 and is found by alternating these exact block updates (each raises the likelihood),
 started from the plain MOS. Biases are then shifted to mean zero over subjects
 (the model only fixes ``x_e + b_s``), as sureal does. This reaches the same fixed point
-as sureal's damped Newton iterations, in far fewer steps.
+as sureal's damped Newton iterations, in far fewer steps. The default mode corrects
+``v_s`` for the votes' leverage (see ``fit_subject_model``); sureal mode does not.
+
+Each step only needs per-cell vote counts and sums, so it runs as a few matrix-vector
+products over the (stimuli, subjects) table, with votes centred on their mean so that
+the expanded sums of squares keep their precision.
 
 95% CIs from the Fisher information: ``x_e +- z / sqrt(sum_s,r 1 / v_s^2)``,
 ``b_s +- z v_s / sqrt(n_s)``; for ``v_s`` the chi-square interval sureal reports:
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from studies.mos.arrays import nan_mean, safe_divide, votes_by_stimulus
+from studies.mos.arrays import safe_divide
 from studies.mos.errors import MosInputError
 from studies.mos.stats import NORMAL_Z95
 
@@ -52,6 +57,7 @@ def fit_subject_model(
     scores: np.ndarray,
     *,
     z: float = NORMAL_Z95,
+    leverage_correction: bool = True,
     tolerance: float = 1e-12,
     max_iterations: int = 10_000,
     min_inconsistency: float = 1e-8,
@@ -60,69 +66,108 @@ def fit_subject_model(
 
     Every stimulus needs a vote and every subject at least two (the caller drops the
     others and records why). Iteration stops when no quality moves by more than
-    ``tolerance`` times the spread of the votes.
+    ``tolerance`` times the spread of the votes. ``leverage_correction=False`` is the
+    plain MLE (sureal); ``True`` divides each subject's residual sum of squares by its
+    residual degrees of freedom ``n_s - sum_e h_es`` instead of ``n_s``, where
+    ``h_es = w_s / sum_s' w_s'`` is the weight of its vote in ``x_e``. Without it a
+    subject much more consistent than the rest pulls ``x_e`` onto its own votes and its
+    ``v_s`` collapses to zero (the likelihood is unbounded there); with it the fixed
+    point is the subject's actual spread. Inconsistencies are held at
+    ``min_inconsistency`` times the spread of the votes (``floored``).
     """
-    observed = ~np.isnan(scores)
-    votes_per_subject = observed.sum(axis=(0, 2))
-    if not observed.any(axis=(1, 2)).all() or (votes_per_subject < 2).any():
+    sums = _Sums.of(scores)
+    if not (sums.counts.sum(axis=1) > 0).all() or (sums.votes < 2).any():
         raise MosInputError("the MLE subject model needs a vote on every stimulus and two per subject.")
-    filled = np.where(observed, scores, 0.0)
-    spread = float(np.nanmax(scores) - np.nanmin(scores)) or 1.0
-    quality = nan_mean(votes_by_stimulus(scores), axis=1)
-    bias = np.zeros(scores.shape[1])
+    floor = min_inconsistency * sums.spread
+    quality = sums.totals.sum(axis=1) / sums.counts.sum(axis=1)  # the plain MOS (centred)
+    weight = np.ones(sums.votes.size)  # the weights behind `quality`: equal for the MOS
     converged = False
     iterations = 0
-    while iterations < max_iterations and not converged:
+    while True:
+        divisor = sums.votes - _leverage(sums.counts, weight) if leverage_correction else sums.votes
+        bias, squares = _subject_parameters(sums, quality)
+        inconsistency = np.sqrt(safe_divide(squares, np.where(divisor > 0, divisor, 0.0)))
+        floored = ~(inconsistency >= floor)
+        inconsistency = np.where(floored, floor, inconsistency)
+        if converged or iterations == max_iterations:
+            break
         iterations += 1
-        bias, inconsistency = _subject_parameters(filled, observed, quality, votes_per_subject)
-        inconsistency = np.maximum(inconsistency, min_inconsistency * spread)
-        previous, quality = quality, _quality(filled, observed, bias, inconsistency)
-        converged = float(np.max(np.abs(quality - previous))) <= tolerance * spread
-    bias, inconsistency = _subject_parameters(filled, observed, quality, votes_per_subject)
-    floored = inconsistency < min_inconsistency * spread
-    inconsistency = np.maximum(inconsistency, min_inconsistency * spread)
+        weight = 1.0 / inconsistency**2
+        previous = quality
+        quality = (sums.totals @ weight - sums.counts @ (weight * bias)) / (sums.counts @ weight)
+        converged = float(np.max(np.abs(quality - previous))) <= tolerance * sums.spread
     shift = float(np.mean(bias))
-    weights = observed.sum(axis=2) / inconsistency[None, :] ** 2
+    variance = inconsistency**2
+    loglikelihood = -0.5 * np.sum(sums.votes * np.log(2.0 * np.pi * variance) + squares / variance)
     return SubjectModelFit(
-        quality=quality + shift,
-        quality_ci95=z / np.sqrt(weights.sum(axis=1)),
+        quality=quality + shift + sums.centre,
+        quality_ci95=z / np.sqrt(sums.counts @ (1.0 / variance)),
         bias=bias - shift,
-        bias_ci95=z * inconsistency / np.sqrt(votes_per_subject),
+        bias_ci95=z * inconsistency / np.sqrt(sums.votes),
         inconsistency=inconsistency,
-        inconsistency_ci95=_inconsistency_ci95(inconsistency, votes_per_subject),
+        inconsistency_ci95=_inconsistency_ci95(inconsistency, sums.votes),
         floored=floored,
         iterations=iterations,
         converged=converged,
-        loglikelihood_per_vote=_loglikelihood(filled, observed, quality, bias, inconsistency),
+        loglikelihood_per_vote=float(loglikelihood / sums.votes.sum()),
     )
 
 
-def _subject_parameters(
-    filled: np.ndarray, observed: np.ndarray, quality: np.ndarray, n: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    residual = np.where(observed, filled - quality[:, None, None], 0.0)
-    bias = residual.sum(axis=(0, 2)) / n
-    centred = np.where(observed, residual - bias[None, :, None], 0.0)
-    return bias, np.sqrt((centred**2).sum(axis=(0, 2)) / n)
+@dataclass(frozen=True, eq=False)
+class _Sums:
+    """What the iteration needs from the votes, centred on their mean ``centre``."""
+
+    counts: np.ndarray  # (stimuli, subjects): votes per cell
+    totals: np.ndarray  # (stimuli, subjects): sum of the centred votes per cell
+    votes: np.ndarray  # per subject: number of votes
+    subject_totals: np.ndarray  # per subject: sum of its centred votes
+    subject_squares: np.ndarray  # per subject: sum of its squared centred votes
+    centre: float
+    spread: float
+
+    @classmethod
+    def of(cls, scores: np.ndarray) -> "_Sums":
+        observed = ~np.isnan(scores)
+        centre = float(np.nanmean(scores))
+        centred = np.where(observed, scores - centre, 0.0)
+        counts = observed.sum(axis=2).astype(float)
+        totals = centred.sum(axis=2)
+        return cls(
+            counts=counts,
+            totals=totals,
+            votes=counts.sum(axis=0),
+            subject_totals=totals.sum(axis=0),
+            subject_squares=(centred**2).sum(axis=(0, 2)),
+            centre=centre,
+            spread=float(np.nanmax(scores) - np.nanmin(scores)) or 1.0,
+        )
 
 
-def _quality(filled: np.ndarray, observed: np.ndarray, bias: np.ndarray, inconsistency: np.ndarray) -> np.ndarray:
-    weight = 1.0 / inconsistency**2
-    counts = observed.sum(axis=2)
-    numerator = filled.sum(axis=2) @ weight - counts @ (weight * bias)
-    return safe_divide(numerator, counts @ weight)
+def _leverage(counts: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """sum_e,r h_es per subject: the share of its votes in the weighted means of the qualities."""
+    return weight * (counts.T @ (1.0 / (counts @ weight)))
+
+
+def _subject_parameters(sums: _Sums, quality: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bias and residual sum of squares per subject, from the expanded sums.
+
+    With ``c = sum_e n_es x_e``: ``b = (sum X - c) / n`` and
+    ``RSS = sum X^2 - 2 sum X x - 2 b sum X + sum n x^2 + 2 b c + n b^2``.
+    """
+    expected = sums.counts.T @ quality
+    bias = (sums.subject_totals - expected) / sums.votes
+    squares = (
+        sums.subject_squares
+        - 2.0 * (sums.totals.T @ quality)
+        - 2.0 * bias * sums.subject_totals
+        + sums.counts.T @ quality**2
+        + 2.0 * bias * expected
+        + sums.votes * bias**2
+    )
+    return bias, np.maximum(squares, 0.0)
 
 
 def _inconsistency_ci95(inconsistency: np.ndarray, n: np.ndarray) -> np.ndarray:
     below = (1.0 - np.sqrt(n / stats.chi2.ppf(0.975, df=n))) * inconsistency
     above = (np.sqrt(n / stats.chi2.ppf(0.025, df=n)) - 1.0) * inconsistency
     return np.column_stack([below, above])
-
-
-def _loglikelihood(filled: np.ndarray, observed: np.ndarray, quality: np.ndarray, bias: np.ndarray,
-                   inconsistency: np.ndarray) -> float:
-    """Mean Gaussian log-density of the votes under the fitted model."""
-    residual = filled - quality[:, None, None] - bias[None, :, None]
-    variance = inconsistency[None, :, None] ** 2
-    density = -0.5 * np.log(2.0 * np.pi * variance) - residual**2 / (2.0 * variance)
-    return float(density[observed].mean())

@@ -5,7 +5,7 @@ from typing import Literal
 
 import numpy as np
 
-from studies.mos.arrays import nan_mean, nan_std, votes_by_stimulus, votes_by_subject
+from studies.mos.arrays import all_equal, nan_mean, nan_std, votes_by_stimulus, votes_by_subject
 from studies.mos.errors import MosInputError
 
 Rescale = Literal["none", "three_sigma", "minmax"]
@@ -37,7 +37,7 @@ def subject_zscores(scores: np.ndarray) -> SubjectZScores:
     votes = votes_by_subject(scores)
     mean = nan_mean(votes, axis=1)
     std = nan_std(votes, axis=1, ddof=1)
-    excluded = ~(std > 0)
+    excluded = ~(std > 0) | all_equal(votes)  # rounding can leave a tiny std on equal votes
     usable_std = np.where(excluded, np.nan, std)
     return SubjectZScores(
         scores=(scores - mean[None, :, None]) / usable_std[None, :, None],
@@ -49,8 +49,8 @@ def subject_zscores(scores: np.ndarray) -> SubjectZScores:
 
 def rescale_zscores(
     z: np.ndarray, z_mos: np.ndarray, *, scale: tuple[float, float], method: Rescale
-) -> tuple[np.ndarray, float]:
-    """Map z-scores linearly onto the study scale; returns the mapped votes and the slope.
+) -> np.ndarray:
+    """Map z-scores linearly onto the study scale.
 
     ``three_sigma``: ``lo + (hi - lo) (z + 3) / 6`` (LIVE's ``100 (z + 3) / 6`` on any
     scale: z = -3 lands on ``lo``, z = +3 on ``hi``; the convention AIGIQA-20K and the
@@ -59,16 +59,16 @@ def rescale_zscores(
     """
     lo, hi = scale
     if method == "none":
-        return z, 1.0
+        return z
     if method == "three_sigma":
         slope = (hi - lo) / 6.0
-        return lo + slope * (z + 3.0), slope
+        return lo + slope * (z + 3.0)
     if method == "minmax":
         low, high = np.nanmin(z_mos), np.nanmax(z_mos)
         if not high > low:
             raise MosInputError("minmax rescaling needs at least two stimuli with different z-MOS.")
         slope = (hi - lo) / (high - low)
-        return lo + slope * (z - low), slope
+        return lo + slope * (z - low)
     raise MosInputError(f"unknown rescale {method!r}; choose one of {', '.join(RESCALES)}.")
 
 

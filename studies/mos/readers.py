@@ -30,8 +30,12 @@ def read_long_csv(
 
     Row numbers in error messages are CSV line numbers (the header is line 1).
     """
-    renames = {stimulus_column: "stimulus", subject_column: "subject", score_column: "score",
-               repetition_column: "repetition"}
+    renames = {
+        stimulus_column: "stimulus",
+        subject_column: "subject",
+        score_column: "score",
+        repetition_column: "repetition",
+    }
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
@@ -73,8 +77,14 @@ def matrix_from_long_rows(
     subjects = np.array(subject_codes)
     labels = np.array(repetitions)
     order = np.lexsort((labels, subjects, stimuli))
-    _reject_duplicates(stimuli[order], subjects[order], labels[order], order + first_row_number,
-                       tuple(stimulus_index), tuple(subject_index))
+    _reject_duplicates(
+        stimuli[order],
+        subjects[order],
+        labels[order],
+        order + first_row_number,
+        tuple(stimulus_index),
+        tuple(subject_index),
+    )
     slot = _slot_within_cell(stimuli[order], subjects[order])
     matrix = np.full((len(stimulus_index), len(subject_index), int(slot.max()) + 1), np.nan)
     matrix[stimuli[order], subjects[order], slot] = np.array(scores)[order]
@@ -92,8 +102,10 @@ def matrix_from_sureal_raw(
     ``None`` (or an absent subject) is a missing vote; a list holds repetitions.
     """
     stimulus_ids = tuple(str(k) for k in raw)
-    subjects = list(subject_ids) if subject_ids is not None else list(
-        dict.fromkeys(str(s) for votes in raw.values() for s in votes)
+    subjects = (
+        list(subject_ids)
+        if subject_ids is not None
+        else list(dict.fromkeys(str(s) for votes in raw.values() for s in votes))
     )
     index = {s: i for i, s in enumerate(subjects)}
     cells: list[tuple[int, int, list[float]]] = []
@@ -122,11 +134,14 @@ def _required_text(row: Mapping[str, object], key: str, number: int) -> str:
 def _score(value: object, number: int, lo: float, hi: float) -> float:
     score = _number(value)
     if score is None:
-        raise MosInputError(f"row {number}: score {value!r} is not a number; write a number between {lo:g} "
-                            f"and {hi:g}.")
+        raise MosInputError(
+            f"row {number}: score {value!r} is not a number; write a number between {lo:g} and {hi:g}."
+        )
     if not lo <= score <= hi:
-        raise MosInputError(f"row {number}: score {score:g} is outside the scale [{lo:g}, {hi:g}]; fix the score "
-                            "or the scale.")
+        raise MosInputError(
+            f"row {number}: score {score:g} is outside the scale [{lo:g}, {hi:g}]; fix the score "
+            "or the scale."
+        )
     return score
 
 
@@ -156,8 +171,14 @@ def _repetition(value: object, number: int) -> int:
         raise MosInputError(f"row {number}: repetition {value!r} is not a whole number.") from None
 
 
-def _reject_duplicates(stimuli: np.ndarray, subjects: np.ndarray, labels: np.ndarray, row_numbers: np.ndarray,
-                       stimulus_ids: tuple[str, ...], subject_ids: tuple[str, ...]) -> None:
+def _reject_duplicates(
+    stimuli: np.ndarray,
+    subjects: np.ndarray,
+    labels: np.ndarray,
+    row_numbers: np.ndarray,
+    stimulus_ids: tuple[str, ...],
+    subject_ids: tuple[str, ...],
+) -> None:
     same = (np.diff(stimuli) == 0) & (np.diff(subjects) == 0) & (np.diff(labels) == 0)
     if not same.any():
         return

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studies.mos.arrays import nan_count, nan_mean, nan_std, safe_divide, votes_by_stimulus
+from studies.mos.arrays import all_equal, nan_count, nan_mean, nan_std, safe_divide, votes_by_stimulus
 from studies.mos.modes import Mode, check_mode
 
 KURTOSIS_RANGE = (2.0, 4.0)
@@ -63,7 +63,7 @@ def bt500_screen(scores: np.ndarray, *, mode: Mode = "default") -> Bt500Screenin
         high = votes >= (mean + bound)[:, None]
         low = votes <= (mean - bound)[:, None]
     else:
-        screened = (count >= 2) & (sigma > 0)
+        screened = (count >= 2) & ~all_equal(votes)
         deviation = votes - mean[:, None]
         reach = (bound * (1.0 - BOUNDARY_TOLERANCE))[:, None]
         high = screened[:, None] & (deviation >= reach)
@@ -106,16 +106,25 @@ def _kurtosis(votes: np.ndarray, mean: np.ndarray, count: np.ndarray) -> np.ndar
     return np.where(flat | np.isnan(m2), np.nan, safe_divide(m4, m2**2))
 
 
-def _reasons(rejected: np.ndarray, p: np.ndarray, q: np.ndarray, considered: np.ndarray,
-             fraction: np.ndarray, asymmetry: np.ndarray, reverted: bool) -> tuple[str, ...]:
+def _reasons(
+    rejected: np.ndarray,
+    p: np.ndarray,
+    q: np.ndarray,
+    considered: np.ndarray,
+    fraction: np.ndarray,
+    asymmetry: np.ndarray,
+    reverted: bool,
+) -> tuple[str, ...]:
     counts = [f"P={pi}, Q={qi} in {ni} votes" for pi, qi, ni in zip(p, q, considered, strict=True)]
     reasons = []
     for i, described in enumerate(counts):
         if considered[i] == 0:
             reasons.append("kept: no votes on screened stimuli")
         elif rejected[i]:
-            reasons.append(f"rejected: {described}, outliers {fraction[i]:.1%} > 5% and "
-                           f"|P-Q|/(P+Q) = {asymmetry[i]:.2f} < 0.3")
+            reasons.append(
+                f"rejected: {described}, outliers {fraction[i]:.1%} > 5% and "
+                f"|P-Q|/(P+Q) = {asymmetry[i]:.2f} < 0.3"
+            )
         elif reverted:
             reasons.append(f"kept: {described}; the rule rejected every subject, so none is rejected")
         elif fraction[i] <= OUTLIER_FRACTION_LIMIT:

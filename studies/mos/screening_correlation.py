@@ -4,9 +4,11 @@ Each subject's per-stimulus score (mean over repetitions) is correlated, over th
 it rated, with a reference MOS: the MOS of the *other* subjects (``reference="others"``,
 the default: a subject does not vouch for itself) or of everyone (``reference="all"``,
 what sureal's git head does). Pearson and Spearman are both reported; ``statistic``
-picks the one that decides. A fixed ``threshold`` rejects ``r < threshold`` (0.75 is
-P.913's and BT.1788's limit for the Pearson r1); ``threshold="adaptive"`` is sureal's git
-head rule: ``min(0.7, mean(r) - std(r))``, rejecting ``r <= threshold``.
+picks the one that decides. ``threshold="adaptive"`` (the default) is sureal's git head
+rule, ``min(0.7, mean(r) - std(r))`` over the subjects, rejecting ``r <= threshold``: it
+only removes subjects clearly worse than their panel. A fixed ``threshold`` rejects
+``r < threshold``; 0.75 (``P913_THRESHOLD``) is the limit P.913 and BT.1788 give for the
+Pearson r1 of lab studies, which rejects most of a noisy crowd or AIGC panel.
 """
 
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
-from studies.mos.arrays import nan_mean, safe_divide
+from studies.mos.arrays import columnwise_pearson, nan_mean, safe_divide
 from studies.mos.errors import MosInputError
 
 Reference = Literal["others", "all"]
@@ -62,8 +64,8 @@ def subject_correlations(scores: np.ndarray, *, reference: Reference = "others")
     ranks_y = stats.rankdata(y, axis=0, nan_policy="omit")
     n_common = both.sum(axis=0)
     return SubjectCorrelations(
-        pearson=_columnwise_pearson(x, y, n_common),
-        spearman=_columnwise_pearson(ranks_x, ranks_y, n_common),
+        pearson=columnwise_pearson(x, y, n_common),
+        spearman=columnwise_pearson(ranks_x, ranks_y, n_common),
         n_common=n_common,
     )
 
@@ -73,7 +75,7 @@ def correlation_screen(
     *,
     statistic: Statistic = "pearson",
     reference: Reference = "others",
-    threshold: float | Literal["adaptive"] = P913_THRESHOLD,
+    threshold: float | Literal["adaptive"] = "adaptive",
 ) -> CorrelationScreening:
     """Reject subjects whose correlation with the reference MOS falls below the threshold.
 
@@ -94,19 +96,10 @@ def correlation_screen(
     else:
         raise MosInputError(f"threshold must be a correlation in [-1, 1] or 'adaptive'; got {threshold!r}.")
     reasons = tuple(
-        f"kept: {statistic} undefined ({n} shared stimuli or constant votes)" if np.isnan(value)
+        f"kept: {statistic} undefined ({n} shared stimuli or constant votes)"
+        if np.isnan(value)
         else f"{'rejected' if out else 'kept'}: {statistic} r = {value:.3f} "
-             f"{'below' if out else 'not below'} {limit:.3f}"
+        f"{'below' if out else 'not below'} {limit:.3f}"
         for value, out, n in zip(r, rejected, correlations.n_common, strict=True)
     )
     return CorrelationScreening(rejected, correlations, statistic, limit, reasons)
-
-
-def _columnwise_pearson(x: np.ndarray, y: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Pearson r of each column pair, NaN entries ignored (they are missing in both)."""
-    dx = x - nan_mean(x, axis=0)
-    dy = y - nan_mean(y, axis=0)
-    covariance = np.nansum(dx * dy, axis=0)
-    spread = np.sqrt(np.nansum(dx**2, axis=0) * np.nansum(dy**2, axis=0))
-    r = safe_divide(covariance, spread)
-    return np.where((n >= 3) & (spread > 0), np.clip(r, -1.0, 1.0), np.nan)

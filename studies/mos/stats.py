@@ -43,4 +43,3 @@ def mos_stats(scores: np.ndarray, *, z: float = NORMAL_Z95) -> MosStats:
         ci95_normal=z * standard_error,
         ci95_t=np.where(n >= 2, t_quantile * standard_error, np.nan),
     )
-

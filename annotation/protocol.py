@@ -1,0 +1,205 @@
+"""The rating protocol as plain Python: scale, deduction guideline, quality control and cross-check settings.
+
+Follows AU-IQA (MM '25): every image starts at the top of the scale and loses points by the severity
+of problems in four aspects, resolution and distortion weighing most. A study's protocol is stored
+as JSON (studies.StudyProtocol.config); `protocol_from_dict` merges it over the defaults and validates.
+"""
+import copy
+import math
+from dataclasses import dataclass
+
+ACR5 = "acr5"
+SLIDER100 = "slider100"
+ACR_LABELS = ("Bad", "Poor", "Fair", "Good", "Excellent")
+
+DEFAULTS: dict = {
+    "scale": ACR5,
+    "raters_per_stimulus": 5,
+    "aspects": [
+        {"key": "resolution", "label": "Resolution / sharpness", "weight": 1.5, "shortcut": "r"},
+        {"key": "brightness", "label": "Brightness / exposure", "weight": 1.0, "shortcut": "b"},
+        {"key": "noise", "label": "Noise", "weight": 1.0, "shortcut": "n"},
+        {"key": "distortion", "label": "Distortion / artefacts", "weight": 1.5, "shortcut": "d"},
+    ],
+    "severities": [
+        {"key": "none", "label": "None", "points": 0.0},
+        {"key": "slight", "label": "Slight", "points": 0.5},
+        {"key": "moderate", "label": "Moderate", "points": 1.0},
+        {"key": "severe", "label": "Severe", "points": 2.0},
+    ],
+    "instructions": (
+        "Every image starts at 5 (Excellent). For each aspect, choose how severe its problems are; "
+        "each choice deducts points, resolution and distortion weighing most. The page suggests the "
+        "resulting score: confirm it, or choose another score and say in one line why."
+    ),
+    "examples": [],
+    "reason_tolerance": 0.5,
+    "qualification_threshold": 0.7,
+    "gold_every": 0,
+    "gold_pause_after": 0,
+    "repeats_per_block": 0,
+    "block_size": 50,
+    "break_seconds": 120,
+    "consistency": {"min_range": 2.0, "max_deviation": 1.5, "max_std": None},
+    "relabel_rounds": 2,
+    "completion_code": True,
+}
+
+
+class ProtocolError(ValueError):
+    """A protocol configuration that cannot be used; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Aspect:
+    key: str
+    label: str
+    weight: float
+    shortcut: str
+
+
+@dataclass(frozen=True)
+class Severity:
+    key: str
+    label: str
+    points: float
+
+
+@dataclass(frozen=True)
+class ConsistencyRule:
+    min_range: float | None
+    max_deviation: float | None
+    max_std: float | None
+
+
+@dataclass(frozen=True)
+class Protocol:
+    scale: str
+    raters_per_stimulus: int
+    aspects: tuple[Aspect, ...]
+    severities: tuple[Severity, ...]
+    instructions: str
+    examples: tuple[dict, ...]
+    reason_tolerance: float
+    qualification_threshold: float
+    gold_every: int
+    gold_pause_after: int
+    repeats_per_block: int
+    block_size: int
+    break_seconds: int
+    consistency: ConsistencyRule
+    relabel_rounds: int
+    completion_code: bool
+
+    @property
+    def scale_min(self) -> float:
+        return 1.0 if self.scale == ACR5 else 0.0
+
+    @property
+    def scale_max(self) -> float:
+        return 5.0 if self.scale == ACR5 else 100.0
+
+    @property
+    def point_value(self) -> float:
+        """One guideline point in scale units (one ACR step; a quarter of the slider)."""
+        return (self.scale_max - self.scale_min) / 4
+
+    def suggested_score(self, deductions: dict[str, str]) -> float:
+        """The top of the scale minus the weighted deductions, clamped, rounded to the scale's step."""
+        points = {severity.key: severity.points for severity in self.severities}
+        total = sum(aspect.weight * points[deductions.get(aspect.key, "none")] for aspect in self.aspects)
+        value = self.scale_max - total * self.point_value
+        value = min(self.scale_max, max(self.scale_min, value))
+        return float(math.floor(value + 0.5)) if self.scale == ACR5 else round(value, 1)
+
+    def vote_problems(self, *, score: float, deductions: dict[str, str], reason: str) -> list[str]:
+        """Why a vote cannot be stored under this protocol; empty when it can."""
+        problems = []
+        if not (self.scale_min <= score <= self.scale_max) or not math.isfinite(score):
+            problems.append(
+                f"Score {score:g} is off the scale; give a score from {self.scale_min:g} to {self.scale_max:g}."
+            )
+        elif self.scale == ACR5 and score != int(score):
+            problems.append(f"Score {score:g} is not one of the scale's values 1, 2, 3, 4, 5.")
+        aspects = {aspect.key for aspect in self.aspects}
+        severities = {severity.key for severity in self.severities}
+        for key, value in deductions.items():
+            if key not in aspects:
+                problems.append(f"Unknown aspect {key!r}; the guideline has {', '.join(sorted(aspects))}.")
+            elif value not in severities:
+                problems.append(f"Unknown severity {value!r} for {key}; choose {', '.join(sorted(severities))}.")
+        if problems:
+            return problems
+        if self.needs_reason(score=score, deductions=deductions) and not reason.strip():
+            problems.append(
+                f"Your score {score:g} differs from the guideline's {self.suggested_score(deductions):g} "
+                "for the problems you ticked; say in one line why."
+            )
+        return problems
+
+    def needs_reason(self, *, score: float, deductions: dict[str, str]) -> bool:
+        return abs(score - self.suggested_score(deductions)) > self.reason_tolerance * self.point_value
+
+    def choices(self) -> list[tuple[int, str]]:
+        return list(zip(range(1, 6), ACR_LABELS, strict=True)) if self.scale == ACR5 else []
+
+    def as_client(self) -> dict:
+        """What the rating page needs: no reference scores, nothing about other raters."""
+        return {
+            "scale": self.scale, "min": self.scale_min, "max": self.scale_max, "point_value": self.point_value,
+            "labels": list(ACR_LABELS) if self.scale == ACR5 else [],
+            "aspects": [vars(aspect) for aspect in self.aspects],
+            "severities": [vars(severity) for severity in self.severities],
+            "reason_tolerance": self.reason_tolerance,
+        }
+
+
+def protocol_from_dict(data: dict | None) -> Protocol:
+    """Merge `data` over DEFAULTS and validate; raises ProtocolError with every problem found."""
+    merged = copy.deepcopy(DEFAULTS)
+    unknown = sorted(set(data or {}) - set(DEFAULTS))
+    if unknown:
+        raise ProtocolError(f"Unknown protocol settings: {', '.join(unknown)}.")
+    for key, value in (data or {}).items():
+        if key == "consistency" and isinstance(value, dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    problems = []
+    if merged["scale"] not in (ACR5, SLIDER100):
+        problems.append(f"scale must be {ACR5!r} or {SLIDER100!r}")
+    if not isinstance(merged["raters_per_stimulus"], int) or merged["raters_per_stimulus"] < 1:
+        problems.append("raters_per_stimulus must be a whole number of at least 1")
+    try:
+        aspects = tuple(Aspect(a["key"], a["label"], float(a["weight"]), a.get("shortcut", a["key"][0]))
+                        for a in merged["aspects"])
+        severities = tuple(Severity(s["key"], s["label"], float(s["points"])) for s in merged["severities"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ProtocolError(f"aspects and severities need key, label and weight/points: {error}") from None
+    if "none" not in {s.key for s in severities}:
+        problems.append("severities must include 'none' (no deduction)")
+    if any(a.weight < 0 for a in aspects) or any(s.points < 0 for s in severities):
+        problems.append("weights and points must not be negative")
+    shortcuts = [a.shortcut for a in aspects]
+    if len(set(shortcuts)) != len(shortcuts) or any(not s.isalpha() or s.lower() == "f" for s in shortcuts):
+        problems.append("aspect shortcuts must be distinct letters other than f (fullscreen)")
+    if not 0 <= float(merged["qualification_threshold"]) <= 1:
+        problems.append("qualification_threshold is a share between 0 and 1")
+    for key in ("gold_every", "gold_pause_after", "repeats_per_block", "break_seconds", "relabel_rounds"):
+        if not isinstance(merged[key], int) or merged[key] < 0:
+            problems.append(f"{key} must be a whole number of at least 0")
+    if not isinstance(merged["block_size"], int) or merged["block_size"] < 1:
+        problems.append("block_size must be a whole number of at least 1")
+    if problems:
+        raise ProtocolError("The protocol cannot be used: " + "; ".join(problems) + ".")
+    rule = merged["consistency"]
+    return Protocol(
+        scale=merged["scale"], raters_per_stimulus=merged["raters_per_stimulus"], aspects=aspects,
+        severities=severities, instructions=str(merged["instructions"]), examples=tuple(merged["examples"]),
+        reason_tolerance=float(merged["reason_tolerance"]),
+        qualification_threshold=float(merged["qualification_threshold"]), gold_every=merged["gold_every"],
+        gold_pause_after=merged["gold_pause_after"], repeats_per_block=merged["repeats_per_block"],
+        block_size=merged["block_size"], break_seconds=merged["break_seconds"],
+        consistency=ConsistencyRule(rule.get("min_range"), rule.get("max_deviation"), rule.get("max_std")),
+        relabel_rounds=merged["relabel_rounds"], completion_code=bool(merged["completion_code"]),
+    )

@@ -1,0 +1,111 @@
+"""The cross-check and relabel workflow: consistency rule, coordinator decisions, relabel tasks.
+
+Votes are never changed or deleted here; only `verified` is set on the votes that count.
+"""
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from annotation.crosscheck import consistency_check
+from annotation.models import RatingTask, StimulusReview
+from annotation.protocol import Protocol
+from common.errors import DomainError
+from studies.models import Rating, Stimulus
+
+Kind = RatingTask.Kind
+Status = StimulusReview.Status
+
+
+def crosscheck_if_complete(*, stimulus: Stimulus, protocol: Protocol) -> StimulusReview | None:
+    """Once every rater place of `stimulus` has a vote and no relabel is pending, apply the rule.
+
+    Call inside the transaction that stored the last vote, with the stimulus row locked.
+    """
+    tasks = RatingTask.objects.filter(stimulus=stimulus, kind__in=[Kind.RATING, Kind.RELABEL])
+    if tasks.filter(status=RatingTask.Status.PENDING).exists():
+        return None
+    places = stimulus.study.raters_per_stimulus + sum(
+        StimulusReview.objects.filter(stimulus=stimulus).values_list("extra_raters", flat=True)
+    )
+    if tasks.filter(kind=Kind.RATING).count() < places:
+        return None
+    latest = list(Rating.objects.filter(stimulus=stimulus).latest_per_rater())
+    result = consistency_check({rating.rater_id: rating.score for rating in latest}, protocol.consistency)
+    round_ = tasks.aggregate(last=Max("round"))["last"] or 0
+    review = StimulusReview.objects.create(
+        study_id=stimulus.study_id, stimulus=stimulus, round=round_,
+        status=Status.OPEN if result.flagged else Status.CONSISTENT, reasons=result.reasons,
+        scores={str(rating.pk): rating.score for rating in latest}, deviating=list(result.deviating),
+    )
+    if not result.flagged:
+        _verify(latest)
+    return review
+
+
+def _verify(ratings: list[Rating]) -> None:
+    Rating.objects.filter(pk__in=[rating.pk for rating in ratings], verified=False).update(
+        verified=True, verified_at=timezone.now()
+    )
+
+
+def _open_review_locked(review: StimulusReview) -> StimulusReview:
+    review = StimulusReview.objects.select_for_update(no_key=True).select_related("stimulus", "study").get(pk=review.pk)
+    if review.status != Status.OPEN:
+        raise DomainError(f"This review was decided already ({review.get_status_display().lower()}).")
+    return review
+
+
+def _decide(review: StimulusReview, *, status: str, by: AbstractBaseUser, note: str) -> None:
+    review.status = status
+    review.decided_by = by
+    review.decided_at = timezone.now()
+    review.note = note.strip()[:300]
+    review.save()
+
+
+@transaction.atomic
+def review_accept(*, review: StimulusReview, by: AbstractBaseUser, note: str = "") -> StimulusReview:
+    """Keep the votes as they are: each rater's latest vote becomes verified and counts for MOS."""
+    review = _open_review_locked(review)
+    _verify(list(Rating.objects.filter(stimulus=review.stimulus).latest_per_rater()))
+    _decide(review, status=Status.ACCEPTED, by=by, note=note)
+    return review
+
+
+@transaction.atomic
+def review_relabel(
+    *, review: StimulusReview, by: AbstractBaseUser, protocol: Protocol, rater_ids: list[int] | None = None,
+    note: str = "",
+) -> StimulusReview:
+    """Ask the deviating raters (or those chosen) to rate the image again, blind to their old vote."""
+    review = _open_review_locked(review)
+    if review.round >= protocol.relabel_rounds:
+        raise DomainError(
+            f"All {protocol.relabel_rounds} relabel rounds are used; accept the votes or add raters."
+        )
+    raters = set(Rating.objects.filter(stimulus=review.stimulus, purpose=Rating.Purpose.RATING)
+                 .values_list("rater_id", flat=True))
+    chosen = [int(pk) for pk in (rater_ids or review.deviating)]
+    if not chosen or not set(chosen) <= raters:
+        raise DomainError("Choose raters who voted on this image to relabel it.")
+    round_ = review.round + 1
+    for rater_id in chosen:
+        last = RatingTask.objects.filter(study=review.study, annotator_id=rater_id).aggregate(last=Max("position"))
+        RatingTask.objects.create(
+            study=review.study, stimulus=review.stimulus, annotator_id=rater_id, kind=Kind.RELABEL,
+            round=round_, priority=0, position=(last["last"] or 0) + 1,
+        )
+    _decide(review, status=Status.RELABEL, by=by, note=note)
+    return review
+
+
+@transaction.atomic
+def review_add_raters(*, review: StimulusReview, by: AbstractBaseUser, count: int, note: str = "") -> StimulusReview:
+    """Open `count` more rater places; the cross-check runs again when they are filled."""
+    review = _open_review_locked(review)
+    if not 1 <= count <= 10:
+        raise DomainError("Add between 1 and 10 raters.")
+    review.extra_raters = count
+    _decide(review, status=Status.MORE_RATERS, by=by, note=note)
+    return review

@@ -1,0 +1,139 @@
+"""Rating round trip under load: submit, store, next task, with 50 concurrent simulated annotators.
+
+Each annotator is its own process (as with a multi-process app server) and waits a think time
+between votes (default 1 s, several times faster than people rate). Each request goes through
+the whole Django stack (URL routing, session auth, DRF validation, the
+rating_submit service with its row locks, the cross-check, and session_next which claims new blocks)
+on a throwaway PostgreSQL test database; the time measured is server time (no network).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/moslab python bench/bench_rating.py [--annotators 50]
+
+Peer: the issue's target, p95 under 25 ms of server time.
+"""
+import argparse
+import multiprocessing
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+os.environ.setdefault("MOSLAB_VAR_DIR", "/tmp/moslab-bench-var")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
+
+from annotation import services  # noqa: E402
+from studies import services as study_services  # noqa: E402
+from studies.models import Membership, Stimulus, Study  # noqa: E402
+
+TARGET_P95_MS = 25.0
+
+
+def build(annotators: int, stimuli: int, raters: int) -> Study:
+    User = get_user_model()
+    owner = User.objects.create_user("bench-coord", password="x")
+    study = study_services.study_create(name="Bench", slug="bench", created_by=owner)
+    Stimulus.objects.bulk_create([
+        Stimulus(study=study, name=f"s{i:05d}.png", file=f"bench/s{i}.png", sha256=f"{i:064x}", size_bytes=1,
+                 image_format="PNG", width=512, height=384, source_content=f"src{i // 4}")
+        for i in range(stimuli)
+    ])
+    services.protocol_publish(study=study, by=owner, config={
+        "raters_per_stimulus": raters, "block_size": 20, "break_seconds": 0, "gold_every": 0})
+    Study.objects.filter(pk=study.pk).update(status=Study.Status.OPEN)
+    for index in range(annotators):
+        user = User.objects.create_user(f"bench-{index:02d}", password="x")
+        study_services.membership_add(study=study, user=user, role=Membership.Role.ANNOTATOR)
+        services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+    study.refresh_from_db()
+    return study
+
+
+def annotator(study_id: int, user_id: int, think: float, start_at: float, results) -> None:
+    connections.close_all()  # a forked process opens its own connection
+    client = Client()
+    client.force_login(get_user_model().objects.get(pk=user_id))
+    url = f"/api/annotation/studies/{study_id}/ratings/"
+    state = client.get(f"/api/annotation/studies/{study_id}/queue/").json()
+    rng = random.Random(user_id)
+    times, errors = [], []
+    time.sleep(max(0.0, start_at - time.time()))
+    while state["tasks"]:
+        time.sleep(rng.uniform(0.5, 1.5) * think)
+        task = state["tasks"][0]
+        body = {"task_id": task["id"], "client_id": str(uuid.uuid4()), "score": 1 + task["id"] % 5,
+                "deductions": {"noise": "none"}, "reason": "bench", "response_time_ms": 3000,
+                "display": {"viewport": [1920, 1080], "device_pixel_ratio": 1}}
+        started = time.perf_counter()
+        response = client.post(url, body, content_type="application/json")
+        times.append((time.perf_counter() - started) * 1000)
+        if response.status_code not in (200, 201):
+            errors.append(response.content.decode()[:200])
+            break
+        state = response.json()["state"]
+    connections.close_all()
+    results.put((times, errors))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--annotators", type=int, default=50)
+    parser.add_argument("--stimuli", type=int, default=600)
+    parser.add_argument("--raters", type=int, default=5)
+    parser.add_argument("--think", type=float, default=1.0, help="mean seconds between one annotator's votes")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Run with DATABASE_URL=postgres://... (the bench measures PostgreSQL).")
+    setup_test_environment()
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        study = build(args.annotators, args.stimuli, args.raters)
+        users = list(get_user_model().objects.filter(username__startswith="bench-").exclude(username="bench-coord")
+                     .values_list("pk", flat=True))
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        results = context.Queue()
+        start_at = time.time() + 2.0
+        processes = [context.Process(target=annotator, args=(study.pk, pk, args.think, start_at, results))
+                     for pk in users]
+        for process in processes:
+            process.start()
+        times: list[float] = []
+        errors: list[str] = []
+        for _ in processes:
+            got_times, got_errors = results.get()
+            times += got_times
+            errors += got_errors
+        for process in processes:
+            process.join()
+        wall = time.time() - start_at
+        from studies.models import Rating  # noqa: PLC0415
+
+        stored = Rating.objects.filter(study=study).count()
+        cuts = statistics.quantiles(times, n=100)
+        print(f"cpus={os.cpu_count()} think={args.think}s annotators={len(users)} stimuli={args.stimuli} "
+              f"raters={args.raters} votes={len(times)} "
+              f"stored={stored} expected={args.stimuli * args.raters} errors={len(errors)}")
+        print(f"round trip ms: p50={cuts[49]:.1f} p95={cuts[94]:.1f} p99={cuts[98]:.1f} max={max(times):.1f}")
+        print(f"throughput: {len(times) / wall:.0f} votes/s over {wall:.1f} s")
+        print(f"peer: target p95 < {TARGET_P95_MS:.0f} ms -> {'met' if cuts[94] < TARGET_P95_MS else 'NOT met'}")
+        if errors:
+            print("first error:", errors[0])
+    finally:
+        connections.close_all()
+        teardown_databases(old, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""``manage.py mos compute INPUT.csv --method M [--mode default|sureal] --scale LO HI --out RESULT.json``."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from studies.mos.cli import compute, write_json
+from studies.mos.engine import METHODS
+from studies.mos.errors import MosInputError
+from studies.mos.modes import MODES
+from studies.mos.normalization import RESCALES
+
+
+class Command(BaseCommand):
+    help = "Compute MOS from a ratings CSV (stimulus,subject,score[,repetition]) without the database."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True)
+        run = actions.add_parser("compute", help="Run one MOS method and write its JSON result.")
+        run.add_argument("input", type=Path, help="CSV with columns stimulus,subject,score[,repetition].")
+        run.add_argument("--method", required=True, choices=METHODS)
+        run.add_argument(
+            "--mode",
+            default="default",
+            choices=MODES,
+            help="default (documented in docs/mos.md) or sureal (reproduces sureal 0.9.0).",
+        )
+        run.add_argument("--scale", nargs=2, type=float, required=True, metavar=("LO", "HI"))
+        run.add_argument(
+            "--zscore-rescale",
+            choices=RESCALES,
+            default=None,
+            help="zscore only: none (z units), three_sigma or minmax onto the scale.",
+        )
+        run.add_argument("--out", type=Path, required=True, help="Where to write the JSON result.")
+
+    def handle(
+        self,
+        *args,
+        input: Path,
+        method: str,
+        mode: str,
+        scale: list[float],
+        zscore_rescale: str | None,
+        out: Path,
+        **options,
+    ):
+        if zscore_rescale is not None and method != "zscore":
+            raise CommandError("--zscore-rescale applies to --method zscore only.")
+        try:
+            result = compute(input, method, mode, scale[0], scale[1], zscore_rescale=zscore_rescale)
+        except MosInputError as error:
+            raise CommandError(str(error)) from None
+        except OSError as error:
+            raise CommandError(f"cannot read {input}: {error.strerror or error}") from None
+        write_json(result, out)
+        warnings = result["warnings"]
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{method} ({mode}) on {len(result['stimuli'])} stimuli, {len(result['subjects'])} subjects "
+                f"written to {out}" + (f"; {len(warnings)} warnings recorded" if warnings else "")
+            )
+        )

@@ -1,0 +1,122 @@
+"""MOS computations in the app: every method, screening reports, and audited coordinator overrides."""
+import uuid
+
+import numpy as np
+import pytest
+
+from common.errors import DomainError
+from studies import services
+from studies.models import Membership, MosComputation, Rating, SubjectDecision, SubjectReport
+from tests.conftest import write_image
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rated_study(coordinator, make_user, tmp_path):
+    """12 stimuli x 8 raters: 7 agree with a known quality, one votes the scale upside down."""
+    folder = tmp_path / "s"
+    for index in range(12):
+        write_image(folder / f"s{index:02d}.png", seed=100 + index)
+    study = services.study_create(name="Rated", slug="rated", created_by=coordinator, raters_per_stimulus=8)
+    services.stimuli_import(study=study, source=folder)
+    study.status = study.Status.OPEN
+    study.save()
+    rng = np.random.default_rng(5)
+    quality = np.linspace(1.3, 4.7, 12)
+    raters = [make_user(f"r{index}") for index in range(8)]
+    for rater_index, rater in enumerate(raters):
+        services.membership_add(study=study, user=rater, role=Membership.Role.ANNOTATOR)
+        for stimulus, q in zip(study.stimuli.order_by("name"), quality, strict=True):
+            value = 6 - q if rater_index == 7 else q + rng.normal(0, 0.4)
+            score = float(np.clip(np.rint(value), 1, 5))
+            services.rating_record(study=study, stimulus=stimulus, rater=rater, score=score, client_id=uuid.uuid4())
+    return study, raters
+
+
+def run(study, coordinator, method, mode="default", parameters=None) -> MosComputation:
+    computation = services.mos_computation_start(study=study, by=coordinator, method=method, mode=mode,
+                                                 parameters=parameters)
+    return services.mos_computation_run(computation_id=computation.pk)
+
+
+@pytest.mark.parametrize("method", MosComputation.Method.values)
+@pytest.mark.parametrize("mode", MosComputation.Mode.values)
+def test_every_method_and_mode_stores_results_and_reports(rated_study, coordinator, method, mode):
+    study, raters = rated_study
+    computation = run(study, coordinator, method, mode)
+    assert computation.status == MosComputation.Status.SUCCEEDED, computation.error
+    assert computation.results.count() == 12
+    assert all(result.mos is not None for result in computation.results.all())
+    assert computation.subject_reports.count() == 8
+    assert computation.num_ratings == 96
+
+
+def test_correlation_screening_rejects_the_inverted_rater_and_keeps_the_votes(rated_study, coordinator):
+    study, raters = rated_study
+    computation = run(study, coordinator, "correlation")
+    report = SubjectReport.objects.get(computation=computation, rater=raters[7])
+    assert report.rejected and report.automatic_rejected and report.reason
+    assert report.pearson < 0
+    assert SubjectReport.objects.filter(computation=computation, rejected=True).count() == 1
+    assert Rating.objects.filter(rater=raters[7]).count() == 12, "rejected votes are kept"
+    assert {result.count for result in computation.results.all()} == {7}
+
+
+def test_overrides_apply_and_stay_on_record(rated_study, coordinator):
+    study, raters = rated_study
+    before = {r.stimulus_id: r.mos for r in run(study, coordinator, "correlation").results.all()}
+    services.subject_decision_record(study=study, rater=raters[7], decision="keep", reason="checked by phone",
+                                     by=coordinator)
+    services.subject_decision_record(study=study, rater=raters[0], decision="reject", reason="saw the answers",
+                                     by=coordinator)
+    after = run(study, coordinator, "correlation")
+    reports = {report.rater_id: report for report in after.subject_reports.all()}
+    assert not reports[raters[7].pk].rejected and reports[raters[7].pk].automatic_rejected
+    assert reports[raters[0].pk].rejected and "saw the answers" in reports[raters[0].pk].reason
+    assert {result.count for result in after.results.all()} == {7}
+    assert any(abs(result.mos - before[result.stimulus_id]) > 1e-9 for result in after.results.all())
+    services.subject_decision_record(study=study, rater=raters[7], decision="automatic", reason="undo",
+                                     by=coordinator)
+    again = run(study, coordinator, "correlation")
+    assert SubjectReport.objects.get(computation=again, rater=raters[7]).rejected
+    assert SubjectDecision.objects.filter(study=study).count() == 3, "every decision is kept"
+
+
+def test_override_needs_a_reason_and_a_known_rater(rated_study, coordinator, make_user):
+    study, raters = rated_study
+    with pytest.raises(DomainError, match="reason"):
+        services.subject_decision_record(study=study, rater=raters[1], decision="reject", reason=" ", by=coordinator)
+    with pytest.raises(DomainError, match="no votes"):
+        services.subject_decision_record(study=study, rater=make_user("stranger"), decision="reject", reason="x",
+                                         by=coordinator)
+    with pytest.raises(DomainError, match="Unknown MOS method"):
+        services.mos_computation_start(study=study, by=coordinator, method="median")
+
+
+def test_empty_study_fails_with_a_clear_message(study, coordinator):
+    computation = run(study, coordinator, "mean")
+    assert computation.status == MosComputation.Status.FAILED
+    assert "MosInputError" in computation.error
+
+
+def test_pages_show_reports_and_only_coordinators_override(client, rated_study, coordinator, make_user):
+    study, raters = rated_study
+    computation = run(study, coordinator, "bt500")
+    researcher = make_user("researcher")
+    services.membership_add(study=study, user=researcher, role=Membership.Role.RESEARCHER)
+    url = f"/studies/{study.pk}/mos/{computation.pk}/decisions/"
+    body = {"rater": raters[7].pk, "decision": "keep", "reason": "x"}
+    for user in (researcher, raters[0]):
+        client.force_login(user)
+        assert client.post(url, body).status_code == 404
+    assert not SubjectDecision.objects.exists()
+    client.force_login(coordinator)
+    page = client.get(f"/studies/{study.pk}/mos/{computation.pk}/").content.decode()
+    assert "subject-reports" in page and "r7" in page
+    assert client.post(url, body).status_code == 302
+    assert SubjectDecision.objects.get().decided_by == coordinator
+    assert client.post(url, {**body, "rater": "abc"}).status_code == 404
+    csv_text = client.get(f"/studies/{study.pk}/mos/{computation.pk}/subjects.csv").content.decode()
+    assert csv_text.splitlines()[0].startswith("rater,votes,rejected,automatic_rejected,P,Q")
+    assert len(csv_text.splitlines()) == 9
