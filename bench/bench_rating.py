@@ -10,6 +10,7 @@ on a throwaway PostgreSQL test database; the time measured is server time (no ne
 
 Peer: the issue's target, p95 under 25 ms of server time.
 """
+
 import argparse
 import multiprocessing
 import os
@@ -44,13 +45,27 @@ def build(annotators: int, stimuli: int, raters: int) -> Study:
     User = get_user_model()
     owner = User.objects.create_user("bench-coord", password="x")
     study = study_services.study_create(name="Bench", slug="bench", created_by=owner)
-    Stimulus.objects.bulk_create([
-        Stimulus(study=study, name=f"s{i:05d}.png", file=f"bench/s{i}.png", sha256=f"{i:064x}", size_bytes=1,
-                 image_format="PNG", width=512, height=384, source_content=f"src{i // 4}")
-        for i in range(stimuli)
-    ])
-    services.protocol_publish(study=study, by=owner, config={
-        "raters_per_stimulus": raters, "block_size": 20, "break_seconds": 0, "gold_every": 0})
+    Stimulus.objects.bulk_create(
+        [
+            Stimulus(
+                study=study,
+                name=f"s{i:05d}.png",
+                file=f"bench/s{i}.png",
+                sha256=f"{i:064x}",
+                size_bytes=1,
+                image_format="PNG",
+                width=512,
+                height=384,
+                source_content=f"src{i // 4}",
+            )
+            for i in range(stimuli)
+        ]
+    )
+    services.protocol_publish(
+        study=study,
+        by=owner,
+        config={"raters_per_stimulus": raters, "block_size": 20, "break_seconds": 0, "gold_every": 0},
+    )
     Study.objects.filter(pk=study.pk).update(status=Study.Status.OPEN)
     for index in range(annotators):
         user = User.objects.create_user(f"bench-{index:02d}", password="x")
@@ -72,9 +87,15 @@ def annotator(study_id: int, user_id: int, think: float, start_at: float, result
     while state["tasks"]:
         time.sleep(rng.uniform(0.5, 1.5) * think)
         task = state["tasks"][0]
-        body = {"task_id": task["id"], "client_id": str(uuid.uuid4()), "score": 1 + task["id"] % 5,
-                "deductions": {"noise": "none"}, "reason": "bench", "response_time_ms": 3000,
-                "display": {"viewport": [1920, 1080], "device_pixel_ratio": 1}}
+        body = {
+            "task_id": task["id"],
+            "client_id": str(uuid.uuid4()),
+            "score": 1 + task["id"] % 5,
+            "deductions": {"noise": "none"},
+            "reason": "bench",
+            "response_time_ms": 3000,
+            "display": {"viewport": [1920, 1080], "device_pixel_ratio": 1},
+        }
         started = time.perf_counter()
         response = client.post(url, body, content_type="application/json")
         times.append((time.perf_counter() - started) * 1000)
@@ -99,14 +120,19 @@ def main() -> None:
     old = setup_databases(verbosity=0, interactive=False)
     try:
         study = build(args.annotators, args.stimuli, args.raters)
-        users = list(get_user_model().objects.filter(username__startswith="bench-").exclude(username="bench-coord")
-                     .values_list("pk", flat=True))
+        users = list(
+            get_user_model()
+            .objects.filter(username__startswith="bench-")
+            .exclude(username="bench-coord")
+            .values_list("pk", flat=True)
+        )
         connections.close_all()
         context = multiprocessing.get_context("fork")
         results = context.Queue()
         start_at = time.time() + 2.0
-        processes = [context.Process(target=annotator, args=(study.pk, pk, args.think, start_at, results))
-                     for pk in users]
+        processes = [
+            context.Process(target=annotator, args=(study.pk, pk, args.think, start_at, results)) for pk in users
+        ]
         for process in processes:
             process.start()
         times: list[float] = []
@@ -122,9 +148,11 @@ def main() -> None:
 
         stored = Rating.objects.filter(study=study).count()
         cuts = statistics.quantiles(times, n=100)
-        print(f"cpus={os.cpu_count()} think={args.think}s annotators={len(users)} stimuli={args.stimuli} "
-              f"raters={args.raters} votes={len(times)} "
-              f"stored={stored} expected={args.stimuli * args.raters} errors={len(errors)}")
+        print(
+            f"cpus={os.cpu_count()} think={args.think}s annotators={len(users)} stimuli={args.stimuli} "
+            f"raters={args.raters} votes={len(times)} "
+            f"stored={stored} expected={args.stimuli * args.raters} errors={len(errors)}"
+        )
         print(f"round trip ms: p50={cuts[49]:.1f} p95={cuts[94]:.1f} p99={cuts[98]:.1f} max={max(times):.1f}")
         print(f"throughput: {len(times) / wall:.0f} votes/s over {wall:.1f} s")
         print(f"peer: target p95 < {TARGET_P95_MS:.0f} ms -> {'met' if cuts[94] < TARGET_P95_MS else 'NOT met'}")
