@@ -127,10 +127,10 @@ def main() -> None:
                     theirs = sureal(path, method, args.sureal_timeout)
                     timed_out = f"sureal timed out ({args.sureal_timeout:g} s)"
                     verdict = agreement(method, ours, theirs) if theirs else timed_out
-                their_s = float(theirs["seconds"]) if theirs else float("nan")
-                print(
-                    f"{label:34} {step:18} {ours_s:9.3f} {their_s:9.2f} {their_s / ours_s:6.0f}x  {verdict}", flush=True
+                their = (
+                    f"{float(theirs['seconds']):9.2f} {float(theirs['seconds']) / ours_s:6.0f}x" if theirs else " " * 17
                 )
+                print(f"{label:34} {step:18} {ours_s:9.3f} {their}  {verdict}", flush=True)
 
 
 if __name__ == "__main__":

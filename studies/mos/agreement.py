@@ -87,9 +87,7 @@ def icc2(scores: np.ndarray) -> Icc:
     ms_rows, ms_cols = ss_rows / (n - 1), ss_cols / (k - 1)
     ms_error = ss_error / ((n - 1) * (k - 1))
     return Icc(
-        icc2_1=float(
-            safe_divide(ms_rows - ms_error, ms_rows + (k - 1) * ms_error + k * (ms_cols - ms_error) / n)
-        ),
+        icc2_1=float(safe_divide(ms_rows - ms_error, ms_rows + (k - 1) * ms_error + k * (ms_cols - ms_error) / n)),
         icc2_k=float(safe_divide(ms_rows - ms_error, ms_rows + (ms_cols - ms_error) / n)),
         n_stimuli=n,
         n_raters=k,

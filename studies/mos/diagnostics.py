@@ -75,4 +75,3 @@ def data_warnings(matrix: ScoreMatrix) -> tuple[MosWarning, ...]:
             )
         )
     return tuple(found)
-

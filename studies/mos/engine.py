@@ -6,6 +6,7 @@ from typing import Literal, get_args
 import numpy as np
 
 from studies.mos import warnings_for as notes
+from studies.mos.arrays import nan_mean, votes_by_stimulus
 from studies.mos.diagnostics import data_warnings
 from studies.mos.errors import MosInputError, MosWarning
 from studies.mos.matrix import ScoreMatrix
@@ -35,9 +36,7 @@ _PARAMETERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def compute_mos(
-    matrix: ScoreMatrix, method: Method = "mean", mode: Mode = "default", **params: object
-) -> MosResult:
+def compute_mos(matrix: ScoreMatrix, method: Method = "mean", mode: Mode = "default", **params: object) -> MosResult:
     """Run ``method`` on ``matrix``.
 
     Methods: ``mean`` (no screening), ``bt500`` (ITU-R BT.500 screening, then MOS),
@@ -55,8 +54,7 @@ def compute_mos(
     unknown = sorted(set(params) - set(_PARAMETERS[method]))
     if unknown:
         raise MosInputError(
-            f"method {method!r} takes no parameter {', '.join(unknown)}; it takes "
-            f"{', '.join(_PARAMETERS[method])}."
+            f"method {method!r} takes no parameter {', '.join(unknown)}; it takes {', '.join(_PARAMETERS[method])}."
         )
     if "ci" in _PARAMETERS[method]:
         params.setdefault("ci", "normal" if mode == "sureal" else "t")
@@ -121,15 +119,10 @@ def _run_bt500(matrix: ScoreMatrix, mode: Mode, params: dict[str, object]) -> di
 
 
 def _run_correlation(matrix: ScoreMatrix, mode: Mode, params: dict[str, object]) -> dict[str, object]:
-    params.setdefault("statistic", "pearson")
-    params.setdefault("reference", "all" if mode == "sureal" else "others")
-    params.setdefault("threshold", "adaptive")
-    screening = correlation_screen(
-        matrix.scores,
-        statistic=params["statistic"],  # type: ignore[arg-type]
-        reference=params["reference"],
-        threshold=params["threshold"],
-    )  # type: ignore[arg-type]
+    statistic = params.setdefault("statistic", "pearson")
+    reference = params.setdefault("reference", "all" if mode == "sureal" else "others")
+    threshold = params.setdefault("threshold", "adaptive")
+    screening = correlation_screen(matrix.scores, statistic=statistic, reference=reference, threshold=threshold)  # type: ignore[arg-type]
     params["threshold_used"] = None if np.isnan(screening.threshold) else screening.threshold
     kept = matrix.scores[:, ~screening.rejected, :]
     return {
@@ -145,13 +138,12 @@ def _run_zscore(matrix: ScoreMatrix, mode: Mode, params: dict[str, object]) -> d
     if method not in RESCALES:
         raise MosInputError(f"unknown rescale {method!r}; choose one of {', '.join(RESCALES)}.")
     zscores = subject_zscores(matrix.scores)
-    z_mos = mos_stats(zscores.scores).mos
+    z_mos = nan_mean(votes_by_stimulus(zscores.scores), axis=1)
     votes = rescale_zscores(zscores.scores, z_mos, scale=matrix.scale, method=method)  # type: ignore[arg-type]
     summary = mos_stats(votes, z=_z(mode))
     return {
         **_stimulus_fields(summary, params["ci"]),
-        "warnings": notes.zscore(matrix, zscores.excluded, summary.mos, method)
-        + notes.after_selection(matrix, votes),
+        "warnings": notes.zscore(matrix, zscores.excluded, summary.mos, method) + notes.after_selection(matrix, votes),
     }
 
 
@@ -183,14 +175,12 @@ def _run_mle(matrix: ScoreMatrix, mode: Mode, params: dict[str, object]) -> dict
     subset = matrix.scores[:, usable_subjects, :]
     usable_stimuli = np.sum(~np.isnan(subset), axis=(1, 2)) > 0
     if not usable_stimuli.any() or not usable_subjects.any():
-        raise MosInputError(
-            "the MLE subject model needs subjects with at least two votes; this study has none."
-        )
-    params["leverage_correction"] = mode != "sureal"
+        raise MosInputError("the MLE subject model needs subjects with at least two votes; this study has none.")
+    params["moderated_inconsistency"] = mode != "sureal"
     fit = fit_subject_model(
         subset[usable_stimuli],
         z=_z(mode),
-        leverage_correction=mode != "sureal",
+        moderated=mode != "sureal",
         tolerance=float(params.setdefault("tolerance", 1e-12)),  # type: ignore[arg-type]
         max_iterations=int(params.setdefault("max_iterations", 10_000)),  # type: ignore[call-overload]
     )

@@ -37,16 +37,13 @@ def histogram_mos(
     values = np.asarray(levels, dtype=float)
     ids = tuple(stimulus_ids) if stimulus_ids is not None else tuple(str(i) for i in range(counts.shape[0]))
     if counts.ndim != 2 or counts.shape[1] != values.size:
-        raise MosInputError(
-            f"counts must have one column per level ({values.size}); got shape {counts.shape}."
-        )
+        raise MosInputError(f"counts must have one column per level ({values.size}); got shape {counts.shape}.")
     if counts.shape[0] == 0:
         raise MosInputError("the histogram table is empty.")
     bad = np.flatnonzero(~np.isfinite(counts).all(axis=1) | (counts < 0).any(axis=1))
     if bad.size:
         raise MosInputError(
-            f"stimulus {ids[bad[0]]!r}: vote counts must be finite and not negative; "
-            f"got {counts[bad[0]].tolist()}."
+            f"stimulus {ids[bad[0]]!r}: vote counts must be finite and not negative; got {counts[bad[0]].tolist()}."
         )
     n = counts.sum(axis=1)
     mos = safe_divide(counts @ values, n)
@@ -54,18 +51,14 @@ def histogram_mos(
     return HistogramMos(ids, mos, np.sqrt(safe_divide(squares, n - 1)), n, tuple(values.tolist()))
 
 
-def counts_from_fractions(
-    fractions: np.ndarray, totals: np.ndarray, stimulus_ids: Sequence[str]
-) -> np.ndarray:
+def counts_from_fractions(fractions: np.ndarray, totals: np.ndarray, stimulus_ids: Sequence[str]) -> np.ndarray:
     """Whole vote counts from per-level fractions and vote totals, checking both."""
     fractions = np.asarray(fractions, dtype=float)
     totals = np.asarray(totals, dtype=float)
     sums = fractions.sum(axis=1)
     off = np.flatnonzero(np.abs(sums - 1.0) > COUNT_TOLERANCE * np.maximum(totals, 1))
     if off.size:
-        raise MosInputError(
-            f"stimulus {stimulus_ids[off[0]]!r}: the level fractions sum to {sums[off[0]]:.6f}, not 1."
-        )
+        raise MosInputError(f"stimulus {stimulus_ids[off[0]]!r}: the level fractions sum to {sums[off[0]]:.6f}, not 1.")
     counts = fractions * totals[:, None]
     rounded = np.round(counts)
     uneven = np.flatnonzero((np.abs(counts - rounded) > COUNT_TOLERANCE).any(axis=1))

@@ -34,7 +34,7 @@ class ScoreMatrix:
         subject_ids = tuple(str(i) for i in self.subject_ids)
         _check_ids("stimulus", stimulus_ids, scores.shape[0])
         _check_ids("subject", subject_ids, scores.shape[1])
-        scale = _check_scale(self.scale)
+        scale = validate_scale(self.scale)
         _check_votes(scores, stimulus_ids, subject_ids, scale)
         scores.setflags(write=False)
         object.__setattr__(self, "scores", scores)
@@ -82,7 +82,8 @@ def _check_ids(kind: str, ids: Sequence[str], expected: int) -> None:
         raise MosInputError(f"{kind} ids must be unique; repeated: {name_ids(repeated)}.")
 
 
-def _check_scale(scale: Sequence[float]) -> tuple[float, float]:
+def validate_scale(scale: Sequence[float]) -> tuple[float, float]:
+    """The scale as two floats ``(lo, hi)``, or an error saying what is wrong with it."""
     try:
         lo, hi = (float(v) for v in scale)
     except (TypeError, ValueError) as error:
@@ -106,7 +107,7 @@ def _check_votes(
     if bad.any():
         e, s, r = (int(i[0]) for i in np.nonzero(bad))
         raise MosInputError(
-            f"{int(bad.sum())} votes lie outside the scale [{lo:g}, {hi:g}], the first "
+            f"{int(bad.sum())} vote(s) outside the scale [{lo:g}, {hi:g}], the first "
             f"{float(scores[e, s, r])!r} by subject {subject_ids[s]!r} on stimulus {stimulus_ids[e]!r} "
             f"(repetition {r + 1}). Fix the votes or the scale."
         )

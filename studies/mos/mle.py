@@ -11,8 +11,8 @@ maximum-likelihood point satisfies, over the observed votes,
 and is found by alternating these exact block updates (each raises the likelihood),
 started from the plain MOS. Biases are then shifted to mean zero over subjects
 (the model only fixes ``x_e + b_s``), as sureal does. This reaches the same fixed point
-as sureal's damped Newton iterations, in far fewer steps. The default mode corrects
-``v_s`` for the votes' leverage (see ``fit_subject_model``); sureal mode does not.
+as sureal's damped Newton iterations, in far fewer steps. The default mode moderates
+``v_s`` (see ``fit_subject_model``) so that it cannot collapse; sureal mode does not.
 
 Each step only needs per-cell vote counts and sums, so it runs as a few matrix-vector
 products over the (stimuli, subjects) table, with votes centred on their mean so that
@@ -28,7 +28,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from studies.mos.arrays import safe_divide
 from studies.mos.errors import MosInputError
 from studies.mos.stats import NORMAL_Z95
 
@@ -57,7 +56,7 @@ def fit_subject_model(
     scores: np.ndarray,
     *,
     z: float = NORMAL_Z95,
-    leverage_correction: bool = True,
+    moderated: bool = True,
     tolerance: float = 1e-12,
     max_iterations: int = 10_000,
     min_inconsistency: float = 1e-8,
@@ -65,15 +64,18 @@ def fit_subject_model(
     """Fit the model to a (stimuli, subjects, repetitions) array.
 
     Every stimulus needs a vote and every subject at least two (the caller drops the
-    others and records why). Iteration stops when no quality moves by more than
-    ``tolerance`` times the spread of the votes. ``leverage_correction=False`` is the
-    plain MLE (sureal); ``True`` divides each subject's residual sum of squares by its
-    residual degrees of freedom ``n_s - sum_e h_es`` instead of ``n_s``, where
-    ``h_es = w_s / sum_s' w_s'`` is the weight of its vote in ``x_e``. Without it a
-    subject much more consistent than the rest pulls ``x_e`` onto its own votes and its
-    ``v_s`` collapses to zero (the likelihood is unbounded there); with it the fixed
-    point is the subject's actual spread. Inconsistencies are held at
-    ``min_inconsistency`` times the spread of the votes (``floored``).
+    others and records why). Iteration stops when the qualities and inconsistencies are
+    projected to lie within ``tolerance`` times the spread of the votes of the fixed point.
+
+    ``moderated=False`` is the plain MLE (sureal): ``v_s^2 = RSS_s / n_s``. Its likelihood
+    is unbounded: a subject more consistent than the rest pulls ``x_e`` onto its own
+    votes, its residuals shrink, and ``v_s`` collapses to zero. ``moderated=True`` (the
+    default mode) uses ``v_s^2 = (RSS_s + s0^2) / (n_s - sum_e h_es + 1)``: the residual
+    degrees of freedom, with ``h_es = w_s / sum_s' w_s'`` the weight of the vote in
+    ``x_e``, remove the subject's pull on its own fit, and one pseudo-vote at the pooled
+    residual variance ``s0^2 = sum RSS / sum (n - h)`` keeps a subject with very few or
+    perfectly fitting votes off zero. Inconsistencies below ``min_inconsistency`` times
+    the spread of the votes are held there (``floored``).
     """
     sums = _Sums.of(scores)
     if not (sums.counts.sum(axis=1) > 0).all() or (sums.votes < 2).any():
@@ -83,19 +85,23 @@ def fit_subject_model(
     weight = np.ones(sums.votes.size)  # the weights behind `quality`: equal for the MOS
     converged = False
     iterations = 0
+    last_step = np.inf
+    previous: tuple[np.ndarray, np.ndarray] | None = None
     while True:
-        divisor = sums.votes - _leverage(sums.counts, weight) if leverage_correction else sums.votes
         bias, squares = _subject_parameters(sums, quality)
-        inconsistency = np.sqrt(safe_divide(squares, np.where(divisor > 0, divisor, 0.0)))
+        inconsistency = _inconsistency(sums, squares, weight, moderated)
         floored = ~(inconsistency >= floor)
         inconsistency = np.where(floored, floor, inconsistency)
+        if previous is not None:  # how far qualities and inconsistencies moved in the last step
+            moved = np.max(np.abs(quality - previous[0])), np.max(np.abs(inconsistency - previous[1]))
+            converged = _remaining(float(max(moved)), last_step) <= tolerance * sums.spread
+            last_step = float(max(moved))
         if converged or iterations == max_iterations:
             break
         iterations += 1
         weight = 1.0 / inconsistency**2
-        previous = quality
+        previous = quality, inconsistency
         quality = (sums.totals @ weight - sums.counts @ (weight * bias)) / (sums.counts @ weight)
-        converged = float(np.max(np.abs(quality - previous))) <= tolerance * sums.spread
     shift = float(np.mean(bias))
     variance = inconsistency**2
     loglikelihood = -0.5 * np.sum(sums.votes * np.log(2.0 * np.pi * variance) + squares / variance)
@@ -141,6 +147,25 @@ class _Sums:
             centre=centre,
             spread=float(np.nanmax(scores) - np.nanmin(scores)) or 1.0,
         )
+
+
+def _remaining(step: float, last_step: float) -> float:
+    """Distance still to go, from a linearly converging sequence: ``step * rate / (1 - rate)``.
+
+    A plain "last step was small" test stops slowly converging (near-degenerate) designs
+    far from the fixed point; this one keeps going until the projected remainder is small.
+    """
+    rate = step / last_step if last_step > 0 else 0.0
+    return step * max(1.0, rate / (1.0 - rate)) if rate < 1.0 else np.inf
+
+
+def _inconsistency(sums: _Sums, squares: np.ndarray, weight: np.ndarray, moderated: bool) -> np.ndarray:
+    """``sqrt(RSS / n)``, or moderated: ``sqrt((RSS + s0^2) / (n - h + 1))`` (see ``fit_subject_model``)."""
+    if not moderated:
+        return np.sqrt(squares / sums.votes)
+    freedom = np.maximum(sums.votes - _leverage(sums.counts, weight), 0.0)
+    pooled = float(squares.sum() / freedom.sum()) if freedom.sum() > 0 else 0.0
+    return np.sqrt((squares + pooled) / (freedom + 1.0))
 
 
 def _leverage(counts: np.ndarray, weight: np.ndarray) -> np.ndarray:

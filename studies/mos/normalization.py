@@ -47,15 +47,13 @@ def subject_zscores(scores: np.ndarray) -> SubjectZScores:
     )
 
 
-def rescale_zscores(
-    z: np.ndarray, z_mos: np.ndarray, *, scale: tuple[float, float], method: Rescale
-) -> np.ndarray:
+def rescale_zscores(z: np.ndarray, z_mos: np.ndarray, *, scale: tuple[float, float], method: Rescale) -> np.ndarray:
     """Map z-scores linearly onto the study scale.
 
     ``three_sigma``: ``lo + (hi - lo) (z + 3) / 6`` (LIVE's ``100 (z + 3) / 6`` on any
-    scale: z = -3 lands on ``lo``, z = +3 on ``hi``; the convention AIGIQA-20K and the
-    NTIRE quality challenges follow). ``minmax``: the line that sends the lowest z-MOS
-    to ``lo`` and the highest to ``hi``. Standard deviations and CIs scale by the slope.
+    scale: z = -3 lands on ``lo``, z = +3 on ``hi``). ``minmax``: the line that sends the
+    lowest z-MOS to ``lo`` and the highest to ``hi``. Both are linear, so standard
+    deviations and CIs scale by the slope.
     """
     lo, hi = scale
     if method == "none":

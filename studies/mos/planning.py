@@ -82,14 +82,10 @@ def allocate_ratings(
     if prior_std is None:
         known = std[~np.isnan(std)]
         if known.size == 0:
-            raise MosInputError(
-                "no stimulus has two votes yet: give prior_std, the std you expect per stimulus."
-            )
+            raise MosInputError("no stimulus has two votes yet: give prior_std, the std you expect per stimulus.")
         prior_std = float(np.median(known))
     planned_std = np.where(np.isnan(std), prior_std, std)
-    extra = np.maximum(
-        raters_needed(planned_std, target_half_width, interval=interval).astype(int) - counts, 0
-    )
+    extra = np.maximum(raters_needed(planned_std, target_half_width, interval=interval).astype(int) - counts, 0)
     stimulus = np.repeat(np.arange(counts.size), extra)
     step = np.arange(stimulus.size) - np.repeat(np.cumsum(extra) - extra, extra)
     width = ci_half_width(planned_std[stimulus], counts[stimulus] + step, interval=interval)

@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from studies.mos.errors import MosInputError
-from studies.mos.matrix import ScoreMatrix
+from studies.mos.matrix import ScoreMatrix, validate_scale
 
-LONG_COLUMNS = ("stimulus", "subject", "score")
 _DUPLICATES_NAMED = 5
 
 
@@ -57,7 +56,7 @@ def matrix_from_long_rows(
     Stimuli and subjects keep the order of their first appearance. Without a repetition a
     row is repetition 1; a subject's votes on a stimulus are placed in repetition order.
     """
-    lo, hi = scale
+    lo, hi = validate_scale(scale)
     stimulus_index: dict[str, int] = {}
     subject_index: dict[str, int] = {}
     stimulus_codes: list[int] = []
@@ -134,13 +133,10 @@ def _required_text(row: Mapping[str, object], key: str, number: int) -> str:
 def _score(value: object, number: int, lo: float, hi: float) -> float:
     score = _number(value)
     if score is None:
-        raise MosInputError(
-            f"row {number}: score {value!r} is not a number; write a number between {lo:g} and {hi:g}."
-        )
+        raise MosInputError(f"row {number}: score {value!r} is not a number; write a number between {lo:g} and {hi:g}.")
     if not lo <= score <= hi:
         raise MosInputError(
-            f"row {number}: score {score:g} is outside the scale [{lo:g}, {hi:g}]; fix the score "
-            "or the scale."
+            f"row {number}: score {score:g} is outside the scale [{lo:g}, {hi:g}]; fix the score or the scale."
         )
     return score
 
@@ -190,7 +186,7 @@ def _reject_duplicates(
     )
     more = f" and {len(where) - _DUPLICATES_NAMED} more" if len(where) > _DUPLICATES_NAMED else ""
     raise MosInputError(
-        f"{len(where)} duplicate ratings: {described}{more}. Remove the duplicates, or number repeated "
+        f"{len(where)} duplicate rating(s): {described}{more}. Remove the duplicates, or number repeated "
         "ratings in a repetition column."
     )
 

@@ -122,8 +122,7 @@ def _reasons(
             reasons.append("kept: no votes on screened stimuli")
         elif rejected[i]:
             reasons.append(
-                f"rejected: {described}, outliers {fraction[i]:.1%} > 5% and "
-                f"|P-Q|/(P+Q) = {asymmetry[i]:.2f} < 0.3"
+                f"rejected: {described}, outliers {fraction[i]:.1%} > 5% and |P-Q|/(P+Q) = {asymmetry[i]:.2f} < 0.3"
             )
         elif reverted:
             reasons.append(f"kept: {described}; the rule rejected every subject, so none is rejected")

@@ -6,7 +6,9 @@ the default: a subject does not vouch for itself) or of everyone (``reference="a
 what sureal's git head does). Pearson and Spearman are both reported; ``statistic``
 picks the one that decides. ``threshold="adaptive"`` (the default) is sureal's git head
 rule, ``min(0.7, mean(r) - std(r))`` over the subjects, rejecting ``r <= threshold``: it
-only removes subjects clearly worse than their panel. A fixed ``threshold`` rejects
+only removes subjects clearly worse than their panel. It needs three defined
+correlations (with two, ``mean - std`` is simply the smaller one) and rejects no one
+with fewer. A fixed ``threshold`` rejects
 ``r < threshold``; 0.75 (``P913_THRESHOLD``) is the limit P.913 and BT.1788 give for the
 Pearson r1 of lab studies, which rejects most of a noisy crowd or AIGC panel.
 """
@@ -24,6 +26,8 @@ Reference = Literal["others", "all"]
 Statistic = Literal["pearson", "spearman"]
 P913_THRESHOLD = 0.75
 ADAPTIVE_CEILING = 0.7
+#: A correlation within rounding of the adaptive threshold counts as on it (rejected).
+TIE_TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,18 +92,24 @@ def correlation_screen(
     r = correlations.pearson if statistic == "pearson" else correlations.spearman
     if threshold == "adaptive":
         defined = r[~np.isnan(r)]
-        limit = min(ADAPTIVE_CEILING, float(np.mean(defined) - np.std(defined))) if defined.size else np.nan
-        rejected = r <= limit
+        limit = min(ADAPTIVE_CEILING, float(np.mean(defined) - np.std(defined))) if defined.size >= 3 else np.nan
+        rejected = r <= limit + TIE_TOLERANCE
     elif isinstance(threshold, int | float) and -1.0 <= threshold <= 1.0:
         limit = float(threshold)
         rejected = r < limit
     else:
         raise MosInputError(f"threshold must be a correlation in [-1, 1] or 'adaptive'; got {threshold!r}.")
     reasons = tuple(
-        f"kept: {statistic} undefined ({n} shared stimuli or constant votes)"
-        if np.isnan(value)
-        else f"{'rejected' if out else 'kept'}: {statistic} r = {value:.3f} "
-        f"{'below' if out else 'not below'} {limit:.3f}"
+        _reason(statistic, value, out, n, limit)
         for value, out, n in zip(r, rejected, correlations.n_common, strict=True)
     )
     return CorrelationScreening(rejected, correlations, statistic, limit, reasons)
+
+
+def _reason(statistic: str, r: float, rejected: bool, shared: int, limit: float) -> str:
+    if np.isnan(r):
+        return f"kept: {statistic} undefined ({shared} shared stimuli, or votes that do not vary)"
+    if np.isnan(limit):
+        return f"kept: {statistic} r = {r:.3f}; fewer than 3 subjects have a correlation, no adaptive threshold"
+    verdict, relation = ("rejected", "below") if rejected else ("kept", "not below")
+    return f"{verdict}: {statistic} r = {r:.3f} {relation} {limit:.3f}"

@@ -35,7 +35,8 @@ def mos_stats(scores: np.ndarray, *, z: float = NORMAL_Z95) -> MosStats:
     n = nan_count(votes, axis=1)
     std = nan_std(votes, axis=1, ddof=1)
     standard_error = std / np.sqrt(np.maximum(n, 1))
-    t_quantile = stats.t.ppf(0.975, np.maximum(n - 1, 1))
+    degrees, position = np.unique(np.maximum(n - 1, 1), return_inverse=True)  # few distinct counts
+    t_quantile = stats.t.ppf(0.975, degrees)[position]
     return MosStats(
         mos=nan_mean(votes, axis=1),
         std=std,

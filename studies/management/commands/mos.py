@@ -59,6 +59,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{method} ({mode}) on {len(result['stimuli'])} stimuli, {len(result['subjects'])} subjects "
-                f"written to {out}" + (f"; {len(warnings)} warnings recorded" if warnings else "")
+                f"written to {out}" + (f"; {len(warnings)} warning(s) recorded" if warnings else "")
             )
         )

@@ -26,13 +26,16 @@ def _alpha_by_definition(scores: np.ndarray, metric: str) -> float:
         between = sum(f for c, f in frequency.items() if low <= c <= high)
         return (between - (frequency[low] + frequency[high]) / 2) ** 2
 
-    observed = sum(
-        sum(delta(a, b) for (i, a), (j, b) in itertools.product(enumerate(u), repeat=2) if i != j) / (len(u) - 1)
-        for u in units
-    ) / n
-    expected = sum(
-        delta(a, b) for (i, a), (j, b) in itertools.product(enumerate(values), repeat=2) if i != j
-    ) / (n * (n - 1))
+    observed = (
+        sum(
+            sum(delta(a, b) for (i, a), (j, b) in itertools.product(enumerate(u), repeat=2) if i != j) / (len(u) - 1)
+            for u in units
+        )
+        / n
+    )
+    expected = sum(delta(a, b) for (i, a), (j, b) in itertools.product(enumerate(values), repeat=2) if i != j) / (
+        n * (n - 1)
+    )
     return 1 - observed / expected
 
 
@@ -93,8 +96,9 @@ def test_split_half_of_unrelated_raters_is_near_zero() -> None:
 
 def test_rater_vs_rest_is_the_correlation_with_the_others() -> None:
     scores = np.random.default_rng(2).uniform(1, 5, (15, 5, 1))
-    np.testing.assert_array_equal(rater_vs_rest(scores).pearson,
-                                  subject_correlations(scores, reference="others").pearson)
+    np.testing.assert_array_equal(
+        rater_vs_rest(scores).pearson, subject_correlations(scores, reference="others").pearson
+    )
 
 
 def test_sos_parameter_by_hand_and_recovered() -> None:

@@ -55,8 +55,20 @@ def test_compute_reports_bad_input(tmp_path) -> None:
 
 def test_management_command_writes_the_result(ratings, tmp_path) -> None:
     out = tmp_path / "result.json"
-    call_command(Command(), "compute", str(ratings), "--method", "bt500", "--mode", "sureal",
-                 "--scale", "1", "5", "--out", str(out))
+    call_command(
+        Command(),
+        "compute",
+        str(ratings),
+        "--method",
+        "bt500",
+        "--mode",
+        "sureal",
+        "--scale",
+        "1",
+        "5",
+        "--out",
+        str(out),
+    )
     written = json.loads(out.read_text())
     assert written == compute(ratings, "bt500", "sureal", 1, 5)
     assert Command.requires_system_checks == []
@@ -66,11 +78,34 @@ def test_management_command_turns_errors_into_command_errors(tmp_path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("stimulus,subject,score\na,s1,x\n")
     with pytest.raises(CommandError, match="row 2: score 'x' is not a number"):
-        call_command(Command(), "compute", str(bad), "--method", "mean", "--scale", "1", "5",
-                     "--out", str(tmp_path / "o.json"))
+        call_command(
+            Command(), "compute", str(bad), "--method", "mean", "--scale", "1", "5", "--out", str(tmp_path / "o.json")
+        )
     with pytest.raises(CommandError, match="cannot read"):
-        call_command(Command(), "compute", str(tmp_path / "missing.csv"), "--method", "mean",
-                     "--scale", "1", "5", "--out", str(tmp_path / "o.json"))
+        call_command(
+            Command(),
+            "compute",
+            str(tmp_path / "missing.csv"),
+            "--method",
+            "mean",
+            "--scale",
+            "1",
+            "5",
+            "--out",
+            str(tmp_path / "o.json"),
+        )
     with pytest.raises(CommandError, match="applies to --method zscore only"):
-        call_command(Command(), "compute", str(bad), "--method", "mean", "--scale", "1", "5",
-                     "--zscore-rescale", "minmax", "--out", str(tmp_path / "o.json"))
+        call_command(
+            Command(),
+            "compute",
+            str(bad),
+            "--method",
+            "mean",
+            "--scale",
+            "1",
+            "5",
+            "--zscore-rescale",
+            "minmax",
+            "--out",
+            str(tmp_path / "o.json"),
+        )

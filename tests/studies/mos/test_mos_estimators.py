@@ -49,8 +49,9 @@ def test_three_sigma_rescale_maps_minus_three_and_three_onto_the_scale_ends() ->
 
 def test_rescaled_zscore_mos_is_a_line_of_the_zscore_mos() -> None:
     rng = np.random.default_rng(5)
-    matrix = ScoreMatrix(np.round(rng.uniform(1, 5, (12, 6))), [f"e{i}" for i in range(12)],
-                         [f"s{i}" for i in range(6)], (1, 5))
+    matrix = ScoreMatrix(
+        np.round(rng.uniform(1, 5, (12, 6))), [f"e{i}" for i in range(12)], [f"s{i}" for i in range(6)], (1, 5)
+    )
     plain = compute_mos(matrix, "zscore")
     rescaled = compute_mos(matrix, "zscore", rescale="three_sigma")
     np.testing.assert_allclose(rescaled.mos, 1 + 4 * (plain.mos + 3) / 6)
@@ -82,8 +83,9 @@ def test_rejected_votes_leave_the_mos_and_stimuli_that_lose_them_are_warned() ->
     # The sureal-mode flat-stimulus rule rejects s1 and s2; stimulus x was rated by them only.
     varied = np.tile([2.0, 3, 3, 4], (10, 1))
     flat = np.array([[3.0, 3, nan, nan], [3.0, 3, nan, nan]])
-    matrix = ScoreMatrix(np.vstack([varied, flat]), [f"e{i}" for i in range(10)] + ["x", "y"],
-                         ("s1", "s2", "s3", "s4"), (1, 5))
+    matrix = ScoreMatrix(
+        np.vstack([varied, flat]), [f"e{i}" for i in range(10)] + ["x", "y"], ("s1", "s2", "s3", "s4"), (1, 5)
+    )
     result = compute_mos(matrix, "bt500", "sureal")
     assert result.rejected_subjects == ("s1", "s2")
     assert np.isnan(result.mos[-2:]).all() and result.n[-2:].tolist() == [0, 0]

@@ -25,7 +25,7 @@ def _simulated(
 
 def test_the_plain_fit_satisfies_the_likelihood_equations_with_missing_votes() -> None:
     scores, *_ = _simulated(1, 60, 12, missing=0.3, spread=(0.5, 1.0))
-    fit = fit_subject_model(scores, leverage_correction=False)
+    fit = fit_subject_model(scores, moderated=False)
     assert fit.converged
     x = scores[:, :, 0]
     residual = x - fit.quality[:, None] - fit.bias[None, :]
@@ -36,7 +36,9 @@ def test_the_plain_fit_satisfies_the_likelihood_equations_with_missing_votes() -
     assert fit.bias.mean() == pytest.approx(0, abs=1e-12)
 
 
-def test_the_default_fit_divides_by_the_residual_degrees_of_freedom() -> None:
+def test_the_default_fit_moderates_each_inconsistency() -> None:
+    # v^2 = (RSS + s0^2) / (n - h + 1): residual degrees of freedom plus one pseudo-vote at
+    # the pooled residual variance s0^2 = sum RSS / sum (n - h).
     scores, *_ = _simulated(1, 60, 12, missing=0.3)
     fit = fit_subject_model(scores)
     x = scores[:, :, 0]
@@ -44,15 +46,34 @@ def test_the_default_fit_divides_by_the_residual_degrees_of_freedom() -> None:
     weight = 1 / fit.inconsistency**2
     leverage = np.where(rated, weight[None, :] / (rated @ weight)[:, None], 0).sum(axis=0)
     residual = x - fit.quality[:, None] - fit.bias[None, :]
-    expected = np.sqrt(np.nansum(residual**2, axis=0) / (rated.sum(axis=0) - leverage))
+    squares = np.nansum(residual**2, axis=0)
+    freedom = rated.sum(axis=0) - leverage
+    expected = np.sqrt((squares + squares.sum() / freedom.sum()) / (freedom + 1))
     np.testing.assert_allclose(fit.inconsistency, expected, rtol=1e-9)
     np.testing.assert_allclose(np.nansum(residual * np.where(rated, weight, 0), axis=1), 0, atol=1e-8)
+
+
+def test_a_subject_the_model_fits_exactly_stays_off_zero_in_the_default_mode() -> None:
+    # s4 votes 4, 2, 4, 4: the qualities plus a bias reproduce it exactly, so the plain MLE
+    # drives its inconsistency to the floor; the pseudo-vote keeps it positive, and the fit converges.
+    scores = np.array(
+        [
+            [3.0, 4, 4, 4, 4, 3, 5, 5, 4],
+            [2.0, 3, 2, 1, 2, 2, 1, 2, 2],
+            [4.0, 4, 2, 3, 4, 2, 3, 4, 4],
+            [4.0, 3, 4, 4, 4, 3, 5, 3, 3],
+        ]
+    )[:, :, None]
+    plain = fit_subject_model(scores, moderated=False)
+    moderated = fit_subject_model(scores)
+    assert plain.floored[4] and not moderated.floored.any()
+    assert moderated.converged and moderated.inconsistency[4] > 0.1
 
 
 def test_a_very_consistent_subject_collapses_only_without_the_correction() -> None:
     # Subject 4 (v = 0.24 among 0.37..0.97): the plain MLE, like sureal, sends its v to 0.
     scores, _, _, inconsistency = _simulated(4, 400, 15, missing=0.2)
-    plain = fit_subject_model(scores, leverage_correction=False)
+    plain = fit_subject_model(scores, moderated=False)
     corrected = fit_subject_model(scores)
     assert plain.floored.tolist() == [i == 4 for i in range(15)]
     assert not corrected.floored.any()
@@ -74,7 +95,7 @@ def test_equally_consistent_subjects_give_the_plain_mos() -> None:
     noise = np.array([0.3, -0.3, 0.0, 0.3, -0.3])
     scores = pattern[:, None] + np.array([0.0, 0.5, -0.2, 0.1])[None, :] + np.outer(noise, [1, -1, 1, -1])
     for corrected, divisor in ((False, 5), (True, 5 - 5 / 4)):
-        fit = fit_subject_model(scores[:, :, None], leverage_correction=corrected)
+        fit = fit_subject_model(scores[:, :, None], moderated=corrected)
         np.testing.assert_allclose(fit.quality, scores.mean(axis=1), atol=1e-10)
         np.testing.assert_allclose(fit.inconsistency, np.sqrt(np.sum(noise**2) / divisor), rtol=1e-9)
 
@@ -102,8 +123,12 @@ def test_subjects_with_one_vote_are_left_out_and_warned() -> None:
     scores, *_ = _simulated(5, 20, 5)
     lonely = np.full((20, 1, 1), nan)
     lonely[3] = 2.0
-    matrix = ScoreMatrix(np.concatenate([scores, lonely], axis=1), [f"e{i}" for i in range(20)],
-                         ["s0", "s1", "s2", "s3", "s4", "once"], (-5, 10))
+    matrix = ScoreMatrix(
+        np.concatenate([scores, lonely], axis=1),
+        [f"e{i}" for i in range(20)],
+        ["s0", "s1", "s2", "s3", "s4", "once"],
+        (-5, 10),
+    )
     result = compute_mos(matrix, "mle")
     assert np.isnan(result.bias[-1]) and np.isnan(result.inconsistency[-1])
     assert not np.isnan(result.bias[:-1]).any()

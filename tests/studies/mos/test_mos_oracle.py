@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import Oracle
+from mos_shared_data import Oracle
 
 from studies.mos import bt500_screen, compute_mos, correlation_screen, mos_stats, subject_zscores
 from studies.mos.stats import SUREAL_Z95
@@ -105,9 +105,7 @@ def test_mle_confidence_intervals_match_sureal(oracle: Oracle) -> None:
 @pytest.mark.parametrize("statistic", ["pearson", "spearman"])
 def test_correlation_screening_matches_sureal_git_head(oracle: Oracle, statistic: str) -> None:
     expected = oracle.data["git_head_correlation_rejection"][statistic]
-    screening = correlation_screen(
-        oracle.matrix.scores, statistic=statistic, reference="all", threshold="adaptive"
-    )
+    screening = correlation_screen(oracle.matrix.scores, statistic=statistic, reference="all", threshold="adaptive")
     r = getattr(screening.correlations, statistic)
     rejected = [s for s, out in zip(oracle.matrix.subject_ids, screening.rejected, strict=True) if out]
     assert sorted(rejected) == sorted(expected["rejected"])

@@ -35,8 +35,7 @@ def test_long_csv_places_votes_and_repetitions(tmp_path) -> None:
 
 def test_long_csv_with_other_column_names(tmp_path) -> None:
     path = _write(tmp_path, "image,rater,value,extra\nx.png,r1,1.5,z\n")
-    matrix = read_long_csv(path, scale=(0, 10), stimulus_column="image", subject_column="rater",
-                           score_column="value")
+    matrix = read_long_csv(path, scale=(0, 10), stimulus_column="image", subject_column="rater", score_column="value")
     assert matrix.scores[0, 0, 0] == 1.5
 
 
@@ -67,7 +66,7 @@ def test_duplicate_rows_are_named_with_their_row_numbers(tmp_path) -> None:
 
 def test_duplicate_repetition_numbers_are_rejected(tmp_path) -> None:
     path = _write(tmp_path, "stimulus,subject,score,repetition\na,s1,3,2\na,s1,4,2\n")
-    with pytest.raises(MosInputError, match="1 duplicate ratings"):
+    with pytest.raises(MosInputError, match=r"1 duplicate rating\(s\)"):
         read_long_csv(path, scale=(1, 5))
 
 
@@ -135,13 +134,15 @@ def _codes(matrix: ScoreMatrix, method: str = "mean") -> dict[str, tuple[tuple[s
 
 def test_warnings_for_single_votes_unrated_stimuli_and_flat_votes() -> None:
     nan = np.nan
-    scores = np.array([
-        [1.0, 2.0, nan, nan],  # a: ordinary
-        [3.0, 3.0, nan, nan],  # b: all votes equal
-        [nan, nan, nan, nan],  # c: no votes
-        [2.0, 4.0, 5.0, nan],  # d: the only vote of s3
-        [4.0, nan, nan, nan],  # e: a single vote
-    ])
+    scores = np.array(
+        [
+            [1.0, 2.0, nan, nan],  # a: ordinary
+            [3.0, 3.0, nan, nan],  # b: all votes equal
+            [nan, nan, nan, nan],  # c: no votes
+            [2.0, 4.0, 5.0, nan],  # d: the only vote of s3
+            [4.0, nan, nan, nan],  # e: a single vote
+        ]
+    )
     scores[:, 3] = [nan, nan, nan, nan, nan]  # s4: no votes at all
     matrix = ScoreMatrix(scores, ("a", "b", "c", "d", "e"), ("s1", "s2", "s3", "s4"), (1, 5))
     codes = _codes(matrix)
@@ -165,5 +166,11 @@ def test_result_json_uses_null_and_never_nan() -> None:
     result = compute_mos(ScoreMatrix(scores, ("a", "b", "c"), ("s1", "s2"), (1, 5)), "mean").as_dict()
     assert result["stimuli"]["b"] == {"mos": 4.0, "std": None, "ci95": None, "n": 1}
     assert result["stimuli"]["c"]["mos"] is None
-    assert result["subjects"]["s1"] == {"rejected": None, "P": None, "Q": None, "bias": None,
-                                        "inconsistency": None, "reason": None}
+    assert result["subjects"]["s1"] == {
+        "rejected": None,
+        "P": None,
+        "Q": None,
+        "bias": None,
+        "inconsistency": None,
+        "reason": None,
+    }

@@ -4,7 +4,7 @@ import csv
 
 import numpy as np
 import pytest
-from conftest import RAW_RATINGS, require_shared
+from mos_shared_data import RAW_RATINGS, require_shared
 from scipy import stats
 
 from studies.mos import compute_mos, read_histogram_csv, read_long_csv

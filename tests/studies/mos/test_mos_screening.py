@@ -54,8 +54,12 @@ def test_default_denominator_counts_only_the_votes_a_subject_cast() -> None:
     regular = quality[:, None] + rng.uniform(-10, 10, (n_stimuli, n_regular))
     partial = np.full((n_stimuli, 1), nan)
     partial[:4, 0] = quality[:4] + 18 * np.array([1, -1, 1, -1])
-    matrix = ScoreMatrix(np.hstack([regular, partial]), [f"e{i}" for i in range(n_stimuli)],
-                         [f"s{i}" for i in range(n_regular)] + ["partial"], (0, 100))
+    matrix = ScoreMatrix(
+        np.hstack([regular, partial]),
+        [f"e{i}" for i in range(n_stimuli)],
+        [f"s{i}" for i in range(n_regular)] + ["partial"],
+        (0, 100),
+    )
     sureal = bt500_screen(matrix.scores, mode="sureal")
     default = bt500_screen(matrix.scores, mode="default")
     assert (default.p[-1], default.q[-1]) == (sureal.p[-1], sureal.q[-1]) == (2, 2)
