@@ -9,8 +9,9 @@ from django.db.models import Count, Max
 
 from annotation.models import RatingTask
 from common.errors import DomainError
-from studies.models import Membership, Rating, Stimulus, Study
-from studies.mos import MosInputError, allocate_ratings, ci_half_width, raters_needed
+from studies.models import Membership, Stimulus, Study
+from studies.mos import MosInputError, allocate_ratings, ci_half_width, mos_stats, raters_needed
+from studies.mos_adapter import study_score_matrix
 
 
 @dataclass(frozen=True)
@@ -26,15 +27,15 @@ class StimulusPrecision:
 def precision_plan(*, study: Study, target_half_width: float) -> list[StimulusPrecision]:
     """Per stimulus: votes so far, tasks assigned, std, the 95% CI half-width now and raters needed."""
     stimuli = list(Stimulus.objects.filter(study=study).annotate(assigned=Count("rating_tasks")).order_by("name"))
-    votes: dict[int, list[float]] = {stimulus.pk: [] for stimulus in stimuli}
-    for stimulus_id, score in Rating.objects.filter(study=study).values_list("stimulus_id", "score"):
-        votes[stimulus_id].append(score)
-    counts = np.array([len(votes[s.pk]) for s in stimuli])
-    std = np.array([np.std(votes[s.pk], ddof=1) if len(votes[s.pk]) > 1 else np.nan for s in stimuli])
     try:
-        needed = raters_needed(std, target_half_width)
+        matrix = study_score_matrix(study)
+        statistics = mos_stats(matrix.scores)
+        needed_by_row = raters_needed(statistics.std, target_half_width)
     except MosInputError as error:
         raise DomainError(str(error)) from None
+    position = {stimulus_id: index for index, stimulus_id in enumerate(matrix.stimulus_ids)}
+    row = [position[str(stimulus.pk)] for stimulus in stimuli]
+    counts, std, needed = statistics.n[row], statistics.std[row], needed_by_row[row]
     width = ci_half_width(np.nan_to_num(std), counts)
     return [
         StimulusPrecision(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studies.models import MosComputation, Rating, Stimulus, StimulusMos, SubjectDecision, SubjectReport
+from studies.models import MosComputation, Rating, Stimulus, StimulusMos, Study, SubjectDecision, SubjectReport
 from studies.mos import MosResult, ScoreMatrix, compute_mos
 from studies.mos.screening_correlation import subject_correlations
 
@@ -26,9 +26,8 @@ class MosOutcome:
     num_ratings: int
 
 
-def study_score_matrix(computation: MosComputation) -> ScoreMatrix:
+def study_score_matrix(study: Study) -> ScoreMatrix:
     """(stimuli, raters, repetitions) votes of the study, ids are primary keys as text."""
-    study = computation.study
     stimulus_ids = list(Stimulus.objects.filter(study=study).order_by("pk").values_list("pk", flat=True))
     votes = list(
         Rating.objects.filter(study=study).order_by("created_at", "pk").values_list("stimulus_id", "rater_id", "score")
@@ -60,7 +59,7 @@ def current_decisions(computation: MosComputation) -> dict[str, SubjectDecision]
 
 
 def compute_study_mos(computation: MosComputation) -> MosOutcome:
-    matrix = study_score_matrix(computation)
+    matrix = study_score_matrix(computation.study)
     decisions = current_decisions(computation)
     excluded = np.array([decisions.get(s) is not None and decisions[s].decision == Decision.REJECT
                          for s in matrix.subject_ids], dtype=bool)
