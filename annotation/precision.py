@@ -28,13 +28,13 @@ def precision_plan(*, study: Study, target_half_width: float) -> list[StimulusPr
     """Per stimulus: votes so far, tasks assigned, std, the 95% CI half-width now and raters needed."""
     stimuli = list(Stimulus.objects.filter(study=study).annotate(assigned=Count("rating_tasks")).order_by("name"))
     try:
-        matrix = study_score_matrix(study)
+        matrix = study_score_matrix(study, verified_only=False).matrix
         statistics = mos_stats(matrix.scores)
         needed_by_row = raters_needed(statistics.std, target_half_width)
     except MosInputError as error:
         raise DomainError(str(error)) from None
-    position = {stimulus_id: index for index, stimulus_id in enumerate(matrix.stimulus_ids)}
-    row = [position[str(stimulus.pk)] for stimulus in stimuli]
+    position = {name: index for index, name in enumerate(matrix.stimulus_ids)}
+    row = [position[stimulus.name] for stimulus in stimuli]
     counts, std, needed = statistics.n[row], statistics.std[row], needed_by_row[row]
     width = ci_half_width(np.nan_to_num(std), counts)
     return [

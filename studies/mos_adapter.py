@@ -19,6 +19,15 @@ SCREENING_PARAMETERS = {"statistic", "reference", "threshold", "reject"}
 
 
 @dataclass(frozen=True)
+class StudyMatrix:
+    """The engine's score matrix plus the primary keys behind its names."""
+
+    matrix: ScoreMatrix
+    stimulus_pk: dict[str, int]
+    rater_pk: dict[str, int]
+
+
+@dataclass(frozen=True)
 class MosOutcome:
     results: list[StimulusMos]
     reports: list[SubjectReport]
@@ -26,40 +35,41 @@ class MosOutcome:
     num_ratings: int
 
 
-def study_score_matrix(study: Study) -> ScoreMatrix:
-    """(stimuli, raters, repetitions) votes of the study, ids are primary keys as text."""
-    stimulus_ids = list(Stimulus.objects.filter(study=study).order_by("pk").values_list("pk", flat=True))
-    votes = list(
-        Rating.objects.filter(study=study).order_by("created_at", "pk").values_list("stimulus_id", "rater_id", "score")
+def study_score_matrix(study: Study, *, verified_only: bool = True) -> StudyMatrix:
+    """(stimuli, raters, 1) votes of the study, named by stimulus name and rater username.
+
+    A cell is the rater's latest study vote on the stimulus: `Rating.objects.current()` (verified
+    votes, what MOS is computed from) or, with ``verified_only=False``, `latest_per_rater()` (also
+    votes still awaiting the cross-check, which planning counts as variance observed so far).
+    """
+    stimuli = dict(Stimulus.objects.filter(study=study).order_by("name").values_list("name", "pk"))
+    ratings = Rating.objects.filter(study=study)
+    ratings = ratings.current() if verified_only else ratings.latest_per_rater()
+    votes = list(ratings.values_list("stimulus__name", "rater__username", "rater_id", "score"))
+    raters = dict(sorted({(username, pk) for _, username, pk, _ in votes}))
+    row = {name: index for index, name in enumerate(stimuli)}
+    column = {username: index for index, username in enumerate(raters)}
+    scores = np.full((len(stimuli), len(raters), 1), np.nan)
+    for stimulus, username, _, score in votes:
+        scores[row[stimulus], column[username], 0] = score
+    matrix = ScoreMatrix(
+        scores=scores, stimulus_ids=list(stimuli), subject_ids=list(raters), scale=(study.scale_min, study.scale_max)
     )
-    rater_ids = sorted({rater for _, rater, _ in votes})
-    row = {pk: index for index, pk in enumerate(stimulus_ids)}
-    column = {pk: index for index, pk in enumerate(rater_ids)}
-    repetition: dict[tuple[int, int], int] = {}
-    cells = []
-    for stimulus_id, rater_id, score in votes:
-        key = (row[stimulus_id], column[rater_id])
-        repetition[key] = repetition.get(key, -1) + 1
-        cells.append((*key, repetition[key], score))
-    scores = np.full((len(stimulus_ids), len(rater_ids), max(repetition.values(), default=0) + 1), np.nan)
-    for stimulus_index, rater_index, depth, score in cells:
-        scores[stimulus_index, rater_index, depth] = score
-    return ScoreMatrix(
-        scores=scores, stimulus_ids=[str(pk) for pk in stimulus_ids], subject_ids=[str(pk) for pk in rater_ids],
-        scale=(study.scale_min, study.scale_max),
-    )
+    return StudyMatrix(matrix=matrix, stimulus_pk=stimuli, rater_pk=raters)
 
 
 def current_decisions(computation: MosComputation) -> dict[str, SubjectDecision]:
-    """The newest coordinator decision per rater, ignoring those set back to automatic."""
+    """The newest coordinator decision per rater (by username), ignoring those set back to automatic."""
     newest: dict[str, SubjectDecision] = {}
-    for decision in SubjectDecision.objects.filter(study=computation.study).order_by("created_at", "pk"):
-        newest[str(decision.rater_id)] = decision
+    decisions = SubjectDecision.objects.filter(study=computation.study).select_related("rater", "decided_by")
+    for decision in decisions.order_by("created_at", "pk"):
+        newest[decision.rater.username] = decision
     return {rater: d for rater, d in newest.items() if d.decision != Decision.AUTOMATIC}
 
 
 def compute_study_mos(computation: MosComputation) -> MosOutcome:
-    matrix = study_score_matrix(computation.study)
+    study_matrix = study_score_matrix(computation.study)
+    matrix = study_matrix.matrix
     decisions = current_decisions(computation)
     excluded = np.array([decisions.get(s) is not None and decisions[s].decision == Decision.REJECT
                          for s in matrix.subject_ids], dtype=bool)
@@ -74,22 +84,23 @@ def compute_study_mos(computation: MosComputation) -> MosOutcome:
         final = compute_mos(candidates.keep_subjects(~screened.rejected | forced), method, computation.mode,
                             **rest, **extra)
     results = [
-        StimulusMos(computation=computation, stimulus_id=int(stimulus), mos=_number(final.mos[i]),
+        StimulusMos(computation=computation, stimulus_id=study_matrix.stimulus_pk[stimulus], mos=_number(final.mos[i]),
                     std=_number(final.std[i]) if final.std is not None else None,
                     ci95=_number(final.ci95[i]), count=int(final.n[i]))
         for i, stimulus in enumerate(final.stimulus_ids)
     ]
     return MosOutcome(
         results=results,
-        reports=_subject_reports(computation, matrix, screened, decisions),
+        reports=_subject_reports(computation, study_matrix, screened, decisions),
         warnings=[warning.as_dict() for warning in final.warnings],
         num_ratings=int(np.sum(~np.isnan(matrix.scores))),
     )
 
 
 def _subject_reports(
-    computation: MosComputation, matrix: ScoreMatrix, screened: MosResult, decisions: dict[str, SubjectDecision]
+    computation: MosComputation, study_matrix: StudyMatrix, screened: MosResult, decisions: dict[str, SubjectDecision]
 ) -> list[SubjectReport]:
+    matrix = study_matrix.matrix
     correlations = subject_correlations(matrix.scores)
     index_in_screened = {subject: i for i, subject in enumerate(screened.subject_ids)}
     reports = []
@@ -104,8 +115,8 @@ def _subject_reports(
             reason = f"{reason} Coordinator {decision.decided_by}: {decision.get_decision_display().lower()} " \
                      f"({decision.reason}).".strip()
         reports.append(SubjectReport(
-            computation=computation, rater_id=int(subject), rejected=rejected, automatic_rejected=automatic,
-            reason=reason, num_votes=int(matrix.votes_per_subject[column]),
+            computation=computation, rater_id=study_matrix.rater_pk[subject], rejected=rejected,
+            automatic_rejected=automatic, reason=reason, num_votes=int(matrix.votes_per_subject[column]),
             p_count=_item(screened.p, i, int), q_count=_item(screened.q, i, int),
             pearson=_number(correlations.pearson[column]), spearman=_number(correlations.spearman[column]),
             bias=_item(screened.bias, i, float), inconsistency=_item(screened.inconsistency, i, float),

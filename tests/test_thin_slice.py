@@ -23,7 +23,7 @@ def test_ratings_to_mos_csv_through_a_real_worker(client, open_study, annotators
         for task in RatingTask.objects.filter(study=open_study, annotator=user).select_related("stimulus"):
             page = client.get(f"/studies/{open_study.pk}/rate/")
             assert page.status_code == 200 and page.context["task"] == task
-            score = 1 + (task.stimulus_id * 7 + user.pk) % 5
+            score = 1 + task.stimulus_id % 4 + user.pk % 2  # raters agree within a point: the cross-check passes
             response = client.post(
                 f"/studies/{open_study.pk}/rate/",
                 {"task_id": task.pk, "client_id": str(uuid.uuid4()), "score": score, "response_time_ms": 1500},

@@ -30,7 +30,8 @@ def rated_study(coordinator, make_user, tmp_path):
         for stimulus, q in zip(study.stimuli.order_by("name"), quality, strict=True):
             value = 6 - q if rater_index == 7 else q + rng.normal(0, 0.4)
             score = float(np.clip(np.rint(value), 1, 5))
-            services.rating_record(study=study, stimulus=stimulus, rater=rater, score=score, client_id=uuid.uuid4())
+            services.rating_record(study=study, stimulus=stimulus, rater=rater, score=score, client_id=uuid.uuid4(),
+                                   details={"verified": True})
     return study, raters
 
 
@@ -81,6 +82,37 @@ def test_overrides_apply_and_stay_on_record(rated_study, coordinator):
     again = run(study, coordinator, "correlation")
     assert SubjectReport.objects.get(computation=again, rater=raters[7]).rejected
     assert SubjectDecision.objects.filter(study=study).count() == 3, "every decision is kept"
+
+
+def test_mos_counts_each_raters_latest_verified_vote_only(rated_study, coordinator):
+    study, raters = rated_study
+    stimulus = study.stimuli.order_by("name").first()
+    original = Rating.objects.get(stimulus=stimulus, rater=raters[0])
+    relabel = {"verified": True, "round": 1, "supersedes": original, "change_reason": "relabel"}
+    services.rating_record(study=study, stimulus=stimulus, rater=raters[0], score=5, client_id=uuid.uuid4(),
+                           details=relabel)
+    services.rating_record(study=study, stimulus=stimulus, rater=raters[1], score=1, client_id=uuid.uuid4(),
+                           details={"round": 1, "change_reason": "awaiting the cross-check"})
+    services.rating_record(study=study, stimulus=stimulus, rater=raters[2], score=1, client_id=uuid.uuid4(),
+                           details={"purpose": Rating.Purpose.REPEAT, "verified": True})
+    computation = run(study, coordinator, "mean")
+    counted = {r.pk: r.score for r in Rating.objects.filter(stimulus=stimulus, rater__in=raters[1:])
+               if r.verified and r.purpose == Rating.Purpose.RATING}
+    expected = [5.0, *counted.values()]
+    result = computation.results.get(stimulus=stimulus)
+    assert result.count == 8 and result.mos == pytest.approx(np.mean(expected), abs=1e-12)
+    assert computation.num_ratings == 96, "a relabel replaces the vote, it does not add one"
+
+
+def test_warnings_name_stimuli_and_raters_not_database_ids(rated_study, coordinator):
+    study, raters = rated_study
+    lonely = study.stimuli.order_by("name").last()
+    Rating.objects.filter(stimulus=lonely).exclude(rater=raters[0]).update(verified=False)
+    computation = run(study, coordinator, "mean")
+    assert computation.status == MosComputation.Status.SUCCEEDED, computation.error
+    named = [w for w in computation.warnings if lonely.name in w["stimuli"]]
+    assert named and lonely.name in named[0]["message"]
+    assert str(lonely.pk) not in named[0]["stimuli"]
 
 
 def test_override_needs_a_reason_and_a_known_rater(rated_study, coordinator, make_user):
