@@ -9,9 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from annotation import review_services, selectors, services
-from annotation.models import Enrolment
 from common.csv_safe import safe_cell
-from common.errors import DomainError, PermissionDeniedError
+from common.errors import DomainError
 from common.views import scoped
 from studies import selectors as study_selectors
 from studies.models import Membership
@@ -28,9 +27,10 @@ def _study(request, study_id: int, roles=STAFF):
 @scoped
 def overview(request, study_id: int):
     study = _study(request, study_id)
+    annotators = selectors.annotator_quality(study=study)
     context = {
-        "study": study, "coverage": selectors.stimulus_coverage(study=study),
-        "annotators": selectors.annotator_quality(study=study),
+        "study": study, "coverage": selectors.stimulus_coverage(study=study), "annotators": annotators,
+        "paused": [enrolment for enrolment, _, _ in annotators if enrolment.paused],
         "open_reviews": len(selectors.review_queue(study=study, hide_names=True)),
     }
     return render(request, "annotation/overview.html", context)
@@ -94,9 +94,7 @@ def history_csv(request, study_id: int):
 @scoped
 def enrolment_resume(request, study_id: int, enrolment_id: int):
     study = _study(request, study_id, roles=[Membership.Role.COORDINATOR])
-    enrolment = Enrolment.objects.filter(study=study, pk=enrolment_id).first()
-    if enrolment is None:
-        raise PermissionDeniedError("No such annotator in this study.")
+    enrolment = selectors.enrolment_get(study=study, enrolment_id=enrolment_id)
     services.enrolment_resume(enrolment=enrolment, by=request.user, note=request.POST.get("note", ""))
     messages.info(request, f"{enrolment.user} may rate again.")
     return redirect("annotation:overview", study_id=study.pk)

@@ -96,6 +96,9 @@ class Enrolment(TimeStampedModel):
     qualification_score = models.FloatField(null=True, blank=True)
     gold_failures = models.PositiveIntegerField(default=0)
     rated_in_block = models.PositiveIntegerField(default=0)
+    study_votes = models.PositiveIntegerField(
+        default=0, help_text="Study rating tasks this annotator has done (summed for the study progress bar)."
+    )
     break_until = models.DateTimeField(null=True, blank=True)
     completion_code = models.CharField(max_length=32, blank=True)
 

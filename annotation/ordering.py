@@ -1,6 +1,6 @@
 """Per-annotator order: random, with no two consecutive items from the same source content."""
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from typing import TypeVar
 
@@ -37,13 +37,62 @@ def spread_order(
 
 def _feasible(buckets: dict[Hashable, list], *, taken: Hashable) -> bool:
     """Can the rest be ordered without neighbours in one group once one item of `taken` goes first?"""
-    rest = sum(len(bucket) for bucket in buckets.values()) - 1
-    for key, bucket in buckets.items():
-        count = len(bucket) - (1 if key == taken else 0)
-        limit = rest // 2 if key == taken else (rest + 1) // 2
-        if count > limit:
-            return False
-    return True
+    counts = {key: len(bucket) - (1 if key == taken else 0) for key, bucket in buckets.items()}
+    return spreadable(counts, previous=taken)
+
+
+def spreadable(counts: dict[Hashable, int], *, previous: Hashable | None = None) -> bool:
+    """Can items with these group counts follow `previous` with no two neighbours in one group?"""
+    return _crowded(counts, previous=previous) is None
+
+
+def _crowded(counts: dict[Hashable, int], *, previous: Hashable | None) -> Hashable | None:
+    """The group with more items than places for it, if any (at most one can be).
+
+    After `previous`, its own group can fill every other place from the second on, any other
+    group every other place from the first on.
+    """
+    total = sum(counts.values())
+    for key, count in counts.items():
+        if count > (total // 2 if key == previous else (total + 1) // 2):
+            return key
+    return None
+
+
+def block_choice(
+    candidates: Sequence[T], *, size: int, group: Callable[[T], Hashable], previous: Hashable | None = None,
+    fixed: Sequence[Hashable] = (),
+) -> list[T]:
+    """Up to `size` candidates, in their order of preference, that can follow `previous` without repeats.
+
+    No group takes more than half the block while others are available. When the choice cannot be
+    ordered without two neighbours from one group (near the end of a study, when few groups are
+    left), the surplus of the crowded group is left for other annotators. `fixed` are the groups
+    of items that join the block anyway (gold, repeats). When every candidate shares the group of
+    `previous`, a repeat cannot be avoided: only the first candidate is returned, so that other
+    annotators may still take the rest.
+    """
+    limit = max(1, size // 2)
+    chosen, spare, per_group = [], [], Counter()
+    for item in candidates:
+        if len(chosen) == size:
+            break
+        if per_group[group(item)] < limit:
+            chosen.append(item)
+            per_group[group(item)] += 1
+        else:
+            spare.append(item)
+    chosen += spare[: size - len(chosen)]
+    counts = Counter(fixed) + Counter(group(item) for item in chosen)
+    while (crowded := _crowded(counts, previous=previous)) is not None:
+        places = [index for index, item in enumerate(chosen) if group(item) == crowded]
+        if not places:
+            break
+        del chosen[places[-1]]
+        counts[crowded] -= 1
+    if chosen:
+        return chosen
+    return [item for item in candidates if group(item) != previous][:1] or list(candidates[:1])
 
 
 def adjacent_repeats(groups: Sequence[Hashable]) -> int:

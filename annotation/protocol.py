@@ -176,6 +176,9 @@ def protocol_from_dict(data: dict | None) -> Protocol:
         severities = tuple(Severity(s["key"], s["label"], float(s["points"])) for s in merged["severities"])
     except (KeyError, TypeError, ValueError) as error:
         raise ProtocolError(f"aspects and severities need key, label and weight/points: {error}") from None
+    if not all(isinstance(e, dict) and isinstance(e.get("stimulus"), str) and isinstance(e.get("caption"), str)
+               for e in merged["examples"]):
+        problems.append("each example needs a stimulus (an image name of the study) and a caption")
     if "none" not in {s.key for s in severities}:
         problems.append("severities must include 'none' (no deduction)")
     if any(a.weight < 0 for a in aspects) or any(s.points < 0 for s in severities):

@@ -2,14 +2,14 @@
 from collections import defaultdict
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from annotation.indicators import AnnotatorIndicators, annotator_indicators
 from annotation.models import Enrolment, QualityItem, RatingTask, StimulusReview
 from common.errors import PermissionDeniedError
-from studies.models import Rating, Stimulus, Study
+from studies.models import Rating, Stimulus, Study, StudyProtocol
 
 Kind = RatingTask.Kind
 HIDDEN_KINDS = {Kind.GOLD: Kind.RATING, Kind.REPEAT: Kind.RATING}  # gold and repeats look like any other image
@@ -21,9 +21,13 @@ def task_next_for_user(*, study: Study, user: AbstractBaseUser) -> RatingTask | 
 
 
 def pending_tasks(*, study: Study, user: AbstractBaseUser, limit: int = 2) -> list[RatingTask]:
+    """The user's next tasks, each with `study_done`, the study's votes so far (see `study_votes_done`)."""
+    done = (Enrolment.objects.filter(study=OuterRef("study")).order_by().values("study")
+            .annotate(done=Sum("study_votes")).values("done"))
     return list(
         RatingTask.objects.filter(study=study, annotator=user, status=RatingTask.Status.PENDING)
-        .select_related("stimulus").order_by("priority", "position")[:limit]
+        .select_related("stimulus").only("kind", "study_id", "stimulus__width", "stimulus__height")
+        .annotate(study_done=Subquery(done)).order_by("priority", "position")[:limit]
     )
 
 
@@ -51,21 +55,34 @@ def task_payload(task: RatingTask) -> dict:
     }
 
 
-def queue_state(*, study: Study, enrolment: Enrolment, block_size: int, study_places: int) -> dict:
-    tasks = pending_tasks(study=study, user=enrolment.user)
-    progress = task_progress_for_user(study=study, user=enrolment.user)
+def study_votes_done(*, study: Study) -> int:
+    """Study votes so far, summed from each enrolment's counter (one row per annotator), not counted from tasks."""
+    return Enrolment.objects.filter(study=study).aggregate(done=Sum("study_votes"))["done"] or 0
+
+
+def study_places(*, study: Study) -> int:
+    """Rater places in the study: N for each image that is not a training, qualification or gold item."""
+    return Stimulus.objects.filter(study=study, quality_items__isnull=True).count() * study.raters_per_stimulus
+
+
+def queue_state(
+    *, study: Study, enrolment: Enrolment, tasks: list[RatingTask], block_size: int, with_total: bool = True
+) -> dict:
+    """The rating page's state: phase, pause, break, the next tasks (from `pending_tasks`) and the progress bars.
+
+    The study's number of rater places changes only when a coordinator changes the study, so the
+    answer to a vote leaves it out (`with_total=False`) and the page keeps the one it has.
+    """
     now = timezone.now()
     break_left = int((enrolment.break_until - now).total_seconds()) + 1 if (
         enrolment.break_until and enrolment.break_until > now) else 0
-    study_done = RatingTask.objects.filter(study=study, kind=Kind.RATING, status=RatingTask.Status.DONE).count()
+    study_done = (tasks[0].study_done or 0) if tasks else study_votes_done(study=study)
+    progress = {"block_done": enrolment.rated_in_block, "block_size": block_size, "study_done": study_done}
+    if with_total:
+        progress["study_total"] = study_places(study=study)
     return {
         "phase": enrolment.phase, "paused": enrolment.paused, "pause_reason": enrolment.pause_reason,
-        "break_seconds_left": break_left, "tasks": [task_payload(task) for task in tasks],
-        "progress": {
-            "block_done": enrolment.rated_in_block, "block_size": block_size,
-            "mine_done": progress["done"], "mine_total": progress["total"],
-            "study_done": study_done, "study_total": study_places,
-        },
+        "break_seconds_left": break_left, "tasks": [task_payload(task) for task in tasks], "progress": progress,
         "done_url": reverse("annotation:rate", args=[study.pk]),
     }
 
@@ -94,6 +111,40 @@ def review_get(*, study: Study, review_id: int) -> StimulusReview:
     if review is None:
         raise PermissionDeniedError("No such review in this study.")
     return review
+
+
+def protocol_versions(*, study: Study) -> list[StudyProtocol]:
+    """Every protocol version of the study, newest first, with who published it."""
+    return list(StudyProtocol.objects.filter(study=study).select_related("created_by").order_by("-version"))
+
+
+def stimulus_names(*, study: Study) -> list[str]:
+    return list(Stimulus.objects.filter(study=study).order_by("name").values_list("name", flat=True))
+
+
+def example_images(*, study: Study, examples: tuple[dict, ...]) -> list[dict]:
+    """The guideline's illustrated examples with the address of each image (examples naming no image are left out)."""
+    ids = dict(Stimulus.objects.filter(study=study, name__in=[e["stimulus"] for e in examples])
+               .values_list("name", "pk"))
+    return [
+        {"caption": example["caption"], "image_url": reverse("studies:stimulus-image", args=[study.pk, ids[name]])}
+        for example in examples if (name := example["stimulus"]) in ids
+    ]
+
+
+def quality_item_counts(*, study: Study) -> dict[str, int]:
+    """How many training, qualification and gold images the study has."""
+    counts = dict(QualityItem.objects.filter(study=study).values("kind").annotate(n=Count("pk"))
+                  .values_list("kind", "n"))
+    return {kind: counts.get(kind, 0) for kind in QualityItem.Kind.values}
+
+
+def enrolment_get(*, study: Study, enrolment_id: int) -> Enrolment:
+    """One annotator's enrolment in this study (for a coordinator's decision)."""
+    enrolment = Enrolment.objects.filter(study=study, pk=enrolment_id).select_related("user").first()
+    if enrolment is None:
+        raise PermissionDeniedError("No such annotator in this study.")
+    return enrolment
 
 
 def stimulus_coverage(*, study: Study) -> list[dict]:

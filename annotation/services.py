@@ -9,15 +9,16 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Exists, JSONField, Max, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from annotation import selectors
 from annotation.models import Enrolment, QualityItem, RatingTask, StimulusReview
-from annotation.ordering import spread_order
+from annotation.notifications import pause_notify
+from annotation.ordering import block_choice, spread_order
 from annotation.protocol import Protocol, ProtocolError, protocol_from_dict
 from annotation.review_services import crosscheck_if_complete
-from common.errors import DomainError
+from common.errors import DomainError, PermissionDeniedError
 from studies import services as study_services
 from studies.models import Membership, Rating, Stimulus, Study, StudyProtocol
 
@@ -59,21 +60,6 @@ def protocol_publish(*, study: Study, config: dict, by: AbstractBaseUser, note: 
     )
     study.refresh_from_db()
     return record
-
-
-def quality_item_add(
-    *, study: Study, stimulus: Stimulus, kind: str, reference_score: float, tolerance: float = 1.0,
-    explanation: str = "",
-) -> QualityItem:
-    if stimulus.study_id != study.pk:
-        raise DomainError("This stimulus is not part of this study.")
-    if RatingTask.objects.filter(stimulus=stimulus, kind=Kind.RATING).exists():
-        raise DomainError(f"{stimulus} is assigned for rating already; use another image as a {kind} item.")
-    item, _ = QualityItem.objects.update_or_create(
-        study=study, stimulus=stimulus, kind=kind,
-        defaults={"reference_score": reference_score, "tolerance": tolerance, "explanation": explanation},
-    )
-    return item
 
 
 # --- enrolment --------------------------------------------------------------------------------------
@@ -227,15 +213,10 @@ def _queue_rows(
     rng: random.Random, extra: list[tuple[int, str]] = (),
 ) -> list[RatingTask]:
     """RatingTask rows appended to one annotator's queue in a spread order. extra: (stimulus, kind)."""
-    last = (
-        RatingTask.objects.filter(study=study, annotator_id=annotator_id).order_by("-position")
-        .values_list("stimulus_id", flat=True).first()
-    )
-    previous = _group(groups.get(last, ""), last) if last is not None else None
     items = [(stimulus_id, Kind.RATING, slot) for stimulus_id, slot in claimed]
     items += [(stimulus_id, kind, None) for stimulus_id, kind in extra]
     ordered = spread_order(items, group=lambda item: _group(groups.get(item[0], ""), item[0]), rng=rng,
-                           previous=previous)
+                           previous=_last_group(study=study, annotator_id=annotator_id, groups=groups))
     start = _next_position(study=study, user_id=annotator_id)
     return [
         RatingTask(study=study, stimulus_id=stimulus_id, annotator_id=annotator_id, kind=kind, slot=slot,
@@ -244,19 +225,13 @@ def _queue_rows(
     ]
 
 
-def _diverse(candidates: list[int], *, size: int, group) -> list[int]:
-    """Up to `size` candidates in their order of preference, no source content taking more than half."""
-    limit = max(1, size // 2)
-    chosen, per_group, spare = [], defaultdict(int), []
-    for pk in candidates:
-        if len(chosen) == size:
-            break
-        if per_group[group(pk)] < limit:
-            chosen.append(pk)
-            per_group[group(pk)] += 1
-        else:
-            spare.append(pk)
-    return chosen + spare[: size - len(chosen)]
+def _last_group(*, study: Study, annotator_id: int, groups: dict[int, str]) -> str | None:
+    """The source content of the last image in the annotator's queue: the next block must not start with it."""
+    last = (
+        RatingTask.objects.filter(study=study, annotator_id=annotator_id).order_by("-position")
+        .values_list("stimulus_id", flat=True).first()
+    )
+    return _group(groups.get(last, ""), last) if last is not None else None
 
 
 @transaction.atomic
@@ -264,33 +239,42 @@ def queue_fill(*, study: Study, user: AbstractBaseUser, protocol: Protocol, rng:
     """Claim the next block for `user`: stimuli still short of raters, most covered first.
 
     Claims are serialised per study by a row lock, and a unique (stimulus, slot) constraint makes
-    an N+1-th rater impossible even without it. Gold and repeated items are mixed in.
+    an N+1-th rater impossible even without it. Gold and repeated items are mixed in. The block
+    follows the annotator's last image with no two neighbours from one source content; near the
+    end of a study that can mean a smaller block (see `ordering.block_choice`).
     """
     rng = rng or random.Random()
     Study.objects.select_for_update(no_key=True).filter(pk=study.pk).first()
     _, places, slots, holders = _capacity(study=study)
     open_stimuli = [pk for pk, count in places.items() if len(slots[pk]) < count and user.pk not in holders[pk]]
+    if not open_stimuli:
+        return 0
     rng.shuffle(open_stimuli)
     open_stimuli.sort(key=lambda pk: -len(slots[pk]))
     groups = dict(Stimulus.objects.filter(study=study).values_list("pk", "source_content"))
-    chosen = _diverse(open_stimuli, size=protocol.block_size, group=lambda pk: _group(groups.get(pk, ""), pk))
-    if not chosen:
-        return 0
-    claimed = [(pk, _free_slot(slots[pk])) for pk in chosen]
-    extra: list[tuple[int, str]] = []
+
+    def group_of(pk: int) -> str:
+        return _group(groups.get(pk, ""), pk)
+
     mine = RatingTask.objects.filter(study=study, annotator=user)
-    if protocol.gold_every:
-        done_gold = set(mine.filter(kind=Kind.GOLD).values_list("stimulus_id", flat=True))
-        gold = [pk for pk in QualityItem.objects.filter(study=study, kind=QualityItem.Kind.GOLD)
-                .values_list("stimulus_id", flat=True) if pk not in done_gold]
-        rng.shuffle(gold)
-        extra += [(pk, Kind.GOLD) for pk in gold[: len(chosen) // protocol.gold_every]]
+    extra: list[tuple[int, str]] = []
     if protocol.repeats_per_block:
         repeated = set(mine.filter(kind=Kind.REPEAT).values_list("stimulus_id", flat=True))
         rated = [pk for pk in mine.filter(kind=Kind.RATING, status=RatingTask.Status.DONE)
                  .values_list("stimulus_id", flat=True) if pk not in repeated]
         rng.shuffle(rated)
         extra += [(pk, Kind.REPEAT) for pk in rated[: protocol.repeats_per_block]]
+    chosen = block_choice(open_stimuli, size=protocol.block_size, group=group_of,
+                          previous=_last_group(study=study, annotator_id=user.pk, groups=groups),
+                          fixed=[group_of(pk) for pk, _ in extra])
+    if protocol.gold_every:  # one per `gold_every` study images over the whole queue, whatever the block sizes
+        given = set(mine.filter(kind=Kind.GOLD).values_list("stimulus_id", flat=True))
+        due = (mine.filter(kind=Kind.RATING).count() + len(chosen)) // protocol.gold_every - len(given)
+        gold = [pk for pk in QualityItem.objects.filter(study=study, kind=QualityItem.Kind.GOLD)
+                .values_list("stimulus_id", flat=True) if pk not in given]
+        rng.shuffle(gold)
+        extra += [(pk, Kind.GOLD) for pk in gold[: max(0, due)]]
+    claimed = [(pk, _free_slot(slots[pk])) for pk in chosen]
     rows = _queue_rows(study=study, annotator_id=user.pk, claimed=claimed, groups=groups, rng=rng, extra=extra)
     RatingTask.objects.bulk_create(rows)
     return len(rows)
@@ -304,6 +288,9 @@ class SubmitResult:
     rating_id: int
     created: bool
     feedback: dict | None = field(default=None)
+    enrolment: Enrolment | None = field(default=None, compare=False)
+    protocol: Protocol | None = field(default=None, compare=False)
+    study: Study | None = field(default=None, compare=False)
 
 
 def rating_submit(
@@ -314,59 +301,118 @@ def rating_submit(
     """Close `task` with a vote; replaying the same client id returns the stored vote.
 
     `deductions` (aspect -> severity) is optional for programmatic clients; when given, a score far
-    from the guideline's suggestion needs a one-line `reason`.
+    from the guideline's suggestion needs a one-line `reason`. The task and its stimulus are locked
+    in one query, so the cross-check sees every vote of the stimulus.
     """
+    vote = _Vote(score=score, client_id=client_id, response_time_ms=response_time_ms, deductions=deductions,
+                 reason=reason, display=display)
     with transaction.atomic():
-        locked = RatingTask.objects.select_for_update(of=("self",), no_key=True)
-        task = locked.select_related("study", "stimulus", "rating").get(pk=task.pk)
+        task = _task_locked(RatingTask.objects.filter(pk=task.pk), user=user, client_id=client_id).get()
         if task.annotator_id != user.pk:
             raise DomainError("This task is not assigned to you.")
-        if task.status == RatingTask.Status.DONE:
-            if task.rating.client_id == client_id and task.rating.score == score:
-                return SubmitResult(task_id=task.pk, rating_id=task.rating_id, created=False,
-                                    feedback=_feedback(task, task.rating.score))
-            raise DomainError("You have rated this image already.")
-        study = task.study
-        if study.status != Study.Status.OPEN:
-            raise DomainError(f"The study is {study.get_status_display().lower()}; ratings are not accepted.")
-        enrolment = _enrolment_locked(study=study, user=user)
-        _check_may_rate(enrolment=enrolment, task=task)
-        record, protocol = protocol_current(study=study)
-        problems = protocol.vote_problems(score=score, deductions=deductions or {}, reason=reason)
-        if deductions is None:
-            problems = [problem for problem in problems if "say in one line why" not in problem]
-        if problems:
-            raise DomainError(" ".join(problems))
-        supersedes = None
-        if task.kind == Kind.RELABEL:
-            Stimulus.objects.select_for_update(no_key=True).filter(pk=task.stimulus_id).first()
-            supersedes = (
-                Rating.objects.filter(stimulus=task.stimulus, rater=user).latest_per_rater().first()
-            )
-        elif task.kind == Kind.RATING:
-            Stimulus.objects.select_for_update(no_key=True).filter(pk=task.stimulus_id).first()
-        details = {
-            "purpose": PURPOSE_OF_KIND[task.kind], "protocol": record, "deductions": deductions or {},
-            "suggested_score": protocol.suggested_score(deductions) if deductions is not None else None,
-            "reason": reason.strip()[:300], "display": display or {}, "round": task.round, "supersedes": supersedes,
-            "change_reason": f"relabel round {task.round} after the cross-check" if supersedes else "",
-        }
-        rating, created = study_services.rating_record(
-            study=study, stimulus=task.stimulus, rater=user, score=score, client_id=client_id,
-            response_time_ms=response_time_ms, details=details,
-        )
-        task.rating = rating
-        task.status = RatingTask.Status.DONE
-        task.save(update_fields=["rating", "status", "updated_at"])
-        _after_vote(enrolment=enrolment, task=task, score=score, protocol=protocol)
-        if task.kind in (Kind.RATING, Kind.RELABEL):
-            crosscheck_if_complete(stimulus=task.stimulus, protocol=protocol)
-    return SubmitResult(task_id=task.pk, rating_id=rating.pk, created=created, feedback=_feedback(task, score))
+        return _submit_locked(task=task, user=user, vote=vote)
 
 
-def _enrolment_locked(*, study: Study, user: AbstractBaseUser) -> Enrolment:
-    enrolment = enrolment_get_or_start(study=study, user=user)
-    return Enrolment.objects.select_for_update(no_key=True).get(pk=enrolment.pk)
+def rating_submit_for_annotator(
+    *, study_id: int, task_id: int, user: AbstractBaseUser, score: float, client_id: uuid.UUID,
+    response_time_ms: int | None = None, deductions: dict[str, str] | None = None, reason: str = "",
+    display: dict | None = None,
+) -> SubmitResult:
+    """`rating_submit` for a task id sent by a client (the rating API).
+
+    The query that locks the task also checks that it belongs to study `study_id`, that it is
+    `user`'s and that `user` is an annotator of the study (PermissionDeniedError otherwise, the same
+    for each), so a vote needs no separate study and task lookups.
+    """
+    vote = _Vote(score=score, client_id=client_id, response_time_ms=response_time_ms, deductions=deductions,
+                 reason=reason, display=display)
+    rows = RatingTask.objects.filter(  # one membership row at most: unique (study, user, role)
+        pk=task_id, study_id=study_id, annotator_id=user.pk,
+        study__memberships__user_id=user.pk, study__memberships__role=Membership.Role.ANNOTATOR,
+    )
+    with transaction.atomic():
+        task = next(iter(_task_locked(rows, user=user, client_id=client_id)), None)  # at most one (pk)
+        if task is None:
+            raise PermissionDeniedError("This task is not assigned to you in this study, or you may not rate there.")
+        return _submit_locked(task=task, user=user, vote=vote)
+
+
+@dataclass(frozen=True)
+class _Vote:
+    score: float
+    client_id: uuid.UUID
+    response_time_ms: int | None
+    deductions: dict[str, str] | None
+    reason: str
+    display: dict | None
+
+
+def _task_locked(rows: QuerySet, *, user: AbstractBaseUser, client_id: uuid.UUID) -> QuerySet:
+    """The task with its study and stimulus, task and stimulus rows locked; `client_id_used` says
+    whether the rater has a vote with this client id (one query instead of a lookup of its own)."""
+    used = Rating.objects.filter(rater_id=user.pk, client_id=client_id)
+    return (
+        rows.select_for_update(of=("self", "stimulus"), no_key=True).select_related("study", "stimulus")
+        .annotate(client_id_used=Exists(used)).order_by()
+    )
+
+
+def _submit_locked(*, task: RatingTask, user: AbstractBaseUser, vote: _Vote) -> SubmitResult:
+    """Store the vote for `task` (locked, the caller's transaction): checks, rating, counters, cross-check."""
+    if task.status == RatingTask.Status.DONE:
+        rating = Rating.objects.get(pk=task.rating_id)
+        if rating.client_id == vote.client_id and rating.score == vote.score:
+            return SubmitResult(task_id=task.pk, rating_id=rating.pk, created=False,
+                                feedback=_feedback(task, rating.score), study=task.study)
+        raise DomainError("You have rated this image already.")
+    study = task.study
+    if study.status != Study.Status.OPEN:
+        raise DomainError(f"The study is {study.get_status_display().lower()}; ratings are not accepted.")
+    enrolment, protocol_id, protocol = _enrolment_locked(study=study, user=user)
+    _check_may_rate(enrolment=enrolment, task=task)
+    deductions = vote.deductions
+    problems = protocol.vote_problems(score=vote.score, deductions=deductions or {}, reason=vote.reason)
+    if deductions is None:
+        problems = [problem for problem in problems if "say in one line why" not in problem]
+    if problems:
+        raise DomainError(" ".join(problems))
+    supersedes = None
+    if task.kind == Kind.RELABEL:
+        supersedes = Rating.objects.filter(stimulus=task.stimulus, rater=user).latest_per_rater().first()
+    details = {
+        "purpose": PURPOSE_OF_KIND[task.kind], "protocol_id": protocol_id, "deductions": deductions or {},
+        "suggested_score": protocol.suggested_score(deductions) if deductions is not None else None,
+        "reason": vote.reason.strip()[:300], "display": vote.display or {}, "round": task.round,
+        "supersedes": supersedes,
+        "change_reason": f"relabel round {task.round} after the cross-check" if supersedes else "",
+    }
+    rating, created = study_services.rating_record(
+        study=study, stimulus=task.stimulus, rater=user, score=vote.score, client_id=vote.client_id,
+        response_time_ms=vote.response_time_ms, details=details, client_id_used=task.client_id_used,
+    )
+    task.rating = rating
+    task.status = RatingTask.Status.DONE
+    task.save(update_fields=["rating", "status", "updated_at"])
+    _after_vote(enrolment=enrolment, task=task, score=vote.score, protocol=protocol)
+    if task.kind in (Kind.RATING, Kind.RELABEL):
+        crosscheck_if_complete(study=study, stimulus=task.stimulus, protocol=protocol)
+    return SubmitResult(task_id=task.pk, rating_id=rating.pk, created=created, feedback=_feedback(task, vote.score),
+                        enrolment=enrolment, protocol=protocol, study=study)
+
+
+def _enrolment_locked(*, study: Study, user: AbstractBaseUser) -> tuple[Enrolment, int | None, Protocol]:
+    """The annotator's enrolment, locked, with the study's current protocol read in the same query."""
+    latest = StudyProtocol.objects.filter(study=OuterRef("study")).order_by("-version")
+    rows = Enrolment.objects.select_for_update(of=("self",), no_key=True).annotate(
+        current_protocol_id=Subquery(latest.values("pk")[:1]),
+        current_protocol_config=Subquery(latest.values("config")[:1], output_field=JSONField()),
+    )
+    enrolment = next(iter(rows.filter(study=study, user=user).order_by()), None)  # unique (study, user)
+    if enrolment is None:
+        enrolment = rows.get(pk=enrolment_get_or_start(study=study, user=user).pk)
+    if enrolment.current_protocol_id is None:
+        return enrolment, None, protocol_from_dict({"raters_per_stimulus": study.raters_per_stimulus})
+    return enrolment, enrolment.current_protocol_id, protocol_from_dict(enrolment.current_protocol_config)
 
 
 def _check_may_rate(*, enrolment: Enrolment, task: RatingTask) -> None:
@@ -385,31 +431,29 @@ def _check_may_rate(*, enrolment: Enrolment, task: RatingTask) -> None:
 
 def _after_vote(*, enrolment: Enrolment, task: RatingTask, score: float, protocol: Protocol) -> None:
     """Counters, breaks, gold failures and the move from training to qualification to rating."""
-    pending_same_kind = RatingTask.objects.filter(
-        study=task.study, annotator_id=enrolment.user_id, kind=task.kind, status=RatingTask.Status.PENDING
-    ).exists()
-    if task.kind == Kind.TRAINING and not pending_same_kind:
-        _enter_phase(enrolment, Phase.QUALIFICATION)
-        return
-    if task.kind == Kind.QUALIFICATION and not pending_same_kind:
-        _qualification_decide(enrolment=enrolment, protocol=protocol)
-        return
     if task.kind in PHASE_OF_KIND:
+        if not RatingTask.objects.filter(study=task.study, annotator_id=enrolment.user_id, kind=task.kind,
+                                         status=RatingTask.Status.PENDING).exists():
+            if task.kind == Kind.TRAINING:
+                _enter_phase(enrolment, Phase.QUALIFICATION)
+            else:
+                _qualification_decide(enrolment=enrolment, protocol=protocol)
         return
     if task.kind == Kind.GOLD:
         item = QualityItem.objects.get(stimulus=task.stimulus, kind=QualityItem.Kind.GOLD)
         if abs(score - item.reference_score) > item.tolerance:
             enrolment.gold_failures += 1
             if protocol.gold_pause_after and enrolment.gold_failures >= protocol.gold_pause_after:
-                enrolment.paused = True
-                enrolment.pause_reason = f"{enrolment.gold_failures} gold checks failed"
-                logger.warning("Paused %s in study %s: %s", enrolment.user, task.study, enrolment.pause_reason)
+                _pause(enrolment, reason=f"{enrolment.gold_failures} gold checks failed")
+    if task.kind == Kind.RATING:
+        enrolment.study_votes += 1
     enrolment.rated_in_block += 1
     if enrolment.rated_in_block >= protocol.block_size:
         enrolment.rated_in_block = 0
         if protocol.break_seconds:
             enrolment.break_until = timezone.now() + timedelta(seconds=protocol.break_seconds)
-    enrolment.save()
+    enrolment.save(update_fields=["gold_failures", "paused", "pause_reason", "study_votes", "rated_in_block",
+                                  "break_until", "updated_at"])
 
 
 def _qualification_decide(*, enrolment: Enrolment, protocol: Protocol) -> None:
@@ -426,13 +470,19 @@ def _qualification_decide(*, enrolment: Enrolment, protocol: Protocol) -> None:
     if enrolment.qualification_score >= protocol.qualification_threshold:
         enrolment.phase = Phase.RATING
     else:
-        enrolment.paused = True
-        enrolment.pause_reason = (
+        _pause(enrolment, reason=(
             f"qualification not passed: {enrolment.qualification_score:.0%} within tolerance, "
             f"{protocol.qualification_threshold:.0%} needed"
-        )
-        logger.warning("Qualification failed for %s in study %s", enrolment.user, enrolment.study)
+        ))
     enrolment.save()
+
+
+def _pause(enrolment: Enrolment, *, reason: str) -> None:
+    """Stop the annotator from rating and, once the vote is stored, tell the study's coordinators."""
+    enrolment.paused = True
+    enrolment.pause_reason = reason
+    logger.warning("Paused user %s in study %s: %s", enrolment.user_id, enrolment.study_id, reason)
+    transaction.on_commit(lambda: pause_notify(enrolment_id=enrolment.pk))
 
 
 def _feedback(task: RatingTask, score: float) -> dict | None:
@@ -460,17 +510,24 @@ def enrolment_finish_if_done(*, enrolment: Enrolment, protocol: Protocol) -> Enr
     return enrolment
 
 
-def session_next(*, study: Study, user: AbstractBaseUser) -> tuple[Enrolment, dict]:
-    """The annotator's state and next two tasks, claiming a new block when the queue has run dry."""
-    enrolment = enrolment_get_or_start(study=study, user=user)
-    _, protocol = protocol_current(study=study)
-    if (enrolment.phase == Phase.RATING and not enrolment.paused and study.status == Study.Status.OPEN
-            and not RatingTask.objects.filter(study=study, annotator=user, status=RatingTask.Status.PENDING).exists()
-            and queue_fill(study=study, user=user, protocol=protocol) == 0):
-        enrolment = enrolment_finish_if_done(enrolment=enrolment, protocol=protocol)
-    places = study.raters_per_stimulus * Stimulus.objects.filter(study=study).exclude(
-        pk__in=QualityItem.objects.filter(study=study).values("stimulus_id")).count()
-    state = selectors.queue_state(study=study, enrolment=enrolment, block_size=protocol.block_size,
-                                  study_places=places)
+def session_next(
+    *, study: Study, user: AbstractBaseUser, enrolment: Enrolment | None = None, protocol: Protocol | None = None,
+) -> tuple[Enrolment, dict]:
+    """The annotator's state and next two tasks, claiming a new block when the queue has run dry.
+
+    After a vote, pass the `enrolment` and `protocol` that `rating_submit` returned: they are not
+    read again, and the answer leaves out the study's number of rater places, which the page has.
+    """
+    after_vote = enrolment is not None
+    enrolment = enrolment or enrolment_get_or_start(study=study, user=user)
+    protocol = protocol or protocol_current(study=study)[1]
+    tasks = selectors.pending_tasks(study=study, user=user)
+    if not tasks and enrolment.phase == Phase.RATING and not enrolment.paused and study.status == Study.Status.OPEN:
+        if queue_fill(study=study, user=user, protocol=protocol):
+            tasks = selectors.pending_tasks(study=study, user=user)
+        else:
+            enrolment = enrolment_finish_if_done(enrolment=enrolment, protocol=protocol)
+    state = selectors.queue_state(study=study, enrolment=enrolment, tasks=tasks, block_size=protocol.block_size,
+                                  with_total=not after_vote)
     state["completion_code"] = enrolment.completion_code if enrolment.phase == Phase.DONE else ""
     return enrolment, state

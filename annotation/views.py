@@ -50,7 +50,9 @@ def rate(request, study_id: int):
     enrolment, state = services.session_next(study=study, user=request.user)
     record, protocol = services.protocol_current(study=study)
     if enrolment.phase == Enrolment.Phase.INSTRUCTIONS:
-        return render(request, "annotation/instructions.html", {"study": study, "protocol": protocol})
+        examples = selectors.example_images(study=study, examples=protocol.examples)
+        return render(request, "annotation/instructions.html", {"study": study, "protocol": protocol,
+                                                                "examples": examples})
     progress = selectors.task_progress_for_user(study=study, user=request.user)
     task = selectors.task_next_for_user(study=study, user=request.user)
     if task is None and not enrolment.paused and not state["break_seconds_left"]:

@@ -1,10 +1,13 @@
 """Rating round trip under load: submit, store, next task, with 50 concurrent simulated annotators.
 
-Each annotator is its own process (as with a multi-process app server) and waits a think time
-between votes (default 1 s, several times faster than people rate). Each request goes through
-the whole Django stack (URL routing, session auth, DRF validation, the
-rating_submit service with its row locks, the cross-check, and session_next which claims new blocks)
-on a throwaway PostgreSQL test database; the time measured is server time (no network).
+The annotators are spread over `--processes` client processes (default: one each). A process
+serves its annotators in turn, each waiting a think time between votes (default 1 s, several times
+faster than people rate), like an app server with that many worker processes. Each request goes
+through the whole Django stack (URL routing, session auth, DRF validation, the rating_submit
+service with its row locks, the cross-check, and session_next which claims new blocks) on a
+throwaway PostgreSQL test database; the time measured is server time (no network). Database
+connections are handled as in production: DATABASE_CONN_MAX_AGE (default here 60 s) with health
+checks, and Django's per-request connection upkeep runs around each request (the test client skips it).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/moslab python bench/bench_rating.py [--annotators 50]
 
@@ -24,19 +27,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 os.environ.setdefault("MOSLAB_VAR_DIR", "/tmp/moslab-bench-var")
+os.environ.setdefault("DATABASE_CONN_MAX_AGE", "60")
 
 import django  # noqa: E402
 
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import close_old_connections, connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 
 from annotation import services  # noqa: E402
 from studies import services as study_services  # noqa: E402
-from studies.models import Membership, Stimulus, Study  # noqa: E402
+from studies.models import Membership, Rating, Stimulus, Study  # noqa: E402
 
 TARGET_P95_MS = 25.0
 
@@ -75,17 +79,25 @@ def build(annotators: int, stimuli: int, raters: int) -> Study:
     return study
 
 
-def annotator(study_id: int, user_id: int, think: float, start_at: float, results) -> None:
+def client_process(study_id: int, user_ids: list[int], think: float, start_at: float, results) -> None:
+    """Vote for each of `user_ids` in turn, each after its own think time, until every queue is empty."""
     connections.close_all()  # a forked process opens its own connection
-    client = Client()
-    client.force_login(get_user_model().objects.get(pk=user_id))
     url = f"/api/annotation/studies/{study_id}/ratings/"
-    state = client.get(f"/api/annotation/studies/{study_id}/queue/").json()
-    rng = random.Random(user_id)
-    times, errors = [], []
-    time.sleep(max(0.0, start_at - time.time()))
-    while state["tasks"]:
-        time.sleep(rng.uniform(0.5, 1.5) * think)
+    rng = random.Random(user_ids[0])
+    sessions = {}
+    for user_id in user_ids:
+        client = Client()
+        client.force_login(get_user_model().objects.get(pk=user_id))
+        state = client.get(f"/api/annotation/studies/{study_id}/queue/").json()
+        sessions[user_id] = [client, state, start_at + rng.uniform(0.0, 1.0) * think]
+    times, cpu, errors = [], [], []
+    while sessions:
+        user_id = min(sessions, key=lambda pk: sessions[pk][2])
+        client, state, due = sessions[user_id]
+        time.sleep(max(0.0, due - time.time()))
+        if not state["tasks"]:
+            del sessions[user_id]
+            continue
         task = state["tasks"][0]
         body = {
             "task_id": task["id"],
@@ -96,15 +108,19 @@ def annotator(study_id: int, user_id: int, think: float, start_at: float, result
             "response_time_ms": 3000,
             "display": {"viewport": [1920, 1080], "device_pixel_ratio": 1},
         }
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        close_old_connections()  # what request_started does in production
         response = client.post(url, body, content_type="application/json")
+        close_old_connections()  # and request_finished
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
         if response.status_code not in (200, 201):
             errors.append(response.content.decode()[:200])
-            break
-        state = response.json()["state"]
+            del sessions[user_id]
+            continue
+        sessions[user_id] = [client, response.json()["state"], time.time() + rng.uniform(0.5, 1.5) * think]
     connections.close_all()
-    results.put((times, errors))
+    results.put((times, cpu, errors))
 
 
 def main() -> None:
@@ -113,6 +129,7 @@ def main() -> None:
     parser.add_argument("--stimuli", type=int, default=600)
     parser.add_argument("--raters", type=int, default=5)
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between one annotator's votes")
+    parser.add_argument("--processes", type=int, default=0, help="client processes (default: one per annotator)")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run with DATABASE_URL=postgres://... (the bench measures PostgreSQL).")
@@ -130,30 +147,36 @@ def main() -> None:
         context = multiprocessing.get_context("fork")
         results = context.Queue()
         start_at = time.time() + 2.0
+        count = min(len(users), args.processes or len(users))
         processes = [
-            context.Process(target=annotator, args=(study.pk, pk, args.think, start_at, results)) for pk in users
+            context.Process(target=client_process, args=(study.pk, users[index::count], args.think, start_at, results))
+            for index in range(count)
         ]
+        load_before = os.getloadavg()
         for process in processes:
             process.start()
         times: list[float] = []
+        cpu: list[float] = []
         errors: list[str] = []
         for _ in processes:
-            got_times, got_errors = results.get()
+            got_times, got_cpu, got_errors = results.get()
             times += got_times
+            cpu += got_cpu
             errors += got_errors
         for process in processes:
             process.join()
         wall = time.time() - start_at
-        from studies.models import Rating  # noqa: PLC0415
-
         stored = Rating.objects.filter(study=study).count()
         cuts = statistics.quantiles(times, n=100)
         print(
-            f"cpus={os.cpu_count()} think={args.think}s annotators={len(users)} stimuli={args.stimuli} "
-            f"raters={args.raters} votes={len(times)} "
+            f"cpus={os.cpu_count()} load average before={load_before[0]:.2f} after={os.getloadavg()[0]:.2f} "
+            f"processes={count} think={args.think}s annotators={len(users)} stimuli={args.stimuli} "
+            f"raters={args.raters} votes={len(times)} conn_max_age={connection.settings_dict['CONN_MAX_AGE']} "
+            f"health_checks={connection.settings_dict['CONN_HEALTH_CHECKS']} "
             f"stored={stored} expected={args.stimuli * args.raters} errors={len(errors)}"
         )
         print(f"round trip ms: p50={cuts[49]:.1f} p95={cuts[94]:.1f} p99={cuts[98]:.1f} max={max(times):.1f}")
+        print(f"app process CPU per vote (client and Django, not PostgreSQL): median={statistics.median(cpu):.1f} ms")
         print(f"throughput: {len(times) / wall:.0f} votes/s over {wall:.1f} s")
         print(f"peer: target p95 < {TARGET_P95_MS:.0f} ms -> {'met' if cuts[94] < TARGET_P95_MS else 'NOT met'}")
         if errors:

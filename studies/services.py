@@ -106,10 +106,13 @@ def _write_stimuli(*, study: Study, plan: ingest.ImportPlan, stored: list[str]) 
 def rating_record(
     *, study: Study, stimulus: Stimulus, rater: AbstractBaseUser, score: float,
     client_id, response_time_ms: int | None = None, details: dict | None = None,
+    client_id_used: bool | None = None,
 ) -> tuple[Rating, bool]:
     """Store one vote; the same (rater, client_id) again returns the stored vote, never a second one.
 
     `details` fills the history fields of Rating (purpose, protocol, deductions, display, round, supersedes...).
+    `client_id_used=False` says the caller has just found, in this transaction, no vote of the rater with
+    this client id, which saves looking again (the unique constraint still refuses a second one).
     """
     if stimulus.study_id != study.pk:
         raise DomainError("This stimulus is not part of this study.")
@@ -119,7 +122,9 @@ def rating_record(
         raise DomainError(
             f"Score {score} is off the scale; give a score from {study.scale_min:g} to {study.scale_max:g}."
         )
-    existing = Rating.objects.filter(rater=rater, client_id=client_id).first()
+    existing = None
+    if client_id_used is not False:
+        existing = Rating.objects.filter(rater=rater, client_id=client_id).first()
     if existing is not None:
         if existing.stimulus_id != stimulus.pk or existing.score != score:
             raise DomainError("This submission id was already used for another vote; reload the page.")

@@ -1,8 +1,9 @@
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation import selectors, services
+from annotation import services
+from annotation.api.serializers import QueueStateOutput, RatingInput, RatingOutput
 from studies import selectors as study_selectors
 from studies.models import Membership
 
@@ -14,6 +15,7 @@ def _study(request, study_id: int):
 class QueueApi(APIView):
     """The annotator's phase, break, progress and next two tasks (the second to prefetch)."""
 
+    @extend_schema(responses=QueueStateOutput)
     def get(self, request, study_id: int):
         _, state = services.session_next(study=_study(request, study_id), user=request.user)
         return Response(state)
@@ -25,34 +27,21 @@ class RatingSubmitApi(APIView):
     The answer carries the next state, so one round trip stores the vote and brings the next task.
     """
 
-    class Input(serializers.Serializer):
-        task_id = serializers.IntegerField()
-        client_id = serializers.UUIDField()
-        score = serializers.FloatField()
-        response_time_ms = serializers.IntegerField(min_value=0, max_value=86_400_000, required=False, allow_null=True)
-        deductions = serializers.DictField(child=serializers.CharField(max_length=40), required=False, allow_null=True)
-        reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-        display = serializers.DictField(required=False, allow_null=True)
-
-    class Output(serializers.Serializer):
-        task_id = serializers.IntegerField()
-        rating_id = serializers.IntegerField()
-        created = serializers.BooleanField()
-        feedback = serializers.DictField(allow_null=True)
-
+    @extend_schema(request=RatingInput, responses={201: RatingOutput, 200: RatingOutput})
     def post(self, request, study_id: int):
-        data = self.Input(data=request.data)
+        data = RatingInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        study = _study(request, study_id)
-        task = selectors.task_get_for_user(study=study, user=request.user, task_id=values["task_id"])
         display = values.get("display") or {}
         if len(str(display)) > 2000:
             display = {"truncated": str(display)[:2000]}
-        result = services.rating_submit(
-            task=task, user=request.user, score=values["score"], client_id=values["client_id"],
-            response_time_ms=values.get("response_time_ms"), deductions=values.get("deductions"),
-            reason=values["reason"], display=display,
+        result = services.rating_submit_for_annotator(
+            study_id=study_id, task_id=values["task_id"], user=request.user, score=values["score"],
+            client_id=values["client_id"], response_time_ms=values.get("response_time_ms"),
+            deductions=values.get("deductions"), reason=values["reason"], display=display,
         )
-        _, state = services.session_next(study=study, user=request.user)
-        return Response({**self.Output(result).data, "state": state}, status=201 if result.created else 200)
+        _, state = services.session_next(study=result.study, user=request.user, enrolment=result.enrolment,
+                                         protocol=result.protocol)
+        body = {"task_id": result.task_id, "rating_id": result.rating_id, "created": result.created,
+                "feedback": result.feedback, "state": state}
+        return Response(body, status=201 if result.created else 200)

@@ -71,7 +71,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'moslab.sqlite3'}"),
+        # Production: DATABASE_CONN_MAX_AGE=60 keeps each worker's connection open between requests
+        # (0 opens one per request); health checks test a reused connection once per request.
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -102,6 +105,13 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Stimulus uploads: the largest image we accept, in pixels (guards against decompression bombs).
 MOSLAB_MAX_IMAGE_PIXELS = int(os.environ.get("MOSLAB_MAX_IMAGE_PIXELS", str(64 * 1024 * 1024)))
 MOSLAB_MAX_UPLOAD_BYTES = int(os.environ.get("MOSLAB_MAX_UPLOAD_BYTES", str(512 * 1024 * 1024)))
+
+# Mail to coordinators (e.g. an annotator paused): printed to the console unless an SMTP server is set.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "moslab@localhost")
+MOSLAB_SITE_URL = os.environ.get("MOSLAB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

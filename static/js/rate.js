@@ -143,7 +143,7 @@
     state = next;
     $("block-progress").max = state.progress.block_size;
     $("block-progress").value = state.progress.block_done;
-    $("study-progress").max = state.progress.study_total || 1;
+    if (state.progress.study_total) $("study-progress").max = state.progress.study_total;  // absent after a vote: unchanged
     $("study-progress").value = state.progress.study_done;
     if (state.paused) { current = null; overlay("<h2>Rating paused</h2><p>" + escapeHtml(state.pause_reason) + "</p><p>Your coordinator has been told.</p>"); return; }
     if (state.break_seconds_left > 0) { breakCountdown(state.break_seconds_left); return; }

@@ -1,7 +1,7 @@
 """Building protocol studies for annotation tests: images with source contents, quality items, annotators."""
 from pathlib import Path
 
-from annotation import services
+from annotation import quality_services, services
 from studies import services as study_services
 from studies.models import Membership, Stimulus, Study
 from tests.conftest import write_image
@@ -31,8 +31,8 @@ def protocol_study(
     for kind, count in (("training", training), ("qualification", qualification), ("gold", gold)):
         for number in range(count):
             stimulus = Stimulus.objects.get(study=study, name=f"{kind}{number}.png")
-            services.quality_item_add(study=study, stimulus=stimulus, kind=kind, reference_score=4, tolerance=0.5,
-                                      explanation=f"{kind} {number}: slight noise only.")
+            quality_services.quality_item_add(study=study, stimulus=stimulus, kind=kind, reference_score=4,
+                                              tolerance=0.5, explanation=f"{kind} {number}: slight noise only.")
     Study.objects.filter(pk=study.pk).update(status=Study.Status.OPEN)
     study.refresh_from_db()
     users = []

@@ -101,6 +101,9 @@ def test_failed_gold_checks_pause_the_annotator(qc_study, coordinator):
     services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
     for _ in range(4):
         vote(study, user, 4)
+    # Gold after every image: the block holds all three gold items, so work is left once two have failed.
+    config = StudyProtocol.objects.get(study=study).config
+    services.protocol_publish(study=study, config={**config, "gold_every": 1}, by=coordinator)
     failures = 0
     while failures < 2:
         services.session_next(study=study, user=user)

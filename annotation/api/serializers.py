@@ -1,0 +1,51 @@
+"""What the rating API takes and answers, as serializers: input validation and the OpenAPI schema."""
+from rest_framework import serializers
+
+
+class RatingInput(serializers.Serializer):
+    task_id = serializers.IntegerField()
+    client_id = serializers.UUIDField(help_text="Made by the client; sending the same vote again stores nothing new.")
+    score = serializers.FloatField()
+    response_time_ms = serializers.IntegerField(min_value=0, max_value=86_400_000, required=False, allow_null=True)
+    deductions = serializers.DictField(
+        child=serializers.CharField(max_length=40), required=False, allow_null=True,
+        help_text="Severity chosen per aspect of the guideline, e.g. {\"noise\": \"slight\"}.",
+    )
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
+                                   help_text="Why the score differs from the guideline's suggestion.")
+    display = serializers.DictField(required=False, allow_null=True,
+                                    help_text="Viewport, devicePixelRatio, size drawn, zoom, fullscreen, user agent.")
+
+
+class TaskOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="rating, training, qualification or relabel; checks look like rating.")
+    image_url = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+
+class ProgressOutput(serializers.Serializer):
+    block_done = serializers.IntegerField()
+    block_size = serializers.IntegerField()
+    study_done = serializers.IntegerField()
+    study_total = serializers.IntegerField(required=False, help_text="Left out of the answer to a vote.")
+
+
+class QueueStateOutput(serializers.Serializer):
+    phase = serializers.CharField()
+    paused = serializers.BooleanField()
+    pause_reason = serializers.CharField()
+    break_seconds_left = serializers.IntegerField()
+    tasks = TaskOutput(many=True, help_text="The next task and the one after it (to prefetch).")
+    progress = ProgressOutput()
+    done_url = serializers.CharField()
+    completion_code = serializers.CharField()
+
+
+class RatingOutput(serializers.Serializer):
+    task_id = serializers.IntegerField()
+    rating_id = serializers.IntegerField()
+    created = serializers.BooleanField(help_text="False when this client_id was stored before (a replay).")
+    feedback = serializers.DictField(allow_null=True, help_text="Training votes only: the reference score.")
+    state = QueueStateOutput()

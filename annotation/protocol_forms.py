@@ -1,0 +1,96 @@
+"""The coordinator's protocol form: every setting of `annotation.protocol`, turned into a config dict.
+
+The form checks each field; `protocol_publish` then checks the whole (unknown keys, shortcuts, 'none'
+severity...) and stores it as a new version.
+"""
+from django import forms
+
+from annotation.protocol import ACR5, SLIDER100, Protocol
+
+SCALES = [(ACR5, "ACR 1–5 (Bad, Poor, Fair, Good, Excellent)"), (SLIDER100, "Continuous slider 0–100")]
+SETTINGS = ("scale", "raters_per_stimulus", "instructions", "reason_tolerance", "qualification_threshold",
+            "gold_every", "gold_pause_after", "repeats_per_block", "block_size", "break_seconds", "relabel_rounds",
+            "completion_code")
+RULE = ("min_range", "max_deviation", "max_std")
+
+
+class ProtocolForm(forms.Form):
+    scale = forms.ChoiceField(choices=SCALES, widget=forms.RadioSelect)
+    raters_per_stimulus = forms.IntegerField(min_value=1, max_value=50, label="Raters per image")
+    instructions = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    reason_tolerance = forms.FloatField(
+        min_value=0, label="Reason needed beyond (steps)",
+        help_text="A score further than this from the guideline's suggestion needs a one-line reason.",
+    )
+    qualification_threshold = forms.FloatField(
+        min_value=0, max_value=1, label="Qualification pass share", help_text="Share of qualification images "
+        "within tolerance needed to rate (0–1).",
+    )
+    gold_every = forms.IntegerField(min_value=0, label="One gold image per", help_text="study images; 0 = none.")
+    gold_pause_after = forms.IntegerField(min_value=0, label="Pause after failed gold checks", help_text="0 = never.")
+    repeats_per_block = forms.IntegerField(min_value=0, label="Repeated images per block")
+    block_size = forms.IntegerField(min_value=1, label="Images per block (session length)")
+    break_seconds = forms.IntegerField(min_value=0, label="Break after each block (s)")
+    min_range = forms.FloatField(required=False, min_value=0, label="Flag a score range of at least",
+                                 help_text="Empty = not checked.")
+    max_deviation = forms.FloatField(required=False, min_value=0, label="Flag a rater further from the others' "
+                                     "mean than", help_text="Empty = not checked.")
+    max_std = forms.FloatField(required=False, min_value=0, label="Flag a standard deviation above",
+                               help_text="Empty = not checked.")
+    relabel_rounds = forms.IntegerField(min_value=0, max_value=10, label="Relabel rounds")
+    completion_code = forms.BooleanField(required=False, label="Show a completion code (crowd platforms)")
+    note = forms.CharField(max_length=300, required=False, label="What changed (kept with the version)")
+
+
+class AspectForm(forms.Form):
+    key = forms.SlugField(max_length=40)
+    label = forms.CharField(max_length=80)
+    weight = forms.FloatField(min_value=0)
+    shortcut = forms.CharField(max_length=1, help_text="A letter other than f.")
+
+
+class SeverityForm(forms.Form):
+    key = forms.SlugField(max_length=40)
+    label = forms.CharField(max_length=80)
+    points = forms.FloatField(min_value=0)
+
+
+class ExampleForm(forms.Form):
+    stimulus = forms.ChoiceField(label="Image")
+    caption = forms.CharField(max_length=300)
+
+    def __init__(self, *args, image_names: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stimulus"].choices = [("", "—")] + [(name, name) for name in image_names]
+
+
+AspectFormSet = forms.formset_factory(AspectForm, extra=1, can_delete=True, max_num=12, validate_max=True)
+SeverityFormSet = forms.formset_factory(SeverityForm, extra=1, can_delete=True, max_num=8, validate_max=True)
+ExampleFormSet = forms.formset_factory(ExampleForm, extra=1, can_delete=True, max_num=20, validate_max=True)
+
+
+def initial_from(protocol: Protocol) -> tuple[dict, list[dict], list[dict], list[dict]]:
+    """The form's starting values: the study's current protocol."""
+    values = {key: getattr(protocol, key) for key in SETTINGS}
+    values.update({key: getattr(protocol.consistency, key) for key in RULE})
+    return (values, [vars(aspect) for aspect in protocol.aspects], [vars(severity) for severity in protocol.severities],
+            list(protocol.examples))
+
+
+def config_from(form: ProtocolForm, aspects: AspectFormSet, severities: SeverityFormSet,
+                examples: ExampleFormSet) -> dict:
+    """The protocol config of valid forms; rows left empty or ticked for deletion are dropped."""
+    data = form.cleaned_data
+    config = {key: data[key] for key in SETTINGS}
+    config["consistency"] = {key: data[key] for key in RULE}
+    config["aspects"] = _rows(aspects)
+    config["severities"] = _rows(severities)
+    config["examples"] = _rows(examples)
+    return config
+
+
+def _rows(formset) -> list[dict]:
+    return [
+        {key: value for key, value in row.cleaned_data.items() if key != "DELETE"}
+        for row in formset.forms if row.cleaned_data and not row.cleaned_data.get("DELETE")
+    ]

@@ -1,0 +1,60 @@
+"""The coordinator's protocol page: edit every setting; saving publishes a new version."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from annotation import selectors, services
+from annotation.protocol_forms import (
+    AspectFormSet,
+    ExampleFormSet,
+    ProtocolForm,
+    SeverityFormSet,
+    config_from,
+    initial_from,
+)
+from common.errors import DomainError
+from common.views import scoped
+from studies import selectors as study_selectors
+from studies.models import Membership
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@scoped
+def protocol_edit(request, study_id: int):
+    study = study_selectors.study_get_for_user(study_id=study_id, user=request.user,
+                                               roles=[Membership.Role.COORDINATOR])
+    record, protocol = services.protocol_current(study=study)
+    images = {"image_names": selectors.stimulus_names(study=study)}
+    problems: list[str] = []
+    if request.method == "POST":
+        form = ProtocolForm(request.POST)
+        aspects = AspectFormSet(request.POST, prefix="aspects")
+        severities = SeverityFormSet(request.POST, prefix="severities")
+        examples = ExampleFormSet(request.POST, prefix="examples", form_kwargs=images)
+        if all(part.is_valid() for part in (form, aspects, severities, examples)):
+            config = config_from(form, aspects, severities, examples)
+            try:
+                published = services.protocol_publish(study=study, config=config, by=request.user,
+                                                      note=form.cleaned_data["note"])
+            except DomainError as error:
+                problems.append(str(error))
+            else:
+                messages.info(request, f"Protocol version {published.version} published; new votes use it.")
+                return redirect("annotation:protocol", study_id=study.pk)
+        else:
+            problems.append("Some settings need fixing; see the messages next to them.")
+    else:
+        values, aspect_rows, severity_rows, example_rows = initial_from(protocol)
+        form = ProtocolForm(initial=values)
+        aspects = AspectFormSet(initial=aspect_rows, prefix="aspects")
+        severities = SeverityFormSet(initial=severity_rows, prefix="severities")
+        examples = ExampleFormSet(initial=example_rows, prefix="examples", form_kwargs=images)
+    context = {
+        "study": study, "form": form, "aspects": aspects, "severities": severities, "examples": examples,
+        "problems": problems,
+        "current": record, "versions": selectors.protocol_versions(study=study),
+        "quality_counts": selectors.quality_item_counts(study=study),
+    }
+    return render(request, "annotation/protocol_edit.html", context, status=400 if problems else 200)
