@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 
 from common.errors import DomainError
-from studies import services
+from studies import dataset_admin, dataset_services, services  # noqa: F401  (dataset_admin registers pages)
 from studies.models import Membership, MosComputation, Rating, Stimulus, StimulusMos, Study
 
 
@@ -26,12 +26,18 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Study)
 class StudyAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "status", "scale_min", "scale_max", "raters_per_stimulus", "created_at"]
-    list_filter = ["status"]
+    list_display = ["name", "slug", "origin", "status", "scale_min", "scale_max", "raters_per_stimulus", "created_at"]
+    list_filter = ["status", "origin"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["origin"]  # set by the service that made the study: an import, or collected here
+
+    def get_readonly_fields(self, request, obj=None):
+        """An imported study holds a public dataset and takes no ratings, so it cannot be opened either."""
+        imported = obj is not None and obj.origin == Study.Origin.IMPORTED
+        return [*self.readonly_fields, "status"] if imported else self.readonly_fields
     inlines = [MembershipInline]
-    actions = ["import_stimuli"]
+    actions = ["import_stimuli", "take_dataset_version"]
 
     def get_urls(self):
         own = [
@@ -49,6 +55,17 @@ class StudyAdmin(admin.ModelAdmin):
             self.message_user(request, "Select exactly one study to import into.", messages.ERROR)
             return None
         return redirect("admin:studies_study_import_stimuli", study_id=queryset.get().pk)
+
+    @admin.action(description="Take a dataset version of each selected study (from its latest MOS)")
+    def take_dataset_version(self, request, queryset):
+        for study in queryset:
+            try:
+                version = dataset_services.dataset_version_create(study=study, by=request.user, label="admin")
+            except DomainError as error:
+                self.message_user(request, f"{study}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"{study}: dataset version {version.number} ({version.content_hash[:12]})",
+                                  messages.SUCCESS)
 
     def import_stimuli_view(self, request, study_id: int):
         study = get_object_or_404(Study, pk=study_id)

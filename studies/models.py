@@ -14,6 +14,10 @@ class Study(TimeStampedModel):
         OPEN = "open", "Open for rating"
         CLOSED = "closed", "Closed"
 
+    class Origin(models.TextChoices):
+        COLLECTED = "collected", "Collected here"
+        IMPORTED = "imported", "Imported dataset"
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
@@ -22,6 +26,10 @@ class Study(TimeStampedModel):
     scale_max = models.FloatField(default=5)
     raters_per_stimulus = models.PositiveSmallIntegerField(default=5)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    origin = models.CharField(
+        max_length=10, choices=Origin.choices, default=Origin.COLLECTED,
+        help_text="Imported studies hold a public dataset; they take no new ratings.",
+    )
 
     class Meta:
         verbose_name_plural = "studies"
@@ -58,16 +66,19 @@ def stimulus_upload_path(instance: "Stimulus", filename: str) -> str:
 
 
 class Stimulus(TimeStampedModel):
-    """One image as uploaded: the stored bytes are the uploaded bytes, never re-encoded."""
+    """One image as uploaded: the stored bytes are the uploaded bytes, never re-encoded.
+
+    A stimulus of an imported ratings-only dataset has no media: empty file and sha256, no size.
+    """
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="stimuli")
     name = models.CharField(max_length=255, help_text="File name as imported; unique in the study.")
-    file = models.FileField(upload_to=stimulus_upload_path, max_length=255)
-    sha256 = models.CharField(max_length=64)
-    size_bytes = models.PositiveBigIntegerField()
-    image_format = models.CharField(max_length=16)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
+    file = models.FileField(upload_to=stimulus_upload_path, max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    image_format = models.CharField(max_length=16, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
     source_content = models.CharField(
         max_length=255, blank=True, help_text="Id of the source content; splits never separate it."
     )
@@ -82,7 +93,9 @@ class Stimulus(TimeStampedModel):
         ordering = ["study", "name"]
         constraints = [
             models.UniqueConstraint(fields=["study", "name"], name="stimulus_unique_name"),
-            models.UniqueConstraint(fields=["study", "sha256"], name="stimulus_unique_content"),
+            models.UniqueConstraint(
+                fields=["study", "sha256"], condition=~Q(sha256=""), name="stimulus_unique_content"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -293,3 +306,14 @@ class SubjectDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} {self.rater} ({self.reason})"
+
+
+# Dataset versions, splits, exports and imports live in their own module.
+from studies.dataset_models import (  # noqa: E402, F401
+    DatasetExport,
+    DatasetImport,
+    DatasetSplit,
+    DatasetVersion,
+    ImportedMos,
+    ImportedSubject,
+)

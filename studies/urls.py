@@ -1,6 +1,6 @@
 from django.urls import path
 
-from studies import views
+from studies import dataset_views, views
 
 app_name = "studies"
 urlpatterns = [
@@ -14,4 +14,13 @@ urlpatterns = [
     path("studies/<int:study_id>/mos/<int:computation_id>/decisions/", views.subject_decision_create,
          name="subject-decision"),
     path("studies/<int:study_id>/stimuli/<int:stimulus_id>/image", views.stimulus_image, name="stimulus-image"),
+    path("studies/<int:study_id>/datasets/", dataset_views.dataset_version_create, name="dataset-version-create"),
+    path("studies/<int:study_id>/datasets/<int:version_id>/", dataset_views.dataset_version_detail,
+         name="dataset-version"),
+    path("studies/<int:study_id>/datasets/<int:version_id>/splits/", dataset_views.dataset_split_create,
+         name="dataset-split-create"),
+    path("studies/<int:study_id>/datasets/<int:version_id>/exports/", dataset_views.dataset_export_create,
+         name="dataset-export-create"),
+    path("studies/<int:study_id>/dataset-exports/<int:export_id>/download", dataset_views.dataset_export_download,
+         name="dataset-export-download"),
 ]

@@ -3,7 +3,7 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -149,9 +149,11 @@ def _number(value: float | None) -> str:
 @require_GET
 @scoped
 def stimulus_image(request, study_id: int, stimulus_id: int):
-    """The stored bytes exactly as imported, to members of the study only."""
+    """The stored bytes exactly as imported, to members of the study only; 404 for a stimulus without media."""
     study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=Role.values)
     stimulus = selectors.stimulus_get_for_user(study=study, stimulus_id=stimulus_id)
+    if not stimulus.file:
+        raise Http404("This stimulus has no image: it comes from a ratings-only dataset.")
     response = FileResponse(stimulus.file.open("rb"), content_type=f"image/{stimulus.image_format.lower()}")
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"

@@ -40,7 +40,7 @@ def ci_half_width(std: np.ndarray, n: np.ndarray, *, interval: Interval = "t") -
     enough = n >= 2
     safe_n = np.where(enough, n, 2)
     quantile = stats.t.ppf(0.975, safe_n - 1) if interval == "t" else NORMAL_Z95
-    return np.where(enough, quantile * std / np.sqrt(safe_n), np.inf)
+    return np.where(enough, quantile * (std / np.sqrt(safe_n)), np.inf)  # the order mos_stats uses: same bits
 
 
 def raters_needed(std: np.ndarray, target_half_width: float, *, interval: Interval = "t") -> np.ndarray:

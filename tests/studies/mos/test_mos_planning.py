@@ -14,7 +14,7 @@ from studies.mos import (
     ci_half_width,
     raters_needed,
 )
-from studies.mos.stats import NORMAL_Z95
+from studies.mos.stats import NORMAL_Z95, mos_stats
 
 
 def test_half_width_by_hand() -> None:
@@ -88,3 +88,13 @@ def test_allocation_from_a_matrix_names_stimuli() -> None:
     scores = np.array([[1.0, 5.0, 3.0], [3.0, 3.0, 3.1]])
     matrix = ScoreMatrix(scores, ("wide", "narrow"), ("s1", "s2", "s3"), (1, 5))
     assert allocate_for_matrix(matrix, target_half_width=1.0, k=2) == ("wide", "wide")
+
+
+def test_planning_half_width_is_bit_identical_to_the_mos_ci() -> None:
+    # Imports store the planning half-width; a MOS computation stores mos_stats' CI: they must hash alike.
+    rng = np.random.default_rng(11)
+    scores = rng.integers(1, 6, (4000, 9, 1)).astype(float)
+    scores[rng.random(scores.shape) < 0.35] = np.nan
+    statistics = mos_stats(scores)
+    rated = statistics.n >= 2
+    np.testing.assert_array_equal(ci_half_width(statistics.std, statistics.n)[rated], statistics.ci95_t[rated])

@@ -1,0 +1,138 @@
+"""Importing and exporting a 20,000-stimulus dataset: time and peak memory.
+
+Import: a MOS table (image,mos,source_subset) and a folder of small synthetic PNGs through
+`dataset_import` (every image checked and decoded by studies.ingest, stored byte for byte, one
+transaction). Export: a version's zip bundle through `dataset_export_run` (original bytes, table,
+ratings, datasheet, checksums). Each is run twice: once timed, once under tracemalloc for the peak
+of Python allocations. Runs on a throwaway test database (SQLite file by default, or DATABASE_URL).
+
+    python bench/bench_datasets.py [--stimuli 20000]
+
+Peers, timed in the same run on the same files: for the import, reading the CSV with `csv`,
+hashing every image with `hashlib` and copying it with `shutil`; for the export, a plain
+`zipfile` (stored) of the same image files plus the table written with `csv`.
+"""
+
+import argparse
+import csv
+import hashlib
+import io
+import os
+import shutil
+import sys
+import tempfile
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+os.environ.setdefault("MOSLAB_VAR_DIR", "/tmp/moslab-bench-var")
+
+import django  # noqa: E402
+
+django.setup()
+
+import numpy as np  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from studies import dataset_services  # noqa: E402
+from studies.dataset_imports import dataset_import  # noqa: E402
+
+
+def make_dataset(folder: Path, count: int) -> Path:
+    rng = np.random.default_rng(0)
+    images = folder / "images"
+    images.mkdir(parents=True)
+    with (folder / "mos.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["image", "mos", "source_subset"])
+        for index in range(count):
+            name = f"img{index:05d}.png"
+            Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(images / name)
+            writer.writerow([name, round(float(rng.uniform(1, 5)), 4), f"ss{index % 3}"])
+    return folder / "mos.csv"
+
+
+def timed(call):
+    start = time.perf_counter()
+    result = call()
+    return result, time.perf_counter() - start
+
+
+def traced_peak(call) -> float:
+    tracemalloc.start()
+    call()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def peer_import(table: Path, images: Path, out: Path) -> None:
+    out.mkdir()
+    with table.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            hashlib.sha256((images / row["image"]).read_bytes()).hexdigest()
+            shutil.copyfile(images / row["image"], out / row["image"])
+
+
+def peer_export(table: Path, images: Path, out: Path) -> None:
+    with zipfile.ZipFile(out, "w") as archive:
+        for path in sorted(images.iterdir()):
+            archive.writestr(f"images/{path.name}", path.read_bytes(), compress_type=zipfile.ZIP_STORED)
+        with table.open(newline="") as handle:
+            rows = list(csv.reader(handle))
+        text = io.StringIO()
+        csv.writer(text).writerows(rows)
+        archive.writestr("dataset.csv", text.getvalue())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--stimuli", type=int, default=20_000)
+    args = parser.parse_args()
+    setup_test_environment()
+    old = setup_databases(verbosity=0, interactive=False)
+    work = Path(tempfile.mkdtemp(prefix="bench-datasets-"))
+    settings.MEDIA_ROOT = work / "media"
+    try:
+        user = get_user_model().objects.create_user("bench", password="x")
+        table = make_dataset(work / "data", args.stimuli)
+        images = table.parent / "images"
+
+        def run_import(slug):
+            return dataset_import(name=slug, slug=slug, by=user, source_format="mos_table", source=table,
+                                  images=images, scale=(1, 5), options={"group_columns": ["source_subset"]})
+
+        report, import_s = timed(lambda: run_import("bench-a"))
+        import_mib = traced_peak(lambda: run_import("bench-b"))
+        _, peer_import_s = timed(lambda: peer_import(table, images, work / "peer-copy"))
+        version = dataset_services.dataset_version_create(study=report.study, by=user)
+
+        def run_export():
+            export = dataset_services.dataset_export_start(version=version, export_format="bundle", by=user,
+                                                           enqueue=False)
+            done = dataset_services.dataset_export_run(export_id=export.pk)
+            assert done.status == "succeeded", done.error
+            return done
+
+        export, export_s = timed(run_export)
+        export_mib = traced_peak(run_export)
+        _, peer_export_s = timed(lambda: peer_export(table, images, work / "peer.zip"))
+        print(f"stimuli: {args.stimuli} small PNGs ({sum(p.stat().st_size for p in images.iterdir()) / 2**20:.1f} MiB)"
+              f"; database: {django.db.connection.vendor}")
+        print(f"import: {import_s:.1f} s, peak Python memory {import_mib:.0f} MiB; "
+              f"peer csv+hashlib+shutil {peer_import_s:.2f} s; ratio {import_s / peer_import_s:.1f}x")
+        print(f"export bundle: {export_s:.1f} s ({export.size_bytes / 2**20:.1f} MiB), peak Python memory "
+              f"{export_mib:.0f} MiB; peer zipfile+csv {peer_export_s:.2f} s; ratio {export_s / peer_export_s:.1f}x")
+    finally:
+        teardown_databases(old, verbosity=0)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""Writers (and readers, written from each format's published description) for the tools the field uses."""
+
+from studies.datasets.formats.deqa import DeqaEntry, read_deqa_json, write_deqa_json
+from studies.datasets.formats.dover import read_dover_labels, write_dover_labels
+from studies.datasets.formats.levels import LEVELS
+from studies.datasets.formats.pyiqa import PyiqaMeta, read_pyiqa_meta, write_pyiqa_meta
+from studies.datasets.formats.qalign import QAlignEntry, read_qalign_json, write_qalign_json
+from studies.datasets.formats.sujson import read_sujson, write_sujson
+
+__all__ = [
+    "LEVELS",
+    "DeqaEntry",
+    "PyiqaMeta",
+    "QAlignEntry",
+    "read_deqa_json",
+    "read_dover_labels",
+    "read_pyiqa_meta",
+    "read_qalign_json",
+    "read_sujson",
+    "write_deqa_json",
+    "write_dover_labels",
+    "write_pyiqa_meta",
+    "write_qalign_json",
+    "write_sujson",
+]

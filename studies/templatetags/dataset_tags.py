@@ -1,0 +1,14 @@
+"""The study page's dataset section, rendered from the dataset selectors."""
+from django import template
+
+from studies.dataset_selectors import dataset_versions_for_study
+
+register = template.Library()
+
+
+@register.inclusion_tag("studies/datasets_section.html", takes_context=True)
+def datasets_section(context, study):
+    return {
+        "study": study, "versions": dataset_versions_for_study(study=study)[:20],
+        "is_coordinator": context.get("is_coordinator", False), "csrf_token": context.get("csrf_token"),
+    }
