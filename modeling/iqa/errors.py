@@ -1,0 +1,10 @@
+"""Errors of the IQA package; each message says what to fix."""
+from common.errors import DomainError
+
+
+class IqaError(DomainError):
+    """Bad input to training or prediction: a table, an image, a configuration."""
+
+
+class WeightError(IqaError):
+    """A pretrained weight file is missing, unreadable or not the file the registry names."""

@@ -1,0 +1,138 @@
+"""Architectures by name, each with its paper's defaults and a tiny configuration for tests."""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from torch import nn
+
+from modeling.iqa import weights
+from modeling.iqa.architectures.effnet_lite_iqa import EffNetLiteIqa
+from modeling.iqa.architectures.hyperiqa import HyperIqa
+from modeling.iqa.architectures.maniqa import Maniqa
+from modeling.iqa.config import COMMON_DEFAULTS, deep_merge
+from modeling.iqa.errors import IqaError
+
+
+@dataclass(frozen=True)
+class Architecture:
+    name: str
+    paper: str
+    build: Callable[[dict], nn.Module]  # from the "model" section
+    weight_name: Callable[[dict], str]  # the pretrained backbone, from the "model" section
+    defaults: dict = field(default_factory=dict)  # overrides of COMMON_DEFAULTS
+    tiny: dict = field(default_factory=dict)  # overrides of `defaults`, random init, seconds on a CPU
+
+
+def _effnet(model: dict) -> nn.Module:
+    return EffNetLiteIqa(**model)
+
+
+def _hyperiqa(model: dict) -> nn.Module:
+    return HyperIqa(**{**model, "target_fc": tuple(model["target_fc"]), "layers": tuple(model["layers"])})
+
+
+def _maniqa(model: dict) -> nn.Module:
+    return Maniqa(**model)
+
+
+ARCHITECTURES = {
+    arch.name: arch
+    for arch in (
+        Architecture(
+            name="effnet-lite",
+            paper="EfficientNet-Lite ImageNet backbone (Tan & Le, ICML 2019) with a multi-level linear head; "
+            "moslab's own CPU baseline",
+            build=_effnet,
+            weight_name=lambda model: f"efficientnet-{model['variant']}-imagenet",
+            defaults={
+                "model": {"variant": "lite0", "frozen_blocks": 6, "dropout": 0.2, "frozen_bn": True,
+                          "width_scale": 1.0, "depth_cap": None},
+                "input": {"normalise": "tf", "train_crop": 320, "eval_crop": None},
+                "optim": {"lr": 1e-4, "head_lr_ratio": 10.0, "weight_decay": 1e-4},
+                "train": {"epochs": 2, "batch_size": 4},
+            },
+            tiny={
+                "pretrained": False,
+                "model": {"variant": "lite0", "frozen_blocks": 1, "frozen_bn": False, "width_scale": 0.25,
+                          "depth_cap": 1},
+                "input": {"train_crop": 32, "eval_crop": 32, "eval_patches": 2},
+                "train": {"epochs": 2, "batch_size": 2},
+            },
+        ),
+        Architecture(
+            name="hyperiqa",
+            paper="Su et al., Blindly Assess Image Quality in the Wild Guided by a Self-Adaptive Hyper Network, "
+            "CVPR 2020 (official code SSL92/hyperIQA)",
+            build=_hyperiqa,
+            weight_name=lambda model: "resnet50-imagenet",
+            defaults={
+                "model": {"patch": 224, "lda_out": 16, "hyper_in": 112, "target_in": 224,
+                          "target_fc": [112, 56, 28, 14], "layers": [3, 4, 6, 3], "base_width": 64},
+                "input": {"train_crop": 224, "train_patches": 25, "eval_crop": 224, "eval_patches": 25,
+                          "eval_sampling": "random"},
+                "optim": {"name": "adam", "lr": 2e-5, "head_lr_ratio": 10.0, "weight_decay": 5e-4},
+                "schedule": {"name": "hyperiqa_step"},
+                "train": {"epochs": 16, "batch_size": 96, "target_scaling": "none", "select_metric": "srcc"},
+            },
+            tiny={
+                "pretrained": False,
+                "model": {"patch": 64, "lda_out": 4, "hyper_in": 16, "target_in": 32, "target_fc": [16, 8, 8, 4],
+                          "layers": [1, 1, 1, 1], "base_width": 8},
+                "input": {"train_crop": 64, "train_patches": 2, "eval_crop": 64, "eval_patches": 2},
+                "train": {"epochs": 2, "batch_size": 2},
+            },
+        ),
+        Architecture(
+            name="maniqa",
+            paper="Yang et al., MANIQA: Multi-dimension Attention Network for No-Reference Image Quality "
+            "Assessment, CVPR Workshops 2022 (official code IIGROUP/MANIQA)",
+            build=_maniqa,
+            weight_name=lambda model: "vit-base-patch8-224-imagenet",
+            defaults={
+                "model": {"image": 224, "patch": 8, "embed_dim": 768, "vit_depth": 12, "vit_heads": 12,
+                          "depths": [2, 2], "heads": [4, 4], "window": 4, "dim_mlp": 768, "num_tab": 2},
+                "input": {"normalise": "half", "train_crop": 224, "flip": 0.7, "eval_crop": 224,
+                          "eval_sampling": "five"},
+                "optim": {"name": "adam", "lr": 1e-5, "head_lr_ratio": 1.0, "weight_decay": 1e-5},
+                "schedule": {"name": "cosine_periodic", "t_max_steps": 50},
+                "train": {"epochs": 300, "batch_size": 8, "loss": "mse", "target_scaling": "none"},
+            },
+            tiny={
+                "pretrained": False,
+                "model": {"image": 32, "embed_dim": 16, "vit_depth": 10, "vit_heads": 2, "heads": [2, 2],
+                          "window": 2, "dim_mlp": 32},
+                "input": {"train_crop": 32, "eval_crop": 32},
+                "optim": {"lr": 1e-3},  # at 1e-5 the random tiny score branch stays at ReLU's 0
+                "train": {"epochs": 2, "batch_size": 2},
+            },
+        ),
+    )
+}
+
+
+def architecture(name: str) -> Architecture:
+    if name not in ARCHITECTURES:
+        raise IqaError(f"unknown architecture {name!r} (known: {', '.join(sorted(ARCHITECTURES))})")
+    return ARCHITECTURES[name]
+
+
+def resolve_config(name: str, overrides: dict | None = None) -> dict:
+    """The full configuration of a run: common defaults, the paper's, then `overrides` (a user's file)."""
+    arch = architecture(name)
+    overrides = dict(overrides or {})
+    preset = overrides.pop("preset", "paper")
+    if preset not in ("paper", "tiny"):
+        raise IqaError(f'unknown preset {preset!r}: use "paper" (the default) or "tiny"')
+    config = deep_merge(COMMON_DEFAULTS, arch.defaults)  # the empty "model" section takes the arch's whole
+    if preset == "tiny":
+        config = deep_merge(config, arch.tiny)
+    config = deep_merge(config, overrides)
+    return {"arch": name, "preset": preset, **config}
+
+
+def build_model(name: str, config: dict) -> nn.Module:
+    """The architecture with its pretrained backbone, or randomly initialised when `pretrained` is false."""
+    arch = architecture(name)
+    model = arch.build(config["model"])
+    if config["pretrained"]:
+        model.load_pretrained(weights.load_state_dict(arch.weight_name(config["model"])))
+    return model

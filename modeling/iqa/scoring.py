@@ -1,0 +1,55 @@
+"""Scoring images with a model (multi-view averaging) and the validation figures a run selects on."""
+import contextlib
+import csv
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from common.csv_safe import safe_cell
+from modeling.iqa.data import evaluation_views
+from modeling.metrics import UndefinedMetricError, krcc, plcc, selection_score, srcc
+
+
+def autocast(device: torch.device, amp: str):
+    """bf16 autocast on CUDA when asked; CPU runs stay in float32."""
+    if device.type == "cuda" and amp == "bf16":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+@torch.no_grad()
+def predict_images(model: nn.Module, folder: Path, names: list[str], config: dict, *, device: torch.device,
+                   target: dict) -> np.ndarray:
+    """One score per image on the MOS scale: the mean of the model over the image's evaluation views."""
+    was_training = model.training
+    model.eval()
+    scores = []
+    for name in names:
+        views = evaluation_views(folder, name, config["input"], seed=config["train"]["seed"]).to(device)
+        with autocast(device, config["train"]["amp"]):
+            scores.append(float(model(views).float().mean()))
+    model.train(was_training)
+    return np.asarray(scores) * target["std"] + target["mean"]
+
+
+def validation_figures(predictions: np.ndarray, mos: np.ndarray, select_metric: str) -> dict:
+    """SRCC, PLCC, KRCC and the selection score; all None (and never selected) when undefined, e.g. for the
+    constant output of an untrained model."""
+    try:
+        figures = {"srcc": srcc(predictions, mos), "plcc": plcc(predictions, mos), "krcc": krcc(predictions, mos)}
+    except UndefinedMetricError as error:
+        return {"srcc": None, "plcc": None, "krcc": None, "select": None, "note": str(error)}
+    figures["select"] = selection_score(predictions, mos) if select_metric == "srcc_plcc" else figures["srcc"]
+    return figures
+
+
+def write_predictions(path: Path, names: list[str], scores: np.ndarray, mos: np.ndarray | None = None) -> None:
+    """CSV ``image,score`` (and ``mos`` when known), the form ``iqa evaluate --pred`` reads."""
+    with path.open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["image", "score"] + (["mos"] if mos is not None else []))
+        for index, name in enumerate(names):
+            row = [safe_cell(name), repr(float(scores[index]))]
+            writer.writerow(row + ([repr(float(mos[index]))] if mos is not None else []))

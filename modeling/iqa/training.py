@@ -1,0 +1,200 @@
+"""The training loop: seeded, resumable to the bit, checkpoint chosen on validation, test part scored once."""
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+from torch.utils.data import DataLoader
+
+from modeling.iqa import checkpoints, distributed
+from modeling.iqa.checkpoints import BEST, LAST, write_json
+from modeling.iqa.data import TrainingViews, collate
+from modeling.iqa.errors import IqaError
+from modeling.iqa.images import scan_images
+from modeling.iqa.optim import make_optimizer, make_scheduler
+from modeling.iqa.registry import build_model
+from modeling.iqa.scoring import autocast, predict_images, validation_figures, write_predictions
+from modeling.iqa.table import Item, read_training_table
+from modeling.iqa.transforms import EVAL_SAMPLINGS, NORMALISATION
+from modeling.metrics import evaluate_groups, evaluate_predictions
+
+LOSSES = {"l1": F.l1_loss, "mse": F.mse_loss}
+
+
+@dataclass(frozen=True)
+class Parts:
+    train: list[Item]
+    val: list[Item]
+    test: list[Item]
+
+    @classmethod
+    def of(cls, items: list[Item]) -> "Parts":
+        return cls(*([item for item in items if item.part == part] for part in ("train", "val", "test")))
+
+
+def train_run(*, config: dict, table: Path, images: Path, out: Path, device: str = "cpu", resume: bool = False,
+              stop_after_epoch: int | None = None, log: Callable[[str], None] = print) -> dict:
+    """Train `config` on the table's train part, select on val, score test once; returns the summary.
+
+    `stop_after_epoch` ends the run early as an interruption would (tests and time-boxed benchmarks); a
+    later call with `resume=True` continues from last.pt and ends exactly where an uninterrupted run would.
+    """
+    _check_config(config)
+    processes = distributed.start(device)
+    try:
+        return _train(config, Path(table), Path(images), Path(out), processes, resume, stop_after_epoch, log)
+    finally:
+        distributed.stop(processes)
+
+
+def _train(config, table, images, out, processes, resume, stop_after_epoch, log) -> dict:
+    parts = Parts.of(read_training_table(table, config["data"]))
+    conversions = scan_images(images, [item.name for item in parts.train + parts.val + parts.test],
+                              max_pixels=config["data"]["max_pixels"])
+    for conversion, count in sorted(conversions.items()):
+        log(f"{count} image(s): {conversion}")
+    if not resume and (out / "config.json").exists():
+        raise IqaError(f"{out} already holds a run: pass --resume to continue it, or choose another --out")
+    processes.barrier()  # every rank has checked before rank 0 writes
+    out.mkdir(parents=True, exist_ok=True)
+    train_cfg = config["train"]
+    seed = train_cfg["seed"]
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    mos = np.array([item.mos for item in parts.train])
+    target = {"mean": float(mos.mean()), "std": float(mos.std()) or 1.0}
+    if train_cfg["target_scaling"] == "none":
+        target = {"mean": 0.0, "std": 1.0}
+    model = build_model(config["arch"], config).to(processes.device)
+    optimizer = make_optimizer(model.parameter_groups(), config["optim"])
+    views = TrainingViews(images, [item.name for item in parts.train], (mos - target["mean"]) / target["std"],
+                          config["input"], seed=seed)
+    micro_batches = len(processes.shard(list(range(len(views))))) // train_cfg["batch_size"]  # last partial dropped
+    if not micro_batches:
+        raise IqaError(f"{len(views)} training samples per process make no batch of {train_cfg['batch_size']}: "
+                       "lower train.batch_size or add training images")
+    steps_per_epoch = -(-micro_batches // train_cfg["grad_accum"])
+    if train_cfg["max_steps_per_epoch"]:
+        steps_per_epoch = min(steps_per_epoch, train_cfg["max_steps_per_epoch"])
+    scheduler = make_scheduler(optimizer, config["schedule"], head_lr_ratio=config["optim"]["head_lr_ratio"],
+                               steps_per_epoch=steps_per_epoch, epochs=train_cfg["epochs"])
+    history, best, start_epoch = [], None, 0
+    if resume:
+        state = checkpoints.load_resume_state(out, config)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        checkpoints.restore_rng(state["rng"])
+        history, best, start_epoch, target = state["history"], state["best"], state["epoch"] + 1, state["target"]
+        log(f"resuming after epoch {state['epoch'] + 1}")
+    elif processes.main:
+        write_json(out / "config.json", config)
+    trained = processes.wrap(model)
+    loss_fn = LOSSES[train_cfg["loss"]]
+    last_epoch = train_cfg["epochs"] - 1 if stop_after_epoch is None else min(stop_after_epoch, train_cfg["epochs"]) - 1
+    for epoch in range(start_epoch, last_epoch + 1):
+        started = time.monotonic()
+        views.epoch = epoch
+        order = torch.randperm(len(views), generator=torch.Generator().manual_seed(seed * 1000 + epoch)).tolist()
+        loader = DataLoader(views, batch_size=train_cfg["batch_size"], sampler=processes.shard(order),
+                            collate_fn=collate, num_workers=train_cfg["num_workers"], drop_last=True)
+        loss = _train_epoch(trained, loader, optimizer, scheduler, loss_fn, config, processes, steps_per_epoch)
+        if processes.main:
+            record = {"epoch": epoch + 1, "train_loss": loss, "seconds": round(time.monotonic() - started, 3),
+                      "lr": [group["lr"] for group in optimizer.param_groups]}
+            scores, record["val"] = _validate(model, images, parts.val, config, processes, target)
+            history.append(record)
+            if record["val"]["select"] is not None and (best is None or record["val"]["select"] > best["select"]):
+                best = {"epoch": epoch + 1, **record["val"]}
+                checkpoints.save(out / BEST, {"config": config, "model": model.state_dict(), "target": target,
+                                              "epoch": epoch + 1, "val": record["val"]})
+                write_predictions(out / "predictions_val.csv", [i.name for i in parts.val], scores,
+                                  np.array([i.mos for i in parts.val]))
+            write_json(out / "metrics.json", history)
+            checkpoints.save(out / LAST, {"config": config, "model": model.state_dict(), "epoch": epoch,
+                                          "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                                          "rng": checkpoints.rng_state(), "history": history, "best": best,
+                                          "target": target})
+            log(f"epoch {epoch + 1}: loss {loss:.4f}, val SRCC {record['val']['srcc']}, PLCC {record['val']['plcc']}")
+        processes.barrier()
+    if last_epoch < train_cfg["epochs"] - 1 or not processes.main:
+        return {"interrupted_after_epoch": last_epoch + 1, "best": best}
+    return _finish(out, images, parts, config, processes, history, best, conversions)
+
+
+def _train_epoch(model, loader, optimizer, scheduler, loss_fn, config, processes, steps_per_epoch) -> float:
+    model.train()
+    accum = config["train"]["grad_accum"]
+    losses, steps, pending = [], 0, 0
+    optimizer.zero_grad(set_to_none=True)
+    for views, targets in loader:
+        with autocast(processes.device, config["train"]["amp"]):
+            predictions = model(views.to(processes.device))
+        loss = loss_fn(predictions.float(), targets.to(processes.device))
+        (loss / accum).backward()
+        losses.append(float(loss.detach()))
+        pending += 1
+        if pending == accum:
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            steps, pending = steps + 1, 0
+            if steps == steps_per_epoch:
+                break
+    if pending and steps < steps_per_epoch:  # the epoch's last, partial accumulation
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+    return float(np.mean(losses))
+
+
+def _validate(model, images, items, config, processes, target) -> tuple[np.ndarray, dict]:
+    scores = predict_images(model, images, [item.name for item in items], config, device=processes.device,
+                            target=target)
+    return scores, validation_figures(scores, np.array([i.mos for i in items]), config["train"]["select_metric"])
+
+
+def _finish(out, images, parts, config, processes, history, best, conversions) -> dict:
+    summary = {"arch": config["arch"], "epochs": len(history), "best": best, "conversions": dict(conversions),
+               "train_seconds": round(sum(record["seconds"] for record in history), 3),
+               "counts": {"train": len(parts.train), "val": len(parts.val), "test": len(parts.test)}}
+    if best is None:
+        summary["test"] = "not scored: no epoch had a defined validation score"
+    elif parts.test:
+        state = checkpoints.load_best(out)
+        model = build_model(config["arch"], {**config, "pretrained": False}).to(processes.device)
+        model.load_state_dict(state["model"])
+        names, mos = [item.name for item in parts.test], np.array([item.mos for item in parts.test])
+        scores = predict_images(model, images, names, config, device=processes.device, target=state["target"])
+        write_predictions(out / "predictions_test.csv", names, scores, mos)
+        summary["test"] = evaluate_predictions(scores, mos, seed=config["train"]["seed"]).as_dict()
+        if config["data"]["group_column"]:
+            groups = [item.group or "(empty)" for item in parts.test]
+            breakdown = evaluate_groups(scores, mos, groups, column=config["data"]["group_column"], resamples=0)
+            summary["test_by_group"] = breakdown.as_dict()
+    else:
+        summary["test"] = "not scored: the table has no test part"
+    write_json(out / "summary.json", summary)
+    return summary
+
+
+def _check_config(config: dict) -> None:
+    problems = []
+    if config["train"]["loss"] not in LOSSES:
+        problems.append(f"train.loss {config['train']['loss']!r}: use one of {', '.join(LOSSES)}")
+    if config["train"]["select_metric"] not in ("srcc_plcc", "srcc"):
+        problems.append(f"train.select_metric {config['train']['select_metric']!r}: use srcc_plcc or srcc")
+    if config["train"]["target_scaling"] not in ("zscore", "none"):
+        problems.append(f"train.target_scaling {config['train']['target_scaling']!r}: use zscore or none")
+    if config["input"]["normalise"] not in NORMALISATION:
+        problems.append(f"input.normalise {config['input']['normalise']!r}: use one of {', '.join(NORMALISATION)}")
+    if config["input"]["eval_sampling"] not in EVAL_SAMPLINGS:
+        problems.append(f"input.eval_sampling {config['input']['eval_sampling']!r}: use {', '.join(EVAL_SAMPLINGS)}")
+    for key in ("epochs", "batch_size", "grad_accum"):
+        if not isinstance(config["train"][key], int) or config["train"][key] < 1:
+            problems.append(f"train.{key} must be a positive integer, not {config['train'][key]!r}")
+    if problems:
+        raise IqaError("the configuration cannot be used", problems=problems)

@@ -1,0 +1,195 @@
+"""Dashboard figures: the traces carry the input, curves follow the metrics module's fits, axes are labelled."""
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from modeling.dashboards.distributions import mos_histograms, mos_violins
+from modeling.dashboards.groups import group_table
+from modeling.dashboards.leaderboard import ModelResult, leaderboard
+from modeling.dashboards.predictions import SCATTER_FITS, metrics_table, prediction_scatter, residual_plot
+from modeling.dashboards.training import training_curves
+from modeling.metrics.evaluation import evaluate_predictions
+from modeling.metrics.fits import fit_mapping, mapping_curve
+from modeling.metrics.groups import evaluate_groups
+
+
+def sample(n=40, seed=0, noise=0.4):
+    rng = np.random.default_rng(seed)
+    mos = rng.uniform(1, 5, n)
+    return [f"img{i:02d}" for i in range(n)], mos + rng.normal(0, noise, n) * 3 + 10, mos
+
+
+def assert_labelled(figure):
+    layout = figure["layout"]
+    assert layout["title"]["text"].strip()
+    for name in ("xaxis", "yaxis"):
+        assert layout[name]["title"]["text"].strip(), f"{name} has no title"
+    json.dumps(figure, allow_nan=False)
+
+
+def test_scatter_traces_hold_the_input_and_every_curve_is_the_metrics_fit():
+    names, pred, mos = sample()
+    chart = prediction_scatter(names, pred, mos)
+    points, *curves = chart.figure["data"]
+    assert points["x"] == pred.tolist() and points["y"] == mos.tolist() and points["text"] == names
+    assert len(curves) == len(SCATTER_FITS)
+    for kind, curve in zip(SCATTER_FITS, curves, strict=True):
+        fit = fit_mapping(pred, mos, kind)
+        assert fit.converged
+        # the drawn curve, evaluated at the items, is the mapping the metrics module fitted
+        np.testing.assert_allclose(mapping_curve(fit, pred, pred), fit.mapped, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(curve["x"], np.linspace(pred.min(), pred.max(), len(curve["x"])))
+        np.testing.assert_allclose(curve["y"], mapping_curve(fit, pred, np.array(curve["x"])))
+    column = chart.columns.index("fitted_logistic4")
+    np.testing.assert_allclose([row[column] for row in chart.rows], fit_mapping(pred, mos, "logistic4").mapped)
+    assert_labelled(chart.figure)
+    assert chart.figure["layout"]["yaxis"]["title"]["text"] == "MOS"
+
+
+def test_a_fallen_back_fit_is_drawn_as_the_line_it_used_and_says_so():
+    names = ["a", "b", "c", "d", "e", "f"]
+    pred, mos = np.array([1.0, 1, 2, 2, 3, 3]), np.array([1.5, 1.0, 2.5, 2.0, 4.0, 3.5])
+    chart = prediction_scatter(names, pred, mos, fits=["poly4"])
+    fit = fit_mapping(pred, mos, "poly4")
+    assert fit.used == "linear"
+    np.testing.assert_allclose(mapping_curve(fit, pred, pred), fit.mapped)
+    assert "fell back" in chart.figure["data"][1]["name"]
+    assert "poly4" in chart.note
+
+
+def test_residuals_are_mos_minus_the_mapped_prediction():
+    names, pred, mos = sample(seed=1)
+    chart = residual_plot(names, pred, mos)
+    mapped = fit_mapping(pred, mos, "logistic4").mapped
+    points = chart.figure["data"][0]
+    np.testing.assert_allclose(points["x"], mapped)
+    np.testing.assert_allclose(points["y"], mos - mapped)
+    assert [row[0] for row in chart.rows] == names
+    assert_labelled(chart.figure)
+
+
+def test_metrics_table_reports_the_evaluation_with_scipy_agreeing():
+    names, pred, mos = sample(seed=2)
+    evaluation = evaluate_predictions(pred, mos, resamples=200, seed=3)
+    chart = metrics_table(evaluation)
+    by_name = {row[0]: row for row in chart.rows}
+    assert by_name["srcc"][2] == pytest.approx(stats.spearmanr(pred, mos).statistic)
+    assert by_name["plcc"][2] == pytest.approx(stats.pearsonr(pred, mos).statistic)
+    assert by_name["krcc"][2] == pytest.approx(stats.kendalltau(pred, mos).statistic)
+    low, high = by_name["srcc"][3], by_name["srcc"][4]
+    assert low < by_name["srcc"][2] < high
+    assert by_name["rmse_logistic4"][3] is None  # no bootstrap interval for RMSE: shown as a dash
+    cells = chart.figure["data"][0]["cells"]["values"]
+    assert cells[0][0] == "SRCC" and cells[1][0] == f"{by_name['srcc'][2]:.4f}"
+
+
+def test_training_curves_carry_each_metric_per_epoch_and_leave_gaps():
+    epochs = [{"epoch": 1, "train_loss": 2.0, "val_srcc": 0.31, "val_plcc": 0.4},
+              {"epoch": 2, "train_loss": 1.2, "val_loss": 1.5, "val_srcc": 0.52, "val_plcc": float("nan")},
+              {"epoch": 3, "train_loss": 0.9, "val_loss": 1.1, "val_srcc": 0.61, "val_plcc": 0.66}]
+    chart = training_curves(epochs)
+    traces = {trace["name"]: trace for trace in chart.figure["data"]}
+    assert traces["training loss"]["y"] == [2.0, 1.2, 0.9]
+    assert traces["validation loss"]["y"] == [None, 1.5, 1.1]
+    assert traces["validation PLCC"]["y"] == [0.4, None, 0.66]
+    assert traces["validation SRCC"]["yaxis"] == "y2" and traces["training loss"]["yaxis"] == "y"
+    layout = chart.figure["layout"]
+    assert layout["xaxis"]["title"]["text"] == "Epoch"
+    assert layout["yaxis"]["title"]["text"] == "Loss" and layout["yaxis2"]["title"]["text"]
+    json.dumps(chart.figure, allow_nan=False)
+    with pytest.raises(ValueError, match="no epochs"):
+        training_curves([])
+    with pytest.raises(ValueError, match="no 'epoch' key"):
+        training_curves([{"train_loss": 1.0}])
+
+
+def test_leaderboard_ranks_by_srcc_and_summarises_repeats():
+    names, pred, mos = sample(n=50, seed=4, noise=0.2)
+    rng = np.random.default_rng(5)
+    good = [evaluate_predictions(pred + rng.normal(0, 0.5, pred.size), mos, resamples=100, seed=s) for s in range(3)]
+    bad = [evaluate_predictions(pred + rng.normal(0, 6, pred.size), mos, resamples=100, seed=s) for s in range(3)]
+    chart = leaderboard([ModelResult("bad", bad), ModelResult("good", good)], protocol="7:1:2 split, 3 repeats")
+    assert [row[1] for row in chart.rows] == ["good", "bad"]
+    srcc_mean = chart.columns.index("srcc_mean")
+    values = [e.srcc for e in good]
+    assert chart.rows[0][srcc_mean] == pytest.approx(np.mean(values))
+    assert chart.rows[0][srcc_mean + 1] == pytest.approx(np.std(values, ddof=1))
+    assert chart.rows[0][srcc_mean + 2] == pytest.approx(np.mean([e.intervals["srcc"].low for e in good]))
+    assert chart.note == "7:1:2 split, 3 repeats"
+    fills = chart.figure["data"][0]["cells"]["fill"]["color"]
+    header = chart.figure["data"][0]["header"]["values"]
+    srcc_column = header.index("<b>SRCC</b>")
+    assert fills[srcc_column] == ["#d8f0dc", "#ffffff"]  # the best SRCC (good, ranked first) is highlighted
+    rmse = leaderboard([ModelResult("bad", bad), ModelResult("good", good)], protocol="", rank_by="rmse_logistic4")
+    assert [row[1] for row in rmse.rows] == ["good", "bad"]  # lower RMSE ranks first
+
+
+def test_group_table_has_groups_by_models_and_bolds_the_best_per_group():
+    names, pred, mos = sample(n=60, seed=6, noise=0.3)
+    labels = ["blur", "dark", "noise"] * 20
+    rng = np.random.default_rng(7)
+    other = pred + rng.normal(0, 4, pred.size)
+    chart = group_table({
+        "A": evaluate_groups(pred, mos, labels, column="degradation", resamples=0),
+        "B": evaluate_groups(other, mos, labels, column="degradation", resamples=0),
+    })
+    members = np.array(labels) == "dark"
+    row = next(r for r in chart.rows if r[0] == "dark" and r[1] == "B")
+    assert row[chart.columns.index("srcc")] == pytest.approx(stats.spearmanr(other[members], mos[members]).statistic)
+    assert row[chart.columns.index("n")] == 20
+    cells = chart.figure["data"][0]["cells"]["values"]
+    header = chart.figure["data"][0]["header"]["values"]
+    assert cells[0] == ["blur", "dark", "noise"]
+    for group_index, group in enumerate(cells[0]):
+        for metric in ("PLCC", "SRCC"):
+            texts = [cells[header.index(f"<b>{model}<br>{metric}</b>")][group_index] for model in "AB"]
+            values = [next(r for r in chart.rows if r[0] == group and r[1] == m)[chart.columns.index(metric.lower())]
+                      for m in "AB"]
+            best = int(np.argmax(values))
+            assert texts[best].startswith("<b>") and not texts[1 - best].startswith("<b>")
+
+
+def test_group_table_lists_groups_without_figures_and_why():
+    pred, mos = np.array([1.0, 2, 3, 4, 5, 6]), np.array([1.0, 2, 2.5, 4, 4.5, 5])
+    chart = group_table({"A": evaluate_groups(pred, mos, ["x", "x", "x", "x", "y", "y"], column="g", resamples=0)})
+    cells = chart.figure["data"][0]["cells"]["values"]
+    assert cells[2] == [f"<b>{stats.pearsonr(pred[:4], mos[:4]).statistic:.3f}</b>", "—"]  # PLCC
+    assert cells[3] == ["<b>1.000</b>", "—"]  # SRCC of a monotone group
+    assert "A, y:" in chart.note and "at least 3" in chart.note
+
+
+def test_mos_distributions_put_each_image_in_its_group_on_the_scale():
+    names = [f"s{i}" for i in range(9)]
+    mos = [1.2, 4.5, 3.3, 2.0, 4.9, 3.1, 1.0, 2.2, 3.8]
+    labels = ["b", "a", "c"] * 3
+    violins = mos_violins(names, mos, labels, column="enhancer", scale=(1, 5))
+    assert [trace["x0"] for trace in violins.figure["data"]] == ["a", "b", "c"]
+    for trace in violins.figure["data"]:
+        expected = [(n, m) for n, m, g in zip(names, mos, labels, strict=True) if g == trace["x0"]]
+        assert list(zip(trace["text"], trace["y"], strict=True)) == expected
+    assert sorted(row[2] for row in violins.rows) == sorted(mos)
+    assert_labelled(violins.figure)
+    histograms = mos_histograms(names, mos, labels, column="enhancer", scale=(1, 5))
+    assert sorted(v for trace in histograms.figure["data"] for v in trace["x"]) == sorted(mos)
+    bins = histograms.figure["data"][0]["xbins"]
+    assert bins["start"] == 1 and bins["end"] >= 5 and bins["size"] == pytest.approx(0.2)
+    assert_labelled(histograms.figure)
+    with pytest.raises(ValueError, match="one name, MOS and group value per item"):
+        mos_violins(names, mos, labels[:-1], column="enhancer", scale=(1, 5))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.floats(-1e3, 1e3), st.floats(1, 5)), min_size=5, max_size=40, unique_by=lambda t: t[0]))
+def test_scatter_points_are_the_input_for_any_predictions(pairs):
+    pred, mos = np.array([p for p, _ in pairs]), np.array([m for _, m in pairs])
+    if np.ptp(mos) == 0 or np.ptp(pred) == 0:
+        return
+    names = [f"i{k}" for k in range(len(pairs))]
+    chart = prediction_scatter(names, pred, mos)
+    assert chart.figure["data"][0]["x"] == pred.tolist() and chart.figure["data"][0]["y"] == mos.tolist()
+    expected = [(n, float(p), float(m)) for n, p, m in zip(names, pred, mos, strict=True)]
+    assert [row[:3] for row in chart.rows] == expected
