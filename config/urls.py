@@ -7,6 +7,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/annotation/", include("annotation.api.urls")),
+    path("api/datasets/", include("studies.dataset_api_urls")),
     path("", include("annotation.urls")),
     path("", include("studies.urls")),
+    path("", include("modeling.urls")),
 ]
