@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
-from annotation.models import RatingTask
+from annotation.models import RatingTask, StimulusReview
 from annotation.simulation import ADVERSARIAL, CARELESS, NORMAL, latent_quality, make_raters, simulated_vote
 from studies.demo import DEGRADATIONS, build_demo_images
 from studies.models import Rating, Stimulus, Study
@@ -62,9 +62,23 @@ def test_demo_commands_build_a_rated_study(capsys):
     assert enhanced.count() == 30 and all(s.reference_id for s in enhanced)
     call_command("demo_study")  # running it again changes nothing
     assert Stimulus.objects.filter(study=study).count() == 35
-    call_command("simulate_raters", "au-iqa-demo", "--raters", "6", "--careless-share", "0.2")
-    per_stimulus = Counter(RatingTask.objects.filter(study=study).values_list("stimulus_id", flat=True))
+    call_command("simulate_raters", "au-iqa-demo", "--raters", "6", "--careless-share", "0.2",
+                 "--coordinator", "coordinator")
+    first_votes = RatingTask.objects.filter(study=study, kind=RatingTask.Kind.RATING)
+    per_stimulus = Counter(first_votes.values_list("stimulus_id", flat=True))
     assert set(per_stimulus.values()) == {study.raters_per_stimulus}
     simulated_votes = Rating.objects.filter(study=study, rater__username__startswith="sim-").count()
-    human_tasks = RatingTask.objects.filter(study=study, annotator__username="annotator").count()
-    assert simulated_votes == 35 * study.raters_per_stimulus - human_tasks
+    human_tasks = first_votes.filter(annotator__username="annotator").count()
+    assert simulated_votes == 35 * study.raters_per_stimulus - human_tasks + relabel_count(study)
+    relabels = Rating.objects.filter(study=study, supersedes__isnull=False)
+    assert relabels.count() == relabel_count(study) > 0 and all(vote.round >= 1 for vote in relabels), "the careless raters were sent back"
+    human_stimuli = set(RatingTask.objects.filter(study=study, annotator__username="annotator")
+                        .values_list("stimulus_id", flat=True))
+    counted = Counter(Rating.objects.filter(study=study).current().values_list("stimulus_id", flat=True))
+    for stimulus in Stimulus.objects.filter(study=study).exclude(pk__in=human_stimuli):
+        assert counted[stimulus.pk] == study.raters_per_stimulus, "every review decided, every vote verified"
+    assert not StimulusReview.objects.filter(study=study, status=StimulusReview.Status.OPEN).exists()
+
+
+def relabel_count(study: Study) -> int:
+    return RatingTask.objects.filter(study=study, kind=RatingTask.Kind.RELABEL).count()

@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from PIL import Image
 
-from annotation import services
-from annotation.models import RatingTask
+from annotation import review_services, services
+from annotation.models import RatingTask, StimulusReview
 from annotation.simulation import latent_quality, make_raters, simulated_vote
 from common.errors import DomainError
 from studies import services as study_services
@@ -22,9 +22,14 @@ class Command(BaseCommand):
         parser.add_argument("--careless-share", type=float, default=0.1)
         parser.add_argument("--adversarial-share", type=float, default=0.0)
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--coordinator", default="",
+            help="Also play this coordinator in the cross-check: flagged images go back to their deviating raters "
+                 "for relabelling until the protocol's rounds are used, then the votes are accepted.",
+        )
 
     def handle(self, *args, study: str, raters: int, careless_share: float, adversarial_share: float,
-               seed: int, **options):
+               seed: int, coordinator: str, **options):
         target = Study.objects.filter(slug=study).first()
         if target is None:
             raise CommandError(f"No study with the slug {study!r}.")
@@ -45,24 +50,55 @@ class Command(BaseCommand):
             services.assignment_create(study=target, seed=seed)
         except DomainError as error:
             raise CommandError(str(error)) from None
+        self.qualities: dict[int, float] = {}
         rng = np.random.default_rng(seed)
-        qualities: dict[int, float] = {}
-        tasks = RatingTask.objects.filter(study=target, annotator_id__in=users, status=RatingTask.Status.PENDING)
+        votes = self._vote_pending(target, users, rng)
+        if coordinator:
+            votes += self._play_crosscheck(target, users, rng, coordinator)
+        kinds = ", ".join(f"{r.name} ({r.kind})" for r in simulated)
+        self.stdout.write(self.style.SUCCESS(f"{len(simulated)} simulated raters cast {votes} votes: {kinds}"))
+
+    def _vote_pending(self, study: Study, users: dict, rng: np.random.Generator) -> int:
+        """Every pending task of the simulated raters gets its vote, through `rating_submit`."""
+        tasks = RatingTask.objects.filter(study=study, annotator_id__in=users, status=RatingTask.Status.PENDING)
         votes = 0
         for task in tasks.select_related("stimulus", "stimulus__reference").order_by("annotator_id", "position"):
-            if task.stimulus_id not in qualities:
-                qualities[task.stimulus_id] = self._quality(task.stimulus, target)
+            if task.stimulus_id not in self.qualities:
+                self.qualities[task.stimulus_id] = self._quality(task.stimulus, study)
             user, rater = users[task.annotator_id]
-            score = simulated_vote(rater, qualities[task.stimulus_id], low=target.scale_min, high=target.scale_max,
-                                   rng=rng)
+            score = simulated_vote(rater, self.qualities[task.stimulus_id], low=study.scale_min,
+                                   high=study.scale_max, rng=rng)
             try:
                 services.rating_submit(task=task, user=user, score=score, client_id=uuid.uuid4(),
                                        response_time_ms=int(rng.uniform(2000, 9000)))
             except DomainError as error:
                 raise CommandError(str(error)) from None
             votes += 1
-        kinds = ", ".join(f"{r.name} ({r.kind})" for r in simulated)
-        self.stdout.write(self.style.SUCCESS(f"{len(simulated)} simulated raters cast {votes} votes: {kinds}"))
+        return votes
+
+    def _play_crosscheck(self, study: Study, users: dict, rng: np.random.Generator, username: str) -> int:
+        """Send flagged images back to simulated raters until the rounds run out, then accept the rest."""
+        coordinator = get_user_model().objects.filter(username=username).first()
+        if coordinator is None:
+            raise CommandError(f"No user {username!r} to play the coordinator.")
+        _, protocol = services.protocol_current(study=study)
+        votes = 0
+        for _ in range(protocol.relabel_rounds):
+            flagged = [review for review in self._open_reviews(study)
+                       if review.round < protocol.relabel_rounds and set(map(int, review.deviating)) <= set(users)]
+            for review in flagged:
+                review_services.review_relabel(review=review, by=coordinator, protocol=protocol,
+                                               note="simulated coordinator: relabel the deviating votes")
+            votes += self._vote_pending(study, users, rng)
+        for review in self._open_reviews(study):
+            if set(map(int, review.deviating)) <= set(users):
+                review_services.review_accept(review=review, by=coordinator,
+                                              note="simulated coordinator: relabel rounds used, votes accepted")
+        return votes
+
+    @staticmethod
+    def _open_reviews(study: Study) -> list[StimulusReview]:
+        return list(StimulusReview.objects.filter(study=study, status=StimulusReview.Status.OPEN))
 
     @staticmethod
     def _quality(stimulus, study: Study) -> float:
