@@ -5,7 +5,7 @@ Imported here by `studies.models`; foreign keys name other models as strings so 
 from django.conf import settings
 from django.db import models
 
-from common.models import TimeStampedModel
+from common.models import JobStatus, TimeStampedModel
 from studies.datasets import SplitSpec, split_parts
 
 
@@ -129,11 +129,7 @@ def export_upload_path(instance: "DatasetExport", filename: str) -> str:
 class DatasetExport(TimeStampedModel):
     """One export of a version in one format; the row is the status, a Celery task fills it in."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+    Status = JobStatus
 
     class Format(models.TextChoices):
         TABLE_CSV = "table_csv", "Table (CSV)"

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from common.models import TimeStampedModel
+from common.models import JobStatus, TimeStampedModel
 
 
 class Study(TimeStampedModel):
@@ -206,11 +206,7 @@ class Rating(models.Model):
 class MosComputation(TimeStampedModel):
     """A request to compute MOS for a study; the row is the status, the results hang off it."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+    Status = JobStatus
 
     class Method(models.TextChoices):
         MEAN = "mean", "Plain mean"
