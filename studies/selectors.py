@@ -2,7 +2,7 @@
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from common.errors import PermissionDeniedError
 from studies.models import Membership, MosComputation, Rating, Stimulus, Study, SubjectDecision, SubjectReport
@@ -54,7 +54,10 @@ def study_rating_rows(*, study: Study) -> list[tuple[str, str, float]]:
 
 
 def study_progress(*, study: Study) -> dict[str, int]:
-    stimuli = Stimulus.objects.filter(study=study).annotate(votes=Count("ratings"))
+    """Per stimulus, the raters who gave it a study vote: relabels and quality-control votes add no one."""
+    study_votes = Q(ratings__purpose=Rating.Purpose.RATING)
+    stimuli = Stimulus.objects.filter(study=study).annotate(votes=Count("ratings__rater", filter=study_votes,
+                                                                      distinct=True))
     counts = [stimulus.votes for stimulus in stimuli]
     target = study.raters_per_stimulus
     return {

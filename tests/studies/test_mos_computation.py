@@ -7,6 +7,7 @@ import pytest
 from common.errors import DomainError
 from studies import services
 from studies.models import Membership, MosComputation, Rating, SubjectDecision, SubjectReport
+from studies.selectors import study_progress
 from tests.conftest import write_image
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +153,15 @@ def test_pages_show_reports_and_only_coordinators_override(client, rated_study, 
     csv_text = client.get(f"/studies/{study.pk}/mos/{computation.pk}/subjects.csv").content.decode()
     assert csv_text.splitlines()[0].startswith("rater,votes,rejected,automatic_rejected,P,Q")
     assert len(csv_text.splitlines()) == 9
+
+
+def test_progress_counts_raters_not_relabels_or_quality_votes(rated_study):
+    study, raters = rated_study
+    stimulus = study.stimuli.order_by("name").first()
+    original = Rating.objects.get(stimulus=stimulus, rater=raters[0])
+    services.rating_record(study=study, stimulus=stimulus, rater=raters[0], score=2, client_id=uuid.uuid4(),
+                           details={"round": 1, "supersedes": original})
+    services.rating_record(study=study, stimulus=stimulus, rater=raters[1], score=2, client_id=uuid.uuid4(),
+                           details={"purpose": Rating.Purpose.GOLD})
+    progress = study_progress(study=study)
+    assert progress == {"stimuli": 12, "ratings": 96, "target_ratings": 96, "complete_stimuli": 12}
