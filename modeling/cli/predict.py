@@ -15,13 +15,14 @@ def add_arguments(parser) -> None:
     parser.add_argument("--images", required=True, type=Path, help="folder of images to score")
     parser.add_argument("--out", required=True, type=Path, help="CSV to write (columns image,score)")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--table", type=Path, help="table with each image's prompt (prompt-conditioned models)")
 
 
 def run(options: dict, stdout) -> None:
     iqa = iqa_package()
     try:
         count = iqa.predict_folder(run_dir=options["checkpoint"], images=options["images"], out=options["out"],
-                                   device=options["device"])
+                                   device=options["device"], table=options["table"])
     except DomainError as error:
         raise CommandError(str(error)) from None
     stdout.write(f"scored {count} image(s) into {options['out']}")

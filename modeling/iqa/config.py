@@ -19,6 +19,7 @@ COMMON_DEFAULTS = {
         "mos_column": "mos",
         "split_column": "split",
         "group_column": None,
+        "prompt_column": None,  # the text prompt of each (AI-generated) image, for prompt-conditioned models
         "max_pixels": 64 * 1024 * 1024,
     },
     "input": {

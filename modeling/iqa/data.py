@@ -18,30 +18,34 @@ def load_pixels(folder: Path, name: str, inputs: dict, crop: int | None) -> np.n
 
 class TrainingViews(Dataset):
     """`train_patches` random views of each image per epoch; view i of epoch e is drawn from a generator
-    seeded with (seed, e, i), so an interrupted and resumed run sees exactly the same samples."""
+    seeded with (seed, e, i), so an interrupted and resumed run sees exactly the same samples. Each sample
+    carries its image's text prompt ("" without a prompt column)."""
 
-    def __init__(self, folder: Path, names: list[str], targets: np.ndarray, inputs: dict, *, seed: int):
+    def __init__(self, folder: Path, names: list[str], targets: np.ndarray, inputs: dict, *, seed: int,
+                 prompts: list[str]):
         self.folder, self.names, self.targets, self.inputs, self.seed = folder, names, targets, inputs, seed
+        self.prompts = prompts
         self.epoch = 0
 
     def __len__(self) -> int:
         return len(self.names) * self.inputs["train_patches"]
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str]:
         item = index // self.inputs["train_patches"]
         rng = np.random.default_rng([self.seed, self.epoch, index])
         pixels = load_pixels(self.folder, self.names[item], self.inputs, self.inputs["train_crop"])
         view = to_tensor(train_view(pixels, self.inputs, rng), self.inputs["normalise"])
-        return view, torch.tensor(self.targets[item], dtype=torch.float32)
+        return view, torch.tensor(self.targets[item], dtype=torch.float32), self.prompts[item]
 
 
-def collate(samples: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
-    shapes = {tuple(view.shape) for view, _ in samples}
+def collate(samples: list[tuple[torch.Tensor, torch.Tensor, str]]) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    shapes = {tuple(view.shape) for view, _, _ in samples}
     if len(shapes) > 1:
         raise IqaError(
             f"a batch mixes image sizes {sorted(shapes)}: set input.train_crop, input.resize or train.batch_size 1"
         )
-    return torch.stack([view for view, _ in samples]), torch.stack([target for _, target in samples])
+    views, targets, prompts = zip(*samples, strict=True)
+    return torch.stack(views), torch.stack(targets), list(prompts)
 
 
 def evaluation_views(folder: Path, name: str, inputs: dict, *, seed: int) -> torch.Tensor:

@@ -4,13 +4,16 @@ from pathlib import Path
 import torch
 
 from modeling.iqa.checkpoints import load_best
+from modeling.iqa.errors import IqaError
 from modeling.iqa.images import list_images, scan_images
 from modeling.iqa.registry import build_model
-from modeling.iqa.scoring import predict_images, write_predictions
+from modeling.iqa.scoring import predict_images, uses_prompts, write_predictions
+from modeling.iqa.table import read_prompts
 
 
-def predict_folder(*, run_dir: Path, images: Path, out: Path, device: str = "cpu") -> int:
-    """Write ``image,score`` for every image in `images` (MOS scale of the training table); returns the count."""
+def predict_folder(*, run_dir: Path, images: Path, out: Path, device: str = "cpu", table: Path | None = None) -> int:
+    """Write ``image,score`` for every image in `images` (MOS scale of the training table); returns the count.
+    A prompt-conditioned model reads each image's prompt from `table` (the run's data.prompt_column)."""
     state = load_best(Path(run_dir))
     config = state["config"]
     model = build_model(config["arch"], {**config, "pretrained": False})  # the checkpoint holds every weight
@@ -18,7 +21,15 @@ def predict_folder(*, run_dir: Path, images: Path, out: Path, device: str = "cpu
     where = torch.device(device)
     names = list_images(Path(images))
     scan_images(Path(images), names, max_pixels=config["data"]["max_pixels"])
-    scores = predict_images(model.to(where), Path(images), names, config, device=where, target=state["target"])
+    prompts = None
+    if uses_prompts(model) and table is not None:
+        by_name = read_prompts(Path(table), config["data"])
+        missing = [name for name in names if name not in by_name]
+        if missing:
+            raise IqaError(f"{Path(table).name} has no prompt for {len(missing)} image(s), e.g. {missing[:3]}")
+        prompts = [by_name[name] for name in names]
+    scores = predict_images(model.to(where), Path(images), names, config, device=where, target=state["target"],
+                            prompts=prompts)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     write_predictions(Path(out), names, scores)
     return len(names)

@@ -34,6 +34,37 @@ def _maniqa(model: dict) -> nn.Module:
     return Maniqa(**model)
 
 
+def _clip(model: dict) -> nn.Module:
+    from modeling.iqa.architectures.clip_iqa import ClipIqa  # transformers takes seconds to import: only when used
+
+    return ClipIqa(**model)
+
+
+CLIP_DEFAULTS = {
+    "model": {"weight": "clip-vit-base-patch32", "tokenizer": "clip", "prompts": "quality", "projection_dim": 512,
+              "vision": {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12,
+                         "num_attention_heads": 12, "image_size": 224, "patch_size": 32},
+              "text": {"vocab_size": 49408, "hidden_size": 512, "intermediate_size": 2048,
+                       "num_hidden_layers": 12, "num_attention_heads": 8,
+                       "max_position_embeddings": 77}},
+    "input": {"normalise": "clip", "train_crop": 224, "eval_crop": 224, "eval_patches": 3},
+    "optim": {"lr": 5e-6, "head_lr_ratio": 1.0, "weight_decay": 1e-3},
+    "train": {"epochs": 10, "batch_size": 16, "loss": "fidelity_plcc_l1", "target_scaling": "levels"},
+}
+CLIP_TINY = {
+    "pretrained": False,
+    "model": {"tokenizer": "characters", "projection_dim": 8,
+              "vision": {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
+                         "num_attention_heads": 2, "image_size": 32, "patch_size": 16},
+              "text": {"vocab_size": 64, "hidden_size": 16, "intermediate_size": 32,
+                       "num_hidden_layers": 1, "num_attention_heads": 2,
+                       "max_position_embeddings": 96}},  # room for the alignment prompts' text
+    "input": {"train_crop": 32, "eval_crop": 32, "eval_patches": 2},
+    "optim": {"lr": 1e-3},
+    "train": {"epochs": 2, "batch_size": 2},
+}
+
+
 ARCHITECTURES = {
     arch.name: arch
     for arch in (
@@ -104,6 +135,25 @@ ARCHITECTURES = {
                 "optim": {"lr": 1e-3},  # at 1e-5 the random tiny score branch stays at ReLU's 0
                 "train": {"epochs": 2, "batch_size": 2},
             },
+        ),
+        Architecture(
+            name="clip",
+            paper="CLIP five-level prompt scorer ('a photo with {bad..perfect} quality', softmax expectation) "
+            "fine-tuned with fidelity + PLCC + L1 losses, the VQualA 2025 runner-up's recipe (LIQE-style)",
+            build=_clip,
+            weight_name=lambda model: model["weight"],
+            defaults=CLIP_DEFAULTS,
+            tiny=CLIP_TINY,
+        ),
+        Architecture(
+            name="clip-agi",
+            paper="the CLIP scorer conditioned on each AI-generated image's prompt ('a {badly..perfectly} image "
+            "matching the prompt: <prompt>'), after the NTIRE 2024 AIGC quality winner",
+            build=_clip,
+            weight_name=lambda model: model["weight"],
+            defaults={**CLIP_DEFAULTS, "model": {**CLIP_DEFAULTS["model"], "prompts": "alignment"},
+                      "data": {"prompt_column": "prompt"}},
+            tiny=CLIP_TINY,
         ),
     )
 }

@@ -9,6 +9,7 @@ from torch import nn
 
 from common.csv_safe import safe_cell
 from modeling.iqa.data import evaluation_views
+from modeling.iqa.errors import IqaError
 from modeling.metrics import UndefinedMetricError, krcc, plcc, selection_score, srcc
 
 
@@ -19,17 +20,31 @@ def autocast(device: torch.device, amp: str):
     return contextlib.nullcontext()
 
 
+def run_model(model: nn.Module, views: torch.Tensor, prompts: list[str], *, prompted: bool) -> torch.Tensor:
+    """The model's scores of a batch of views; a prompt-conditioned model also gets each view's prompt."""
+    return model(views, prompts) if prompted else model(views)
+
+
+def uses_prompts(model: nn.Module) -> bool:
+    return getattr(model, "uses_prompts", False)
+
+
 @torch.no_grad()
 def predict_images(model: nn.Module, folder: Path, names: list[str], config: dict, *, device: torch.device,
-                   target: dict) -> np.ndarray:
-    """One score per image on the MOS scale: the mean of the model over the image's evaluation views."""
+                   target: dict, prompts: list[str] | None = None) -> np.ndarray:
+    """One score per image on the MOS scale: the mean of the model over the image's evaluation views
+    (`prompts`, one per image, for a prompt-conditioned model)."""
+    if uses_prompts(model) and prompts is None:
+        raise IqaError("this model scores an image against its text prompt: give a table with a "
+                       f"{config['data']['prompt_column'] or 'prompt'!r} column for the images")
     was_training = model.training
     model.eval()
     scores = []
-    for name in names:
+    for index, name in enumerate(names):
         views = evaluation_views(folder, name, config["input"], seed=config["train"]["seed"]).to(device)
+        view_prompts = [prompts[index]] * len(views) if prompts is not None else []
         with autocast(device, config["train"]["amp"]):
-            scores.append(float(model(views).float().mean()))
+            scores.append(float(run_model(model, views, view_prompts, prompted=uses_prompts(model)).float().mean()))
     model.train(was_training)
     return np.asarray(scores) * target["std"] + target["mean"]
 

@@ -17,13 +17,14 @@ class Item:
     mos: float
     part: str
     group: str = ""
+    prompt: str = ""
 
 
 def read_training_table(path: Path, data: dict) -> list[Item]:
     """The rows of `path`, checked: MOS finite, names unique, every part known, train and val present."""
     image, mos_column = data["image_column"], data["mos_column"]
-    split, group = data["split_column"], data["group_column"]
-    rows = read_rows(path, required=tuple(column for column in (image, mos_column, split, group) if column))
+    split, group, prompt = data["split_column"], data["group_column"], data["prompt_column"]
+    rows = read_rows(path, required=tuple(column for column in (image, mos_column, split, group, prompt) if column))
     mos = numbers_by_name(rows, name_column=image, value_column=mos_column, file_label=Path(path).name)
     problems = []
     items = []
@@ -33,7 +34,8 @@ def read_training_table(path: Path, data: dict) -> list[Item]:
             problems.append(f"line {line}: {split} is {part!r}; use one of {', '.join(PARTS)}")
             continue
         name = row[image].strip()
-        items.append(Item(name=name, mos=mos[name], part=part, group=(row[group] or "").strip() if group else ""))
+        items.append(Item(name=name, mos=mos[name], part=part, group=(row[group] or "").strip() if group else "",
+                          prompt=(row[prompt] or "").strip() if prompt else ""))
     counts = {part: sum(item.part == part for item in items) for part in PARTS}
     problems += [
         f"the {split} column has no {part!r} rows; a run needs a {part} part"
@@ -44,3 +46,9 @@ def read_training_table(path: Path, data: dict) -> list[Item]:
     if problems:
         raise IqaError(f"{Path(path).name} cannot be used for training", problems=problems)
     return items
+
+
+def read_prompts(path: Path, data: dict) -> dict[str, str]:
+    """The prompt of each image of the table (``data.prompt_column``), for scoring with a prompt-conditioned model."""
+    image, prompt = data["image_column"], data["prompt_column"]
+    return {row[image].strip(): (row[prompt] or "").strip() for row in read_rows(path, required=(image, prompt))}

@@ -14,14 +14,23 @@ from modeling.iqa.checkpoints import BEST, LAST, write_json
 from modeling.iqa.data import TrainingViews, collate
 from modeling.iqa.errors import IqaError
 from modeling.iqa.images import scan_images
+from modeling.iqa.losses import fidelity_plcc_l1
 from modeling.iqa.optim import make_optimizer, make_scheduler
 from modeling.iqa.registry import build_model
-from modeling.iqa.scoring import autocast, predict_images, validation_figures, write_predictions
+from modeling.iqa.scoring import (
+    autocast,
+    predict_images,
+    run_model,
+    uses_prompts,
+    validation_figures,
+    write_predictions,
+)
 from modeling.iqa.table import Item, read_training_table
 from modeling.iqa.transforms import EVAL_SAMPLINGS, NORMALISATION
 from modeling.metrics import evaluate_groups, evaluate_predictions
 
-LOSSES = {"l1": F.l1_loss, "mse": F.mse_loss}
+LOSSES = {"l1": F.l1_loss, "mse": F.mse_loss, "fidelity_plcc_l1": fidelity_plcc_l1}
+LEVELS = 5  # target_scaling "levels" maps the training part's MOS range onto 1..5
 
 
 @dataclass(frozen=True)
@@ -68,10 +77,15 @@ def _train(config, table, images, out, processes, resume, stop_after_epoch, log)
     target = {"mean": float(mos.mean()), "std": float(mos.std()) or 1.0}
     if train_cfg["target_scaling"] == "none":
         target = {"mean": 0.0, "std": 1.0}
+    elif train_cfg["target_scaling"] == "levels":  # (mos - mean) / std runs from 1 at the lowest MOS to 5
+        step = float(mos.max() - mos.min()) / (LEVELS - 1) or 1.0
+        target = {"mean": float(mos.min()) - step, "std": step}
     model = build_model(config["arch"], config).to(processes.device)
+    if uses_prompts(model) and not config["data"]["prompt_column"]:
+        raise IqaError(f"{config['arch']} scores each image against its text prompt: set data.prompt_column")
     optimizer = make_optimizer(model.parameter_groups(), config["optim"])
     views = TrainingViews(images, [item.name for item in parts.train], (mos - target["mean"]) / target["std"],
-                          config["input"], seed=seed)
+                          config["input"], seed=seed, prompts=[item.prompt for item in parts.train])
     micro_batches = len(processes.shard(list(range(len(views))))) // train_cfg["batch_size"]  # last partial dropped
     if not micro_batches:
         raise IqaError(f"{len(views)} training samples per process make no batch of {train_cfg['batch_size']}: "
@@ -101,7 +115,8 @@ def _train(config, table, images, out, processes, resume, stop_after_epoch, log)
         order = torch.randperm(len(views), generator=torch.Generator().manual_seed(seed * 1000 + epoch)).tolist()
         loader = DataLoader(views, batch_size=train_cfg["batch_size"], sampler=processes.shard(order),
                             collate_fn=collate, num_workers=train_cfg["num_workers"], drop_last=True)
-        loss = _train_epoch(trained, loader, optimizer, scheduler, loss_fn, config, processes, steps_per_epoch)
+        loss = _train_epoch(trained, loader, optimizer, scheduler, loss_fn, config, processes, steps_per_epoch,
+                            prompted=uses_prompts(model))
         if processes.main:
             record = {"epoch": epoch + 1, "train_loss": loss, "seconds": round(time.monotonic() - started, 3),
                       "lr": [group["lr"] for group in optimizer.param_groups]}
@@ -125,14 +140,15 @@ def _train(config, table, images, out, processes, resume, stop_after_epoch, log)
     return _finish(out, images, parts, config, processes, history, best, conversions)
 
 
-def _train_epoch(model, loader, optimizer, scheduler, loss_fn, config, processes, steps_per_epoch) -> float:
+def _train_epoch(model, loader, optimizer, scheduler, loss_fn, config, processes, steps_per_epoch, *,
+                 prompted: bool) -> float:
     model.train()
     accum = config["train"]["grad_accum"]
     losses, steps, pending = [], 0, 0
     optimizer.zero_grad(set_to_none=True)
-    for views, targets in loader:
+    for views, targets, prompts in loader:
         with autocast(processes.device, config["train"]["amp"]):
-            predictions = model(views.to(processes.device))
+            predictions = run_model(model, views.to(processes.device), prompts, prompted=prompted)
         loss = loss_fn(predictions.float(), targets.to(processes.device))
         (loss / accum).backward()
         losses.append(float(loss.detach()))
@@ -153,7 +169,7 @@ def _train_epoch(model, loader, optimizer, scheduler, loss_fn, config, processes
 
 def _validate(model, images, items, config, processes, target) -> tuple[np.ndarray, dict]:
     scores = predict_images(model, images, [item.name for item in items], config, device=processes.device,
-                            target=target)
+                            target=target, prompts=[item.prompt for item in items])
     return scores, validation_figures(scores, np.array([i.mos for i in items]), config["train"]["select_metric"])
 
 
@@ -168,7 +184,8 @@ def _finish(out, images, parts, config, processes, history, best, conversions) -
         model = build_model(config["arch"], {**config, "pretrained": False}).to(processes.device)
         model.load_state_dict(state["model"])
         names, mos = [item.name for item in parts.test], np.array([item.mos for item in parts.test])
-        scores = predict_images(model, images, names, config, device=processes.device, target=state["target"])
+        scores = predict_images(model, images, names, config, device=processes.device, target=state["target"],
+                                prompts=[item.prompt for item in parts.test])
         write_predictions(out / "predictions_test.csv", names, scores, mos)
         summary["test"] = evaluate_predictions(scores, mos, seed=config["train"]["seed"]).as_dict()
         if config["data"]["group_column"]:
@@ -187,8 +204,8 @@ def _check_config(config: dict) -> None:
         problems.append(f"train.loss {config['train']['loss']!r}: use one of {', '.join(LOSSES)}")
     if config["train"]["select_metric"] not in ("srcc_plcc", "srcc"):
         problems.append(f"train.select_metric {config['train']['select_metric']!r}: use srcc_plcc or srcc")
-    if config["train"]["target_scaling"] not in ("zscore", "none"):
-        problems.append(f"train.target_scaling {config['train']['target_scaling']!r}: use zscore or none")
+    if config["train"]["target_scaling"] not in ("zscore", "none", "levels"):
+        problems.append(f"train.target_scaling {config['train']['target_scaling']!r}: use zscore, none or levels")
     if config["input"]["normalise"] not in NORMALISATION:
         problems.append(f"input.normalise {config['input']['normalise']!r}: use one of {', '.join(NORMALISATION)}")
     if config["input"]["eval_sampling"] not in EVAL_SAMPLINGS:

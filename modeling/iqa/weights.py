@@ -73,6 +73,12 @@ KNOWN_WEIGHTS = {
             source="torchvision ResNet50_Weights (V1), https://download.pytorch.org/models/resnet50-19c8e357.pth",
             hf_repo="timm/resnet50.tv_in1k",
         ),
+        KnownWeight(
+            name="clip-vit-base-patch32",
+            filename="model.safetensors",
+            source="OpenAI CLIP ViT-B/32 as transformers saves it, Hugging Face openai/clip-vit-base-patch32",
+            hf_repo="openai/clip-vit-base-patch32",
+        ),
     )
 }
 
@@ -145,12 +151,30 @@ def _candidates(known: KnownWeight) -> list[tuple[Path, str]]:
     if hub_hash:
         found.append((_torch_hub_file(known), known.sha256 or hub_hash.group(1)))
     if known.hf_repo:
-        snapshots = _hf_cache() / ("models--" + known.hf_repo.replace("/", "--")) / "snapshots"
-        for snapshot in sorted(snapshots.glob("*")) if snapshots.is_dir() else []:
+        for snapshot in _hf_snapshots(known.hf_repo):
             for path in (snapshot / "pytorch_model.bin", snapshot / "model.safetensors"):
                 blob = path.resolve().name
                 found.append((path, blob if re.fullmatch(r"[0-9a-f]{64}", blob) else known.sha256))
     return found
+
+
+def hf_snapshot_with(name: str, files: tuple[str, ...]) -> Path:
+    """The cached Hugging Face snapshot of weight `name`'s repository that holds `files` (e.g. a tokenizer's
+    vocab.json and merges.txt), read offline; WeightError naming the model id and the cache otherwise."""
+    repo = KNOWN_WEIGHTS[name].hf_repo
+    for snapshot in _hf_snapshots(repo):
+        if all((snapshot / file).is_file() for file in files):
+            return snapshot
+    raise WeightError(
+        f"the Hugging Face model {repo!r} ({', '.join(files)}) is missing from the cache {_hf_cache()}: have that "
+        f"cache hold {repo} (it is read offline, never downloaded). To train from random initialisation with "
+        'a character-level tokenizer instead, set "pretrained": false and model.tokenizer "characters".'
+    )
+
+
+def _hf_snapshots(repo: str) -> list[Path]:
+    snapshots = _hf_cache() / ("models--" + repo.replace("/", "--")) / "snapshots"
+    return sorted(snapshots.glob("*")) if snapshots.is_dir() else []
 
 
 def _torch_hub_file(known: KnownWeight) -> Path:

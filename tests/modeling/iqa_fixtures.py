@@ -23,13 +23,14 @@ def write_table(path: Path, rows: list[dict], columns=("image", "mos", "split"))
 
 
 def make_study_data(root: Path, *, size=(80, 72), parts=PARTS) -> tuple[Path, Path]:
-    """An image folder and a table whose MOS follows the images' brightness, so training has signal."""
+    """An image folder and a table whose MOS follows the images' brightness, so training has signal; each
+    image also has a text prompt (for the prompt-conditioned models)."""
     folder = root / "images"
     rows = []
     for index, part in enumerate(parts):
         path = write_image(folder / f"img{index:02d}.png", size=size, seed=index)
         with Image.open(path) as image:
             brightness = float(np.asarray(image).mean())
-        rows.append({"image": path.name, "mos": 1 + 4 * brightness / 255, "split": part})
-    return write_table(root / "table.csv", rows), folder
+        rows.append({"image": path.name, "mos": 1 + 4 * brightness / 255, "split": part, "prompt": f"scene {index}"})
+    return write_table(root / "table.csv", rows, columns=("image", "mos", "split", "prompt")), folder
 

@@ -49,7 +49,7 @@ def test_tiny_model_trains_resumes_exactly_and_predicts(arch, tmp_path):
         assert [row["image"] for row in csv.DictReader(stream)] == ["img09.png", "img10.png", "img11.png"]
 
     scores = tmp_path / "scores.csv"
-    assert predict_folder(run_dir=run, images=images, out=scores) == 12
+    assert predict_folder(run_dir=run, images=images, out=scores, table=table) == 12  # the prompts, for clip-agi
     with scores.open() as stream:
         rows = list(csv.DictReader(stream))
     assert [row["image"] for row in rows] == sorted(path.name for path in images.iterdir())
