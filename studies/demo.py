@@ -89,7 +89,7 @@ DEGRADATIONS = {
 
 def _source_image(name: str) -> Image.Image:
     array = SOURCES[name]()
-    height, width = CROP
+    height, width = min(CROP[0], array.shape[0]), min(CROP[1], array.shape[1])  # chelsea is 300 x 451
     top, left = (array.shape[0] - height) // 2, (array.shape[1] - width) // 2
     return Image.fromarray(array[top : top + height, left : left + width, :3])
 

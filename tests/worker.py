@@ -22,19 +22,21 @@ def test_database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker(*, media_root: Path, queues: str = "default,gpu", log_path: Path) -> subprocess.Popen:
+def start_worker(*, media_root: Path, queues: str = "default,gpu", log_path: Path,
+                 env: dict[str, str] | None = None) -> subprocess.Popen:
     app.control.purge()  # stale messages of earlier runs must not reach this worker
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": test_database_url(),
         "MEDIA_ROOT": str(media_root),
+        **(env or {}),
     }
     command = [
         sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "--pool", "solo",
         "-n", f"test-{uuid.uuid4().hex[:8]}@%h", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
     ]
-    log = log_path.open("wb")
+    log = log_path.open("ab")
     return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 

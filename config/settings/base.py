@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "studies",
     "annotation",
     "modeling",
+    "challenges",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +105,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 # Stimulus uploads: the largest image we accept, in pixels (guards against decompression bombs).
 MOSLAB_MAX_IMAGE_PIXELS = int(os.environ.get("MOSLAB_MAX_IMAGE_PIXELS", str(64 * 1024 * 1024)))
+MOSLAB_MAX_VIDEO_SECONDS = float(os.environ.get("MOSLAB_MAX_VIDEO_SECONDS", "600"))
 MOSLAB_MAX_UPLOAD_BYTES = int(os.environ.get("MOSLAB_MAX_UPLOAD_BYTES", str(512 * 1024 * 1024)))
 
 # Mail to coordinators (e.g. an annotator paused): printed to the console unless an SMTP server is set.
@@ -119,7 +121,14 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.api.exception_handler",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "moslab API", "VERSION": "0.1.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "moslab API",
+    "VERSION": "0.1.0",
+    # choice sets that share a field name ("status", "kind") each keep a stable schema name
+    "ENUM_NAME_OVERRIDES": {"StatusEnum": "common.models.JobStatus", "KindEnum": "studies.dataset_inputs.SPLIT_KINDS",
+                            "RunStatusEnum": "modeling.models.RunStatus",
+                            "TrainingRunKindEnum": "modeling.models.TrainingRun.Kind"},
+}
 
 # Celery: the broker needs no server by default (kombu's filesystem transport under var/).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
@@ -145,6 +154,12 @@ CELERY_TASK_ROUTES = {"modeling.tasks.*": {"queue": "gpu"}}
 CELERY_TASK_IGNORE_RESULT = True  # long work reports through database rows, not a result backend
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Training and benchmark runs (the gpu queue): see docs/runs.md.
+MOSLAB_RUN_TIME_LIMIT = int(os.environ.get("MOSLAB_RUN_TIME_LIMIT", str(24 * 3600)))  # seconds per training run
+MOSLAB_RUN_HEARTBEAT_SECONDS = float(os.environ.get("MOSLAB_RUN_HEARTBEAT_SECONDS", "10"))
+MOSLAB_RUN_STALE_SECONDS = float(os.environ.get("MOSLAB_RUN_STALE_SECONDS", "120"))  # no heartbeat: worker gone
+MOSLAB_RUN_MAX_ATTEMPTS = int(os.environ.get("MOSLAB_RUN_MAX_ATTEMPTS", "3"))  # resumptions after a lost worker
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {

@@ -48,8 +48,10 @@ class Brisque:
             transformer=StandardScaler(),
         )
         folds = min(FOLDS, features.shape[0] // 2)
+        if groups is not None and len(set(groups)) < 2:
+            groups = None  # one source content: the folds cannot keep contents apart, so split items
         if groups is not None:
-            splitter = GroupKFold(n_splits=folds)
+            splitter = GroupKFold(n_splits=min(folds, len(set(groups))))
         else:
             splitter = KFold(folds, shuffle=True, random_state=self.seed)
         self.search = GridSearchCV(model, SEARCH_GRID, cv=splitter, scoring="neg_mean_squared_error")

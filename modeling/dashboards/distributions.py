@@ -44,7 +44,8 @@ def mos_violins(names: Sequence[str], mos, labels: Sequence[str], *, column: str
 
 
 def mos_histograms(
-    names: Sequence[str], mos, labels: Sequence[str], *, column: str, scale: tuple[float, float]
+    names: Sequence[str], mos, labels: Sequence[str], *, column: str, scale: tuple[float, float],
+    title: str | None = None,
 ) -> Chart:
     """Histograms of MOS side by side, one per value of the group column, on bins spanning the scale."""
     members = _members(names, mos, labels)
@@ -57,7 +58,7 @@ def mos_histograms(
         for i, (label, (_, values)) in enumerate(members.items())
     ]
     figure = {"data": traces, "layout": layout(
-        title=f"MOS histogram per {column}", x_title="MOS", y_title="Images", barmode="group",
+        title=title or f"MOS histogram per {column}", x_title="MOS", y_title="Images", barmode="group",
         xaxis={"title": {"text": "MOS"}, "range": _padded(scale), "automargin": True},
         yaxis={"title": {"text": "Images"}, "automargin": True, "dtick": _count_step(members, low, size)},
     )}

@@ -8,3 +8,7 @@ class IqaError(DomainError):
 
 class WeightError(IqaError):
     """A pretrained weight file is missing, unreadable or not the file the registry names."""
+
+
+class TrainingStopped(Exception):
+    """The run was asked to stop (cancelled); the last finished epoch's checkpoint is intact."""

@@ -1,6 +1,7 @@
 """Scoring a folder of images with a trained run's best checkpoint."""
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from modeling.iqa.checkpoints import load_best
@@ -9,6 +10,19 @@ from modeling.iqa.images import list_images, scan_images
 from modeling.iqa.registry import build_model
 from modeling.iqa.scoring import predict_images, uses_prompts, write_predictions
 from modeling.iqa.table import read_prompts
+
+
+def predict_names(*, run_dir: Path, images: Path, names: list[str], device: str = "cpu",
+                  prompts: list[str] | None = None) -> np.ndarray:
+    """Scores (MOS scale of the training table) of the named images of `images`, with the run's best checkpoint."""
+    state = load_best(Path(run_dir))
+    config = state["config"]
+    model = build_model(config["arch"], {**config, "pretrained": False})
+    model.load_state_dict(state["model"])
+    scan_images(Path(images), names, max_pixels=config["data"]["max_pixels"])
+    where = torch.device(device)
+    return predict_images(model.to(where), Path(images), names, config, device=where, target=state["target"],
+                          prompts=prompts if uses_prompts(model) else None)
 
 
 def predict_folder(*, run_dir: Path, images: Path, out: Path, device: str = "cpu", table: Path | None = None) -> int:

@@ -1,7 +1,7 @@
 """The training loop: seeded, resumable to the bit, checkpoint chosen on validation, test part scored once."""
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader
 from modeling.iqa import checkpoints, distributed
 from modeling.iqa.checkpoints import BEST, LAST, write_json
 from modeling.iqa.data import TrainingViews, collate
-from modeling.iqa.errors import IqaError
+from modeling.iqa.errors import IqaError, TrainingStopped
 from modeling.iqa.images import scan_images
 from modeling.iqa.losses import fidelity_plcc_l1
 from modeling.iqa.optim import make_optimizer, make_scheduler
@@ -33,6 +33,25 @@ LOSSES = {"l1": F.l1_loss, "mse": F.mse_loss, "fidelity_plcc_l1": fidelity_plcc_
 LEVELS = 5  # target_scaling "levels" maps the training part's MOS range onto 1..5
 
 
+def _never() -> bool:
+    return False
+
+
+def _ignore(*_args) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class TrainingHooks:
+    """How a caller watches and steers a single-process run: `on_step(epoch, step, steps_per_epoch)` after each
+    optimiser step, `on_epoch(record)` after each validated epoch, and `should_stop()` checked after each step
+    (True ends the run with TrainingStopped; last.pt still holds the last finished epoch)."""
+
+    on_step: Callable[[int, int, int], None] = field(default=_ignore)
+    on_epoch: Callable[[dict], None] = field(default=_ignore)
+    should_stop: Callable[[], bool] = field(default=_never)
+
+
 @dataclass(frozen=True)
 class Parts:
     train: list[Item]
@@ -45,21 +64,25 @@ class Parts:
 
 
 def train_run(*, config: dict, table: Path, images: Path, out: Path, device: str = "cpu", resume: bool = False,
-              stop_after_epoch: int | None = None, log: Callable[[str], None] = print) -> dict:
+              stop_after_epoch: int | None = None, log: Callable[[str], None] = print,
+              hooks: TrainingHooks = TrainingHooks()) -> dict:
     """Train `config` on the table's train part, select on val, score test once; returns the summary.
 
     `stop_after_epoch` ends the run early as an interruption would (tests and time-boxed benchmarks); a
     later call with `resume=True` continues from last.pt and ends exactly where an uninterrupted run would.
+    `hooks` report progress and can stop the run between steps (single-process runs only).
     """
     _check_config(config)
     processes = distributed.start(device)
     try:
-        return _train(config, Path(table), Path(images), Path(out), processes, resume, stop_after_epoch, log)
+        if processes.world > 1:
+            hooks = TrainingHooks()
+        return _train(config, Path(table), Path(images), Path(out), processes, resume, stop_after_epoch, log, hooks)
     finally:
         distributed.stop(processes)
 
 
-def _train(config, table, images, out, processes, resume, stop_after_epoch, log) -> dict:
+def _train(config, table, images, out, processes, resume, stop_after_epoch, log, hooks) -> dict:
     parts = Parts.of(read_training_table(table, config["data"]))
     conversions = scan_images(images, [item.name for item in parts.train + parts.val + parts.test],
                               max_pixels=config["data"]["max_pixels"])
@@ -116,7 +139,7 @@ def _train(config, table, images, out, processes, resume, stop_after_epoch, log)
         loader = DataLoader(views, batch_size=train_cfg["batch_size"], sampler=processes.shard(order),
                             collate_fn=collate, num_workers=train_cfg["num_workers"], drop_last=True)
         loss = _train_epoch(trained, loader, optimizer, scheduler, loss_fn, config, processes, steps_per_epoch,
-                            prompted=uses_prompts(model))
+                            prompted=uses_prompts(model), epoch=epoch, hooks=hooks)
         if processes.main:
             record = {"epoch": epoch + 1, "train_loss": loss, "seconds": round(time.monotonic() - started, 3),
                       "lr": [group["lr"] for group in optimizer.param_groups]}
@@ -134,6 +157,7 @@ def _train(config, table, images, out, processes, resume, stop_after_epoch, log)
                                           "rng": checkpoints.rng_state(), "history": history, "best": best,
                                           "target": target})
             log(f"epoch {epoch + 1}: loss {loss:.4f}, val SRCC {record['val']['srcc']}, PLCC {record['val']['plcc']}")
+            hooks.on_epoch(record)
         processes.barrier()
     if last_epoch < train_cfg["epochs"] - 1 or not processes.main:
         return {"interrupted_after_epoch": last_epoch + 1, "best": best}
@@ -141,7 +165,7 @@ def _train(config, table, images, out, processes, resume, stop_after_epoch, log)
 
 
 def _train_epoch(model, loader, optimizer, scheduler, loss_fn, config, processes, steps_per_epoch, *,
-                 prompted: bool) -> float:
+                 prompted: bool, epoch: int, hooks: TrainingHooks) -> float:
     model.train()
     accum = config["train"]["grad_accum"]
     losses, steps, pending = [], 0, 0
@@ -158,6 +182,11 @@ def _train_epoch(model, loader, optimizer, scheduler, loss_fn, config, processes
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
             steps, pending = steps + 1, 0
+            hooks.on_step(epoch, steps, steps_per_epoch)
+            if hooks.should_stop():
+                kept = f"the checkpoint of epoch {epoch} is kept" if epoch else "no epoch had finished"
+                raise TrainingStopped(f"stopped during epoch {epoch + 1} after step {steps} of {steps_per_epoch}; "
+                                      f"{kept}")
             if steps == steps_per_epoch:
                 break
     if pending and steps < steps_per_epoch:  # the epoch's last, partial accumulation

@@ -54,6 +54,18 @@ def test_brisque_svr_learns_blur_from_its_training_images():
     assert srcc(predicted, quality[20:]) > 0.8
 
 
+@pytest.mark.parametrize("contents", [3, 1])
+def test_brisque_trains_on_fewer_source_contents_than_its_cv_folds(contents):
+    """A small study (the demo trains on 3 photographs) still gets its SVR: the folds shrink to the contents."""
+    crops = photo_crops()
+    sigmas = [0.0, 1.0, 2.0, 3.0]
+    images = [filters.gaussian(crop, sigma=s, preserve_range=True) if s else crop for crop in crops for s in sigmas]
+    quality = [5 - s for _ in crops for s in sigmas]
+    groups = [f"photo{index % contents}" for index in range(20)]
+    model = Brisque(seed=0).fit(images[:20], quality[:20], groups=groups)
+    assert srcc([model.score(image) for image in images[20:]], quality[20:]) > 0.8
+
+
 def test_brisque_refuses_to_score_before_training():
     with pytest.raises(BaselineInputError, match="fit it on training images first"):
         Brisque().score(photo_crops()[0])

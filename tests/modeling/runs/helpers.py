@@ -1,0 +1,28 @@
+"""Launching a benchmark and running its training runs in process, without a worker."""
+import csv
+import io
+
+from modeling import run_execution, run_services
+from modeling.benchmarks import Protocol
+from modeling.models import BenchmarkRun
+from tests.modeling.runs.conftest import TINY
+
+
+def launch(version, by, *, models=("effnet-lite",), protocol=None, hyperparameters=TINY, capture=None):
+    """Launch with the Celery messages held back (``capture`` is django_capture_on_commit_callbacks)."""
+    with capture(execute=False):
+        return run_services.benchmark_launch(
+            version=version, by=by, models=list(models), protocol=protocol or Protocol(scheme="seeded"),
+            hyperparameters=hyperparameters, device="cpu")
+
+
+def execute_all(benchmark: BenchmarkRun) -> BenchmarkRun:
+    for run in benchmark.training_runs.order_by("pk"):
+        run_execution.training_run_execute(run_id=run.pk, attempt=run.attempt, worker="test")
+    benchmark.refresh_from_db()
+    return benchmark
+
+
+def csv_rows(response) -> list[dict]:
+    assert response.status_code == 200, response.content[:300]
+    return list(csv.DictReader(io.StringIO(response.content.decode())))

@@ -1,0 +1,176 @@
+"""Launching, running, cancelling, retrying and recovering runs, in process (the worker tests run the same code)."""
+from datetime import timedelta
+
+import pytest
+import torch
+from django.utils import timezone
+
+from common.errors import DomainError, PermissionDeniedError
+from modeling import run_execution, run_services
+from modeling.benchmarks import PRESETS, Protocol
+from modeling.models import BenchmarkRun, RunStatus, TrainingRun
+from tests.modeling.runs.conftest import TINY
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def launch(version, by, models=("effnet-lite",), protocol=None, hyperparameters=TINY, **extra):
+    return run_services.benchmark_launch(
+        version=version, by=by, models=list(models), protocol=protocol or Protocol(scheme="seeded", repeats=2),
+        hyperparameters=hyperparameters, device="cpu", **extra)
+
+
+def execute(run: TrainingRun) -> TrainingRun:
+    run.refresh_from_db()
+    run_execution.training_run_execute(run_id=run.pk, attempt=run.attempt, worker="test-worker")
+    run.refresh_from_db()
+    return run
+
+
+def test_a_launch_plans_every_model_on_every_repeated_split_and_queues_each_once(
+        dataset_version, researcher, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        benchmark = launch(dataset_version, researcher, models=("effnet-lite", "niqe", "brisque"))
+    runs = list(benchmark.training_runs.order_by("repeat", "model"))
+    assert [(run.model, run.repeat, run.kind) for run in runs] == [
+        ("brisque", 0, "classical"), ("effnet-lite", 0, "train"), ("niqe", 0, "classical"),
+        ("brisque", 1, "classical"), ("effnet-lite", 1, "train"), ("niqe", 1, "classical")]
+    assert len(callbacks) == len(runs)
+    first, second = runs[0].assignment, runs[3].assignment
+    assert sorted(set(first.values())) == ["test", "train", "val"] and first != second
+    assert len(first) == len(dataset_version.items)
+    trained = runs[1]
+    assert trained.config["train"]["seed"] == 0 and runs[4].config["train"]["seed"] == 1
+    assert trained.config["preset"] == "tiny" and trained.epochs == 2
+    contents = {}
+    for item in dataset_version.items:  # content-grouped: one content never sits in two parts
+        contents.setdefault(item["source_content"], set()).add(first[item["name"]])
+    assert all(len(parts) == 1 for parts in contents.values())
+
+
+def test_only_researchers_launch(dataset_version, coordinator, make_user):
+    annotator = make_user("ann")
+    for user in (coordinator, annotator):
+        with pytest.raises(PermissionDeniedError):
+            launch(dataset_version, user)
+    assert not BenchmarkRun.objects.exists()
+
+
+def test_bad_launches_say_what_to_fix_and_write_nothing(dataset_version, researcher):
+    with pytest.raises(DomainError, match="unknown configuration key 'train.epoch'"):
+        launch(dataset_version, researcher, hyperparameters={"preset": "tiny", "train": {"epoch": 3}})
+    with pytest.raises(DomainError, match="unknown model 'resnet9000'"):
+        launch(dataset_version, researcher, models=("resnet9000",))
+    with pytest.raises(DomainError, match="must be trained first"):
+        launch(dataset_version, researcher, protocol=Protocol(scheme="zero_shot", ratios=()))
+    with pytest.raises(DomainError) as error:
+        launch(dataset_version, researcher, protocol=Protocol(scheme="stored_split", split="official", repeats=2))
+    assert "runs once" in str(error.value)
+    with pytest.raises(DomainError, match="no split 'official'"):
+        launch(dataset_version, researcher, protocol=Protocol(scheme="stored_split", split="official"))
+    assert not BenchmarkRun.objects.exists() and not TrainingRun.objects.exists()
+
+
+def test_the_same_launch_is_not_started_twice_while_active(dataset_version, researcher):
+    first = launch(dataset_version, researcher)
+    with pytest.raises(DomainError, match=f"already queued as #{first.pk}"):
+        launch(dataset_version, researcher)
+    other = launch(dataset_version, researcher, protocol=Protocol(scheme="seeded", seed=7))
+    assert other.pk != first.pk
+    run_services.benchmark_cancel(benchmark=first, by=researcher)
+    assert launch(dataset_version, researcher).pk not in (first.pk, other.pk)
+
+
+def test_a_trained_run_stores_its_curves_predictions_and_checkpoint(dataset_version, researcher, media_root):
+    benchmark = launch(dataset_version, researcher, protocol=Protocol(scheme="seeded", group_column="enhancer"))
+    run = execute(benchmark.training_runs.get())
+    assert run.status == RunStatus.SUCCEEDED, run.error + run.log
+    assert [record["epoch"] for record in run.metrics] == [1, 2] and run.epoch == 2 and run.progress == 1.0
+    tested = sorted(name for name, part in run.assignment.items() if part == "test")
+    assert sorted(run.predictions) == tested
+    assert run.result["n"] == len(tested) and -1 <= run.result["srcc"] <= 1
+    by_group = run.result["by_group"]
+    assert set(by_group["groups"]) | set(by_group["skipped"]) == {"esrgan", "hat"}
+    assert (media_root / run.checkpoint).is_file() and run.worker == "test-worker"
+    assert "attempt 1 started on test-worker" in run.log and "epoch 2:" in run.log
+    benchmark.refresh_from_db()
+    assert benchmark.status == RunStatus.SUCCEEDED and benchmark.finished_at is not None
+
+
+def test_zero_shot_scores_every_item_with_niqe_or_a_trained_run(dataset_version, researcher):
+    trained = execute(launch(dataset_version, researcher, protocol=Protocol(scheme="seeded")).training_runs.get())
+    zero_shot = Protocol(scheme="zero_shot", ratios=(), group_column="enhancer")
+    benchmark = launch(dataset_version, researcher, models=("niqe", f"run:{trained.pk}"), protocol=zero_shot,
+                       hyperparameters={})
+    for run in benchmark.training_runs.all():
+        run = execute(run)
+        assert run.status == RunStatus.SUCCEEDED, run.error
+        assert len(run.predictions) == len(dataset_version.items)
+        assert run.kind == TrainingRun.Kind.ZERO_SHOT
+
+
+def test_a_cancelled_run_stops_at_its_next_step_and_a_retry_resumes_it(dataset_version, researcher):
+    hyper = {"preset": "tiny", "train": {"epochs": 3, "batch_size": 4}}
+    benchmark = launch(dataset_version, researcher, protocol=Protocol(scheme="seeded"), hyperparameters=hyper)
+    run = benchmark.training_runs.get()
+    original = run_services.training_run_progress
+
+    def cancel_during_second_epoch(*, run, fields, log_lines):  # the researcher presses Cancel mid-epoch 2
+        if fields.get("epoch") == 1:
+            run_services.benchmark_cancel(benchmark=benchmark, by=researcher)
+        return original(run=run, fields=fields, log_lines=log_lines)
+
+    run_services.training_run_progress = cancel_during_second_epoch
+    try:
+        run = execute(run)
+    finally:
+        run_services.training_run_progress = original
+    assert run.status == RunStatus.CANCELLED and run.epoch == 1
+    assert "cancelled: stopped during epoch 2 after step 1" in run.error
+    benchmark.refresh_from_db()
+    assert benchmark.status == RunStatus.CANCELLED
+    assert run_services.benchmark_retry(benchmark=benchmark, by=researcher) == 1
+    run = execute(run)
+    assert run.status == RunStatus.SUCCEEDED and run.attempt == 2
+    assert [record["epoch"] for record in run.metrics] == [1, 2, 3]
+    assert "resuming after epoch 1" in run.log
+
+
+def test_a_run_whose_worker_stopped_is_queued_again_then_failed_after_the_last_attempt(
+        dataset_version, researcher, settings, django_capture_on_commit_callbacks):
+    settings.MOSLAB_RUN_MAX_ATTEMPTS = 2
+    benchmark = launch(dataset_version, researcher, protocol=Protocol(scheme="seeded"))
+    run = benchmark.training_runs.get()
+    stale = timezone.now() - timedelta(seconds=settings.MOSLAB_RUN_STALE_SECONDS + 5)
+    fresh = run_services.training_run_claim(run_id=run.pk, attempt=1, worker="lost-worker")
+    assert run_services.training_runs_recover() == []  # a live heartbeat is left alone
+    TrainingRun.objects.filter(pk=run.pk).update(heartbeat_at=stale)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert [r.pk for r in run_services.training_runs_recover()] == [fresh.pk]
+    run.refresh_from_db()
+    assert (run.status, run.attempt, len(callbacks)) == (RunStatus.QUEUED, 2, 1)
+    assert run_services.training_run_claim(run_id=run.pk, attempt=1, worker="late") is None  # old message: skipped
+    run_services.training_run_claim(run_id=run.pk, attempt=2, worker="lost-again")
+    TrainingRun.objects.filter(pk=run.pk).update(heartbeat_at=stale)
+    run_services.training_runs_recover()
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert "worker lost-again stopped mid-run" in run.error and "gave up after attempt 2 of 2" in run.error
+
+
+def test_presets_carry_the_papers_protocols():
+    ntire = PRESETS["ntire2024"].protocol
+    assert (ntire.ratio_text(), ntire.rank_by) == ("7:1:2", "ntire2024")
+    assert PRESETS["vquala2025"].protocol.ratio_text() == "8:1:1"
+    ma = PRESETS["ma-agiqa"].hyperparameters
+    assert (ma["train"]["epochs"], ma["train"]["batch_size"], ma["train"]["loss"], ma["optim"]["lr"]) == (30, 8, "mse",
+                                                                                                        1e-5)
+    assert PRESETS["au-iqa"].protocol.scheme == "zero_shot"
