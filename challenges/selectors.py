@@ -1,0 +1,409 @@
+"""Reads, scoped to the challenge and the user asking; hidden scores and MOS reach only organisers until published.
+
+Participants get plain views (dataclasses), never model rows holding hidden figures.
+"""
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
+from django.utils import timezone
+
+from challenges.data import hidden_mos, parts_of
+from challenges.models import Baseline, Challenge, FactSheet, Participant, ParticipantBundle, Phase, Submission, Team
+from challenges.scoring import ScoreSpec
+from challenges.tables import FinalRow, write_final_table
+from common.errors import DomainError, PermissionDeniedError
+from modeling.metrics import fit_mapping, mapping_curve
+from studies.models import Membership
+
+ORGANISER_ROLES = (Membership.Role.COORDINATOR, Membership.Role.RESEARCHER)
+NOT_FOUND = "No such challenge, or it is not open to you."
+CURVE_POINTS = 100
+
+
+def is_organiser(*, challenge: Challenge, user: AbstractBaseUser) -> bool:
+    """Coordinators and researchers of the version's study (active accounts only)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return Membership.objects.filter(study=challenge.version.study_id, user=user, role__in=ORGANISER_ROLES).exists()
+
+
+def require_organiser(*, challenge: Challenge, user: AbstractBaseUser) -> None:
+    if not is_organiser(challenge=challenge, user=user):
+        raise PermissionDeniedError("Only the challenge's organisers (coordinators and researchers of its study) "
+                                    "may do this.")
+
+
+def challenges_for_user(*, user: AbstractBaseUser) -> list[Challenge]:
+    """Public challenges, and those the user organises."""
+    if not user.is_authenticated:
+        return []
+    studies = Membership.objects.filter(user=user, role__in=ORGANISER_ROLES).values("study_id")
+    return list(Challenge.objects.filter(Q(is_public=True) | Q(version__study__in=studies)).distinct()
+                .order_by("-created_at"))
+
+
+def challenge_get_for_user(*, slug: str, user: AbstractBaseUser) -> Challenge:
+    """The challenge if it is public or the user organises it; the same refusal either way."""
+    challenge = Challenge.objects.select_related("version", "split").filter(slug=slug).first()
+    if challenge is None or not user.is_authenticated:
+        raise PermissionDeniedError(NOT_FOUND)
+    if not challenge.is_public and not is_organiser(challenge=challenge, user=user):
+        raise PermissionDeniedError(NOT_FOUND)
+    return challenge
+
+
+def phases_of(*, challenge: Challenge) -> list[Phase]:
+    return list(challenge.phases.order_by("opens_at", "pk"))
+
+
+def phase_get(*, challenge: Challenge, phase_id) -> Phase:
+    phase = Phase.objects.filter(challenge=challenge, pk=phase_id).first() if str(phase_id).isdigit() else None
+    if phase is None:
+        raise PermissionDeniedError("No such phase in this challenge.")
+    return phase
+
+
+def phase_is_open(phase: Phase, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return phase.opens_at <= now < phase.closes_at
+
+
+def scores_visible(*, phase: Phase, user: AbstractBaseUser) -> bool:
+    """Development scores are public; test scores once published; organisers always see them."""
+    if phase.kind == Phase.Kind.DEVELOPMENT or phase.results_published_at is not None:
+        return True
+    return is_organiser(challenge=phase.challenge, user=user)
+
+
+def mos_visible(*, phase: Phase, user: AbstractBaseUser) -> bool:
+    """MOS of a scored part (scatter plots): organisers, or anyone once the phase's results are published."""
+    return phase.results_published_at is not None or is_organiser(challenge=phase.challenge, user=user)
+
+
+def participant_get(*, challenge: Challenge, user: AbstractBaseUser) -> Participant | None:
+    if not user.is_authenticated:
+        return None
+    return Participant.objects.select_related("team").filter(challenge=challenge, user=user).first()
+
+
+def team_members(*, team: Team) -> list[str]:
+    return list(team.members.order_by("user__username").values_list("user__username", flat=True))
+
+
+# Submissions ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubmissionView:
+    id: int
+    team: str
+    phase_id: int
+    phase_kind: str
+    submitted_by: str
+    original_name: str
+    sha256: str
+    created_at: dt.datetime
+    status: str
+    scores: dict | None  # None while hidden (test phase before publication)
+    scores_hidden: bool
+    error: str
+    is_final: bool
+    fact_sheet: dict | None
+
+
+def _view(submission: Submission, *, visible: bool) -> SubmissionView:
+    sheet = FactSheet.objects.filter(submission=submission).first()
+    return SubmissionView(
+        id=submission.pk, team=submission.team.name, phase_id=submission.phase_id, phase_kind=submission.phase.kind,
+        submitted_by=submission.submitted_by.get_username(), original_name=submission.original_name,
+        sha256=submission.sha256, created_at=submission.created_at, status=submission.status,
+        scores=dict(submission.scores) if visible and submission.scores else None,
+        scores_hidden=not visible, error=submission.error, is_final=submission.is_final,
+        fact_sheet=_sheet_dict(sheet) if sheet else None,
+    )
+
+
+def _sheet_dict(sheet: FactSheet) -> dict:
+    return {"method": sheet.method, "parameters_m": sheet.parameters_m, "input_size": sheet.input_size,
+            "gflops": sheet.gflops, "ensemble": sheet.ensemble, "extra_data": sheet.extra_data,
+            "code_url": sheet.code_url}
+
+
+def team_submissions(
+    *, challenge: Challenge, user: AbstractBaseUser, phase: Phase | None = None
+) -> list[SubmissionView]:
+    """The history of the user's own team (nothing when the user has no team)."""
+    participant = participant_get(challenge=challenge, user=user)
+    if participant is None or participant.team_id is None:
+        return []
+    rows = Submission.objects.filter(team=participant.team_id, phase__challenge=challenge)
+    if phase is not None:
+        rows = rows.filter(phase=phase)
+    rows = rows.select_related("team", "phase", "phase__challenge", "submitted_by")
+    return [_view(row, visible=scores_visible(phase=row.phase, user=user)) for row in rows]
+
+
+def submission_get_for_user(*, challenge: Challenge, submission_id, user: AbstractBaseUser) -> SubmissionView:
+    """One submission of the user's own team (any team's for organisers)."""
+    rows = Submission.objects.filter(phase__challenge=challenge).select_related("team", "phase", "submitted_by")
+    if not is_organiser(challenge=challenge, user=user):
+        participant = participant_get(challenge=challenge, user=user)
+        rows = rows.filter(team=participant.team_id) if participant and participant.team_id else rows.none()
+    submission = rows.filter(pk=submission_id).first() if str(submission_id).isdigit() else None
+    if submission is None:
+        raise PermissionDeniedError("No such submission of your team.")
+    return _view(submission, visible=scores_visible(phase=submission.phase, user=user))
+
+
+def submissions_for_organiser(*, challenge: Challenge, user: AbstractBaseUser,
+                              phase: Phase | None = None) -> list[SubmissionView]:
+    require_organiser(challenge=challenge, user=user)
+    rows = Submission.objects.filter(phase__challenge=challenge).select_related("team", "phase", "submitted_by")
+    if phase is not None:
+        rows = rows.filter(phase=phase)
+    return [_view(row, visible=True) for row in rows]
+
+
+@dataclass(frozen=True)
+class Quota:
+    used_today: int
+    left_today: int
+    used_total: int
+    left_total: int
+
+
+def counted_submissions(*, team_id: int, phase: Phase):
+    """The submissions a limit counts: every accepted one except those whose scoring failed."""
+    return Submission.objects.filter(team=team_id, phase=phase).exclude(status=Submission.Status.FAILED)
+
+
+def utc_day_start(now: dt.datetime) -> dt.datetime:
+    return now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def submission_quota(*, phase: Phase, team_id: int, now: dt.datetime | None = None) -> Quota:
+    rows = counted_submissions(team_id=team_id, phase=phase)
+    total = rows.count()
+    today = rows.filter(created_at__gte=utc_day_start(now or timezone.now())).count()
+    return Quota(today, max(phase.max_per_day - today, 0), total, max(phase.max_total - total, 0))
+
+
+# Leaderboards -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    rank: int | None
+    team: str  # the label, for a baseline
+    submission_id: int | None
+    submitted_at: dt.datetime
+    score: float | None
+    srcc: float | None
+    plcc: float | None
+    n: int | None
+    is_baseline: bool = False
+    is_final: bool = False
+    fact_sheet: dict | None = None
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    phase: Phase
+    score_text: str
+    rows: list[LeaderboardRow]
+    baselines: list[LeaderboardRow]
+    scores_visible: bool
+
+
+def _entries(phase: Phase) -> list[Submission]:
+    """Per team: the best succeeded entry (development) or the final one (test)."""
+    succeeded = Submission.objects.filter(phase=phase, status=Submission.Status.SUCCEEDED).select_related("team")
+    if phase.kind == Phase.Kind.TEST:
+        return list(succeeded.filter(is_final=True))
+    best: dict[int, Submission] = {}
+    for row in succeeded.order_by("created_at", "pk"):
+        current = best.get(row.team_id)
+        if current is None or row.scores["score"] > current.scores["score"]:
+            best[row.team_id] = row
+    return list(best.values())
+
+
+def leaderboard(*, phase: Phase, user: AbstractBaseUser) -> Leaderboard:
+    """Rows ranked by the challenge score; while scores are hidden, teams with an entry, unranked, no figures."""
+    challenge = phase.challenge
+    if not challenge.is_public and not is_organiser(challenge=challenge, user=user):
+        raise PermissionDeniedError(NOT_FOUND)
+    visible = scores_visible(phase=phase, user=user)
+    entries = _entries(phase)
+    sheets = {sheet.submission_id: _sheet_dict(sheet) for sheet in FactSheet.objects.filter(submission__in=entries)}
+    if visible:
+        entries.sort(key=lambda row: (-row.scores["score"], row.created_at, row.pk))
+    else:
+        entries.sort(key=lambda row: row.team.name.lower())
+    rows = [
+        LeaderboardRow(
+            rank=index if visible else None, team=row.team.name, submission_id=row.pk, submitted_at=row.created_at,
+            score=row.scores["score"] if visible else None, srcc=row.scores["srcc"] if visible else None,
+            plcc=row.scores["plcc"] if visible else None, n=row.scores["n"] if visible else None,
+            is_final=row.is_final, fact_sheet=sheets.get(row.pk),
+        )
+        for index, row in enumerate(entries, start=1)
+    ]
+    baselines = [
+        LeaderboardRow(rank=None, team=row.label, submission_id=None, submitted_at=row.created_at,
+                       score=row.scores["score"] if visible else None, srcc=row.scores["srcc"] if visible else None,
+                       plcc=row.scores["plcc"] if visible else None, n=row.scores["n"] if visible else None,
+                       is_baseline=True)
+        for row in Baseline.objects.filter(phase=phase).order_by("label")
+    ]
+    if visible:
+        baselines.sort(key=lambda row: -row.score)
+    spec = ScoreSpec.from_dict(challenge.score_spec)
+    return Leaderboard(phase=phase, score_text=spec.text(), rows=rows, baselines=baselines, scores_visible=visible)
+
+
+@dataclass(frozen=True)
+class ScatterSeries:
+    """One entry's predictions against MOS, with the 4th-order polynomial fit the seed reports draw."""
+
+    label: str
+    is_baseline: bool
+    predictions: list[float]
+    mos: list[float]
+    curve_x: list[float]
+    curve_y: list[float]
+    fit: str
+
+
+def leaderboard_scatter(*, phase: Phase, user: AbstractBaseUser) -> list[ScatterSeries]:
+    """Every leaderboard entry (final entries in a test phase) and baseline; it shows MOS, so organisers only
+    until the phase's results are published."""
+    if not mos_visible(phase=phase, user=user):
+        raise PermissionDeniedError("The scatter plots show the MOS of a hidden part; they appear once the "
+                                    "organisers publish this phase's results.")
+    mos = hidden_mos(phase.challenge, phase.part)
+    names = sorted(mos)
+    target = np.array([mos[name] for name in names])
+    entries = sorted(_entries(phase), key=lambda row: (-row.scores["score"], row.created_at, row.pk))
+    series = [(row.team.name, False, row.predictions) for row in entries]
+    series += [(row.label, True, row.predictions) for row in Baseline.objects.filter(phase=phase).order_by("label")]
+    result = []
+    for label, is_baseline, predictions in series:
+        pred = np.array([predictions[name] for name in names], dtype=float)
+        fit = fit_mapping(pred, target, "poly4")
+        xs = np.linspace(pred.min(), pred.max(), CURVE_POINTS)
+        result.append(ScatterSeries(label, is_baseline, pred.tolist(), target.tolist(), xs.tolist(),
+                                    mapping_curve(fit, pred, xs).tolist(), fit.used))
+    return result
+
+
+def final_table_rows(*, phase: Phase, user: AbstractBaseUser) -> list[FinalRow]:
+    """The final table (ranked teams, then baselines); only when the scores are visible to the user."""
+    board = leaderboard(phase=phase, user=user)
+    if not board.scores_visible:
+        raise PermissionDeniedError("The results of this phase are not published yet.")
+    rows = [FinalRow(rank=row.rank, team=row.team, score=row.score, srcc=row.srcc, plcc=row.plcc,
+                     **_sheet_columns(row.fact_sheet)) for row in board.rows]
+    rows += [FinalRow(rank=None, team=row.team, score=row.score, srcc=row.srcc, plcc=row.plcc, is_baseline=True)
+             for row in board.baselines]
+    return rows
+
+
+def _sheet_columns(sheet: dict | None) -> dict:
+    if sheet is None:
+        return {}
+    return {key: sheet[key] for key in ("parameters_m", "input_size", "gflops", "ensemble", "extra_data")}
+
+
+def final_table_csv(*, phase: Phase, user: AbstractBaseUser) -> str:
+    stream = io.StringIO()
+    write_final_table(final_table_rows(phase=phase, user=user), stream)
+    return stream.getvalue()
+
+
+# The participants' download ---------------------------------------------------------------------------------------
+
+
+def challenge_bundle_for_user(*, challenge: Challenge, user: AbstractBaseUser) -> ParticipantBundle:
+    """The current built bundle, for registered participants and organisers."""
+    registered = challenge.is_public and participant_get(challenge=challenge, user=user) is not None
+    if not registered and not is_organiser(challenge=challenge, user=user):
+        raise PermissionDeniedError("Register for the challenge (accepting its terms) to download the data.")
+    bundle = challenge.bundles.filter(status=ParticipantBundle.Status.SUCCEEDED).order_by("-created_at", "-pk").first()
+    if bundle is None:
+        raise DomainError("The download is being prepared; try again in a few minutes.")
+    return bundle
+
+
+# What a challenge page shows ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhaseInfo:
+    id: int
+    kind: str
+    label: str
+    part: str
+    images: int
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    is_open: bool
+    max_per_day: int
+    max_total: int
+    results_published_at: dt.datetime | None
+    quota: Quota | None  # the user's team's, if any
+
+
+@dataclass(frozen=True)
+class ChallengeOverview:
+    """Everything a challenge page needs, without the dataset version (whose items hold every MOS)."""
+
+    slug: str
+    title: str
+    rules: str
+    terms: str
+    score_text: str
+    is_public: bool
+    is_organiser: bool
+    registered: bool
+    team: str | None
+    team_join_code: str | None
+    team_members: list[str]
+    part_counts: dict[str, int]
+    phases: list[PhaseInfo]
+    bundle_ready: bool
+    bundle_sha256: str
+    bundle_size_bytes: int | None
+
+
+def challenge_overview(*, challenge: Challenge, user: AbstractBaseUser) -> ChallengeOverview:
+    challenge = challenge_get_for_user(slug=challenge.slug, user=user)
+    participant = participant_get(challenge=challenge, user=user)
+    team = participant.team if participant else None
+    parts = parts_of(challenge)
+    now = timezone.now()
+    phases = [
+        PhaseInfo(
+            id=phase.pk, kind=phase.kind, label=phase.get_kind_display(), part=phase.part,
+            images=len(parts.get(phase.part, [])), opens_at=phase.opens_at, closes_at=phase.closes_at,
+            is_open=phase_is_open(phase, now), max_per_day=phase.max_per_day, max_total=phase.max_total,
+            results_published_at=phase.results_published_at,
+            quota=submission_quota(phase=phase, team_id=team.pk, now=now) if team else None,
+        )
+        for phase in phases_of(challenge=challenge)
+    ]
+    bundle = challenge.bundles.filter(status=ParticipantBundle.Status.SUCCEEDED).order_by("-created_at", "-pk").first()
+    return ChallengeOverview(
+        slug=challenge.slug, title=challenge.title, rules=challenge.rules, terms=challenge.terms,
+        score_text=ScoreSpec.from_dict(challenge.score_spec).text(), is_public=challenge.is_public,
+        is_organiser=is_organiser(challenge=challenge, user=user), registered=participant is not None,
+        team=team.name if team else None, team_join_code=team.join_code if team else None,
+        team_members=team_members(team=team) if team else [],
+        part_counts={part: len(names) for part, names in parts.items()}, phases=phases,
+        bundle_ready=bundle is not None, bundle_sha256=bundle.sha256 if bundle else "",
+        bundle_size_bytes=bundle.size_bytes if bundle else None,
+    )

@@ -1,0 +1,136 @@
+"""Submissions: checked at once (invalid files are refused and count for nothing), scored by a Celery task.
+
+The limits are counted and the row inserted while the team is locked, so concurrent submits cannot pass them.
+"""
+import hashlib
+import logging
+import socket
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+
+from challenges import tasks
+from challenges.data import hidden_mos, part_names
+from challenges.factsheets import clean_fact_sheet
+from challenges.models import FactSheet, Phase, Submission, Team
+from challenges.predictions import MAX_BYTES, read_predictions
+from challenges.scoring import ScoreSpec, score_predictions
+from challenges.selectors import participant_get, phase_is_open, submission_quota
+from common.errors import DomainError, PermissionDeniedError
+
+logger = logging.getLogger(__name__)
+
+
+def submission_submit(
+    *, phase: Phase, by: AbstractBaseUser, filename: str, content: bytes, max_bytes: int = MAX_BYTES,
+) -> Submission:
+    """Check the predictions, then store and queue them for scoring.
+
+    Refused (DomainError, with every line-level problem) when the file is invalid; such a refusal counts
+    against no limit. The same file sent again by the team in the same phase returns the first submission.
+    """
+    challenge = phase.challenge
+    participant = participant_get(challenge=challenge, user=by)
+    if participant is None or not by.is_active:
+        raise PermissionDeniedError("Register for the challenge (accepting its terms) to submit.")
+    if participant.team_id is None:
+        raise DomainError("Create or join a team first; submissions are per team.")
+    now = timezone.now()
+    if not phase_is_open(phase, now):
+        when = "opens" if now < phase.opens_at else "closed"
+        moment = phase.opens_at if now < phase.opens_at else phase.closes_at
+        raise DomainError(f"The {phase.get_kind_display().lower()} phase {when} at {moment:%Y-%m-%d %H:%M} UTC; "
+                          "no submissions now.")
+    predictions = read_predictions(content, filename=filename, expected=part_names(challenge, phase.part),
+                                   part=phase.part, max_bytes=max_bytes)
+    digest = hashlib.sha256(content).hexdigest()
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            _lock_team(participant.team_id, now)
+            existing = Submission.objects.filter(team=participant.team_id, phase=phase, sha256=digest).first()
+            if existing is not None:
+                return existing
+            quota = submission_quota(phase=phase, team_id=participant.team_id, now=now)
+            if quota.left_total == 0:
+                raise DomainError(f"Your team has used all {phase.max_total} submissions of this phase.")
+            if quota.left_today == 0:
+                raise DomainError(f"Your team has used its {phase.max_per_day} submission(s) of today (UTC); "
+                                  "submit again after midnight UTC.")
+            submission = Submission(team_id=participant.team_id, phase=phase, submitted_by=by,
+                                    original_name=filename[:255], sha256=digest, size_bytes=len(content),
+                                    predictions=predictions)
+            suffix = "zip" if content[:4] == b"PK\x03\x04" else "csv"
+            submission.file.save(f"{digest}.{suffix}", ContentFile(content), save=False)
+            stored.append(submission.file.name)
+            submission.save()
+            transaction.on_commit(lambda: tasks.submission_score_task.delay(submission_id=submission.pk))
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    return submission
+
+
+def _lock_team(team_id: int, now) -> None:
+    """Serialise one team's submits: a row lock on PostgreSQL. SQLite has no row locks, but a write as the
+    transaction's first statement takes its database write lock, which serialises the same way."""
+    if connection.vendor == "sqlite":
+        Team.objects.filter(pk=team_id).update(last_submit_at=now)
+    else:
+        Team.objects.select_for_update().get(pk=team_id)
+
+
+def submission_score_run(*, submission_id: int) -> Submission:
+    """Score a queued submission against the hidden MOS of its phase's part; the result goes on the row."""
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=submission_id)
+        if submission.status != Submission.Status.QUEUED:
+            logger.info("Submission %s is %s already; not scoring it again", submission.pk, submission.status)
+            return submission
+        submission.status, submission.started_at = Submission.Status.RUNNING, timezone.now()
+        submission.save(update_fields=["status", "started_at", "updated_at"])
+    phase = submission.phase
+    challenge = phase.challenge
+    try:
+        result = score_predictions(ScoreSpec.from_dict(challenge.score_spec), submission.predictions,
+                                   hidden_mos(challenge, phase.part))
+        submission.scores, submission.warnings = result["figures"], result["warnings"]
+        submission.status = Submission.Status.SUCCEEDED
+    except DomainError as error:
+        submission.status, submission.error = Submission.Status.FAILED, str(error)
+    except Exception as error:
+        logger.exception("Scoring submission %s failed on %s", submission.pk, socket.gethostname())
+        submission.status = Submission.Status.FAILED
+        submission.error = f"Scoring failed ({type(error).__name__}); the organisers can see the server log."
+    submission.finished_at = timezone.now()
+    submission.save()
+    return submission
+
+
+@transaction.atomic
+def submission_mark_final(*, submission: Submission, by: AbstractBaseUser, fact_sheet: dict) -> Submission:
+    """Make a succeeded submission its team's final entry of the phase, with its fact sheet.
+
+    Any earlier final entry of the team in the phase stops being final. Allowed until results are published.
+    """
+    fields = clean_fact_sheet(fact_sheet)
+    _lock_team(submission.team_id, timezone.now())  # first (SQLite); two marks at once take turns
+    submission = Submission.objects.select_for_update().select_related("phase", "team").get(pk=submission.pk)
+    participant = participant_get(challenge=submission.phase.challenge, user=by)
+    if participant is None or participant.team_id != submission.team_id:
+        raise PermissionDeniedError("No such submission of your team.")
+    if submission.phase.results_published_at is not None:
+        raise DomainError("The results of this phase are published; final entries cannot change.")
+    if submission.status != Submission.Status.SUCCEEDED:
+        raise DomainError(f"Only a scored submission can be final; this one is {submission.status}.")
+    Submission.objects.filter(team=submission.team_id, phase=submission.phase_id, is_final=True).exclude(
+        pk=submission.pk).update(is_final=False)
+    FactSheet.objects.update_or_create(submission=submission, defaults=fields)
+    if not submission.is_final:
+        submission.is_final = True
+        submission.save(update_fields=["is_final", "updated_at"])
+    return submission
