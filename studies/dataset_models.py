@@ -74,6 +74,8 @@ class DatasetVersion(models.Model):
     )
     method = models.CharField(max_length=20)
     mode = models.CharField(max_length=10, blank=True)
+    dimension = models.CharField(max_length=40, blank=True, default="",
+                                 help_text="The rating dimension snapshotted; empty: the single score.")
     parameters = models.JSONField(default=dict, blank=True)
     scale_min = models.FloatField()
     scale_max = models.FloatField()

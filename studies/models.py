@@ -66,19 +66,30 @@ def stimulus_upload_path(instance: "Stimulus", filename: str) -> str:
 
 
 class Stimulus(TimeStampedModel):
-    """One image as uploaded: the stored bytes are the uploaded bytes, never re-encoded.
+    """One image or video as uploaded: the stored bytes are the uploaded bytes, never re-encoded.
 
     A stimulus of an imported ratings-only dataset has no media: empty file and sha256, no size.
+    A video's frame count, rate, duration and codec come from decoding it to the end at import.
     """
+
+    class MediaType(models.TextChoices):
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="stimuli")
     name = models.CharField(max_length=255, help_text="File name as imported; unique in the study.")
     file = models.FileField(upload_to=stimulus_upload_path, max_length=255, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
-    image_format = models.CharField(max_length=16, blank=True)
+    media_type = models.CharField(max_length=8, choices=MediaType.choices, default=MediaType.IMAGE)
+    image_format = models.CharField(max_length=16, blank=True, help_text="JPEG, PNG... or the video container.")
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
+    frame_count = models.PositiveIntegerField(null=True, blank=True)
+    fps = models.FloatField(null=True, blank=True, help_text="Average: frames / duration.")
+    duration_seconds = models.FloatField(null=True, blank=True)
+    codec = models.CharField(max_length=32, blank=True)
+    variable_frame_rate = models.BooleanField(default=False)
     source_content = models.CharField(
         max_length=255, blank=True, help_text="Id of the source content; splits never separate it."
     )
@@ -171,6 +182,10 @@ class Rating(models.Model):
     stimulus = models.ForeignKey(Stimulus, on_delete=models.PROTECT, related_name="ratings")
     rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ratings")
     score = models.FloatField()
+    dimension = models.CharField(
+        max_length=40, blank=True, default="",
+        help_text="The rating dimension (e.g. technical, aesthetic, alignment); empty for a single-score study.",
+    )
     client_id = models.UUIDField(default=uuid.uuid4)
     response_time_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -192,7 +207,7 @@ class Rating(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["rater", "client_id"], name="rating_unique_client_id"),
+            models.UniqueConstraint(fields=["rater", "client_id", "dimension"], name="rating_unique_client_id"),
         ]
         indexes = [
             models.Index(fields=["study", "stimulus"], name="rating_study_stimulus_idx"),
@@ -223,6 +238,8 @@ class MosComputation(TimeStampedModel):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="mos_computations")
     method = models.CharField(max_length=12, choices=Method.choices, default=Method.MEAN)
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.DEFAULT)
+    dimension = models.CharField(max_length=40, blank=True, default="",
+                                 help_text="The rating dimension whose votes this MOS is of; empty: the single score.")
     parameters = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
