@@ -79,6 +79,19 @@ KNOWN_WEIGHTS = {
             source="OpenAI CLIP ViT-B/32 as transformers saves it, Hugging Face openai/clip-vit-base-patch32",
             hf_repo="openai/clip-vit-base-patch32",
         ),
+        KnownWeight(
+            name="blip-itm-base-coco",
+            filename="model.safetensors",
+            source="Salesforce BLIP ITM base (COCO) as transformers saves it, Hugging Face "
+            "Salesforce/blip-itm-base-coco (AIGC-VQA's alignment branch)",
+            hf_repo="Salesforce/blip-itm-base-coco",
+        ),
+        KnownWeight(
+            name="video-swin-t-kinetics400",
+            filename="swin_tiny_patch244_window877_kinetics400_1k.pth",
+            source="Video Swin-T Kinetics-400, github.com/SwinTransformer/Video-Swin-Transformer release v1.0.0 "
+            "(AIGC-VQA's technical branch, as DOVER)",
+        ),
     )
 }
 
