@@ -144,6 +144,11 @@ def _execute(run: TrainingRun, reporter: Reporter) -> dict:
     result = _evaluation(run, [predictions[n] for n in names], [float(by_image[n]["mos"]) for n in names],
                          [by_image[n]["group"] for n in names])
     stimulus_names = {row["image"]: row["name"] for row in scored}
+    unscored = sorted(stimulus_names[row["image"]] for row in scored if row["image"] not in predictions)
+    if unscored:
+        result["unscored"] = unscored
+        reporter.log(f"{len(unscored)} test image(s) have no score and are left out of the evaluation: "
+                     f"{', '.join(unscored[:10])}")
     reporter.log(f"test part: {len(names)} images, SRCC {result['srcc']:.4f}, PLCC {result['plcc']:.4f}")
     return {"predictions": {stimulus_names[n]: predictions[n] for n in names}, "result": result,
             "checkpoint": checkpoint}
@@ -219,13 +224,17 @@ def _classical(run: TrainingRun, reporter: Reporter, rows: list[dict], images: P
     spec = TableSpec(name_column="image", mos_column="mos", split_column="split", train_part="train",
                      content_column="source_content")
     try:
-        outcome = run_baseline(run.config["method"], rows, images, spec=spec, seed=run.config.get("seed", 0))
+        outcome = run_baseline(run.config["method"], rows, images, spec=spec, seed=run.config.get("seed", 0),
+                               skip_undefined=True)
     except (BaselineInputError, MetricsInputError) as error:
         text = str(error)
         for row in rows:  # name the stimuli, not their storage paths
             text = text.replace(row["image"], row["name"])
         raise DomainError(f"{run.model}: {text}") from None
+    names = {row["image"]: row["name"] for row in rows}
     for note in outcome.notes:
+        for path, name in names.items():
+            note = note.replace(path, name)
         reporter.log(note)
     return outcome.scores
 

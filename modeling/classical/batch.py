@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from modeling.classical.brisque import Brisque, brisque_features
-from modeling.classical.images import BaselineInputError, load_gray
+from modeling.classical.images import BaselineInputError, UndefinedScoreError, load_gray
 from modeling.classical.niqe import NiqeModel
 from modeling.classical.reference import psnr, ssim
 from modeling.metrics.tables import numbers_by_name, row_name
@@ -40,6 +40,7 @@ class BaselineRun:
     method: str
     scores: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    undefined: dict[str, str] = field(default_factory=dict)  # image -> why the method has no score for it
 
 
 def run_baseline(
@@ -50,19 +51,25 @@ def run_baseline(
     spec: TableSpec = TableSpec(),
     pristine: Path | None = None,
     seed: int = 0,
+    skip_undefined: bool = False,
 ) -> BaselineRun:
-    """Score the table's images with one method; raises BaselineInputError listing every problem."""
+    """Score the table's images with one method; raises BaselineInputError listing every problem.
+
+    With `skip_undefined`, an image the method has no score for (NIQE on a flat image) is left out and
+    listed in the result's `undefined` instead of failing the whole run."""
     if method not in METHODS:
         raise BaselineInputError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
     if method == "brisque":
         return _brisque(rows, images, spec, seed)
     if method == "niqe":
-        return _niqe(rows, images, spec, pristine)
+        return _niqe(rows, images, spec, pristine, skip_undefined)
     return _full_reference(method, rows, images, spec)
 
 
-def _map_images(names: list[str], images: Path, function: Callable[[str, np.ndarray], object]) -> dict[str, object]:
-    """``function(name, gray)`` of each image, one image in memory at a time; every unusable image is reported."""
+def _map_images(names: list[str], images: Path, function: Callable[[str, np.ndarray], object],
+                undefined: dict[str, str] | None = None) -> dict[str, object]:
+    """``function(name, gray)`` of each image, one image in memory at a time; every unusable image is reported,
+    except that an image without a defined score goes to `undefined` when that dict is given."""
     results, problems = {}, []
     folder = images.resolve()
     for name in names:
@@ -71,6 +78,11 @@ def _map_images(names: list[str], images: Path, function: Callable[[str, np.ndar
             continue
         try:
             results[name] = function(name, load_gray(folder / name))
+        except UndefinedScoreError as error:
+            if undefined is None:
+                problems.append(f"{name}: {error}")
+            else:
+                undefined[name] = str(error)
         except BaselineInputError as error:
             problems.append(f"{name}: {error}")
     if problems:
@@ -105,7 +117,8 @@ def _brisque(rows: list[dict[str, str]], images: Path, spec: TableSpec, seed: in
     return run
 
 
-def _niqe(rows: list[dict[str, str]], images: Path, spec: TableSpec, pristine: Path | None) -> BaselineRun:
+def _niqe(rows: list[dict[str, str]], images: Path, spec: TableSpec, pristine: Path | None,
+          skip_undefined: bool) -> BaselineRun:
     if pristine is None:
         model = NiqeModel.bundled()
     else:
@@ -115,8 +128,13 @@ def _niqe(rows: list[dict[str, str]], images: Path, spec: TableSpec, pristine: P
         grays = _map_images(files, pristine, lambda name, gray: gray)
         model = NiqeModel.fit(grays.values(), source=f"{len(files)} images of {pristine}")
     names = [row_name(row, spec.name_column) for row in rows]
-    run = BaselineRun("niqe", _map_images(names, images, lambda name, gray: -model.score(gray)))
+    undefined: dict[str, str] = {}
+    scores = _map_images(names, images, lambda name, gray: -model.score(gray), undefined if skip_undefined else None)
+    run = BaselineRun("niqe", scores, undefined=undefined)
     run.notes.append(f"pristine model: {model.source} ({model.patches} sharp patches); score written is -NIQE")
+    if undefined:
+        run.notes.append(f"{len(undefined)} image(s) left out, NIQE is undefined for them: "
+                         + "; ".join(f"{name}: {why}" for name, why in list(undefined.items())[:10]))
     return run
 
 

@@ -15,6 +15,10 @@ class BaselineInputError(DomainError):
     """An image or table the baselines cannot use; the message says what to fix."""
 
 
+class UndefinedScoreError(BaselineInputError):
+    """The method has no score for this image (e.g. NIQE on an image without enough non-flat patches)."""
+
+
 def load_gray(path: str | Path) -> np.ndarray:
     """Luma (ITU-R 601, as MATLAB's rgb2gray) as float64 in 0..255, whatever the mode.
 

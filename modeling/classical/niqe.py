@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from skimage import color, data
 
-from modeling.classical.images import BaselineInputError
+from modeling.classical.images import BaselineInputError, UndefinedScoreError
 from modeling.classical.nss import half_scale, local_mean_and_deviation, scale_features
 
 PATCH = 96
@@ -87,7 +87,7 @@ class NiqeModel:
     def score(self, gray: np.ndarray) -> float:
         features = patch_features(gray, sharp_only=False)
         if features.shape[0] < 2:
-            raise BaselineInputError(
+            raise UndefinedScoreError(
                 f"NIQE needs at least 2 non-flat {PATCH}x{PATCH} patches; this image has {features.shape[0]}"
             )
         difference = self.mean - features.mean(axis=0)

@@ -74,6 +74,17 @@ def test_niqe_run_writes_higher_is_better(degraded_study):
     assert "score written is -NIQE" in run.notes[0]
 
 
+def test_niqe_leaves_out_an_image_it_has_no_score_for_only_when_asked(degraded_study):
+    table, folder = degraded_study
+    Image.fromarray(np.full((256, 256), 128, dtype=np.uint8)).save(folder / "flat.png")
+    rows = read_table(table) + [{"image": "flat.png", "mos": "1", "reference": ""}]
+    with pytest.raises(BaselineInputError, match="flat.png: NIQE needs at least 2 non-flat"):
+        run_baseline("niqe", rows, folder)
+    run = run_baseline("niqe", rows, folder, skip_undefined=True)
+    assert list(run.undefined) == ["flat.png"] and "flat.png" not in run.scores
+    assert len(run.scores) == len(rows) - 1 and "1 image(s) left out" in run.notes[1]
+
+
 def test_brisque_needs_a_training_part_and_every_missing_image_is_named(degraded_study):
     table, folder = degraded_study
     rows = read_table(table)

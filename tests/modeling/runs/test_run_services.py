@@ -4,11 +4,13 @@ from datetime import timedelta
 import pytest
 import torch
 from django.utils import timezone
+from PIL import Image
 
 from common.errors import DomainError, PermissionDeniedError
 from modeling import run_execution, run_services
 from modeling.benchmarks import PRESETS, Protocol
 from modeling.models import BenchmarkRun, RunStatus, TrainingRun
+from studies.models import Stimulus
 from tests.modeling.runs.conftest import TINY
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +117,24 @@ def test_zero_shot_scores_every_item_with_niqe_or_a_trained_run(dataset_version,
         assert run.status == RunStatus.SUCCEEDED, run.error
         assert len(run.predictions) == len(dataset_version.items)
         assert run.kind == TrainingRun.Kind.ZERO_SHOT
+
+
+def test_an_image_without_a_niqe_score_is_left_out_and_named(dataset_version, researcher, media_root):
+    flat = next(item["name"] for item in dataset_version.items)
+    stimulus = Stimulus.objects.get(study=dataset_version.study, name=flat)
+    with Image.open(media_root / stimulus.file.name) as image:
+        size = image.size
+    Image.new("RGB", size, (128, 128, 128)).save(media_root / stimulus.file.name)
+    Stimulus.objects.filter(pk=stimulus.pk).update(sha256="")  # the version still names the old bytes' hash
+    version_items = [{**item, "sha256": ""} if item["name"] == flat else item for item in dataset_version.items]
+    type(dataset_version).objects.filter(pk=dataset_version.pk).update(items=version_items)
+    dataset_version.refresh_from_db()
+    benchmark = launch(dataset_version, researcher, models=("niqe",), hyperparameters={},
+                       protocol=Protocol(scheme="zero_shot", ratios=()))
+    run = execute(benchmark.training_runs.get())
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert run.result["unscored"] == [flat] and run.result["n"] == len(dataset_version.items) - 1
+    assert f"{flat}: NIQE needs at least 2 non-flat" in run.log
 
 
 def test_a_cancelled_run_stops_at_its_next_step_and_a_retry_resumes_it(dataset_version, researcher):
