@@ -27,7 +27,8 @@ def _study(request, study_id: int, roles=STAFF):
 @scoped
 def overview(request, study_id: int):
     study = _study(request, study_id)
-    annotators = selectors.annotator_quality(study=study)
+    _, protocol = services.protocol_current(study=study)
+    annotators = selectors.annotator_quality(study=study, dimension=protocol.dimension_names[0])
     context = {
         "study": study, "coverage": selectors.stimulus_coverage(study=study), "annotators": annotators,
         "paused": [enrolment for enrolment, _, _ in annotators if enrolment.paused],
@@ -43,8 +44,9 @@ def review_queue(request, study_id: int):
     study = _study(request, study_id)
     hide = request.GET.get("names") != "1"
     _, protocol = services.protocol_current(study=study)
-    context = {"study": study, "rows": selectors.review_queue(study=study, hide_names=hide), "hide_names": hide,
-               "aspects": protocol.aspects, "relabel_rounds": protocol.relabel_rounds}
+    rows = selectors.review_queue(study=study, hide_names=hide, dimensions=protocol.dimension_names)
+    context = {"study": study, "rows": rows, "hide_names": hide, "aspects": protocol.aspects,
+               "dimensions": protocol.dimensions, "relabel_rounds": protocol.relabel_rounds}
     return render(request, "annotation/review_queue.html", context)
 
 

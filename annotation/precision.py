@@ -12,6 +12,7 @@ from common.errors import DomainError
 from studies.models import Membership, Stimulus, Study
 from studies.mos import MosInputError, allocate_ratings, ci_half_width, mos_stats, raters_needed
 from studies.mos_adapter import study_score_matrix
+from studies.selectors import dimension_chosen
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,13 @@ class StimulusPrecision:
 
 
 def precision_plan(*, study: Study, target_half_width: float) -> list[StimulusPrecision]:
-    """Per stimulus: votes so far, tasks assigned, std, the 95% CI half-width now and raters needed."""
+    """Per stimulus: votes so far, tasks assigned, std, the 95% CI half-width now and raters needed.
+
+    A study with several rating dimensions is planned on its first dimension's votes."""
     stimuli = list(Stimulus.objects.filter(study=study).annotate(assigned=Count("rating_tasks")).order_by("name"))
+    dimension = dimension_chosen(study=study, dimension=None)
     try:
-        matrix = study_score_matrix(study, verified_only=False).matrix
+        matrix = study_score_matrix(study, verified_only=False, dimension=dimension).matrix
         statistics = mos_stats(matrix.scores)
         needed_by_row = raters_needed(statistics.std, target_half_width)
     except MosInputError as error:

@@ -3,9 +3,13 @@
 Follows AU-IQA (MM '25): every image starts at the top of the scale and loses points by the severity
 of problems in four aspects, resolution and distortion weighing most. A study's protocol is stored
 as JSON (studies.StudyProtocol.config); `protocol_from_dict` merges it over the defaults and validates.
+
+A protocol may ask for several scores per stimulus (`dimensions`, e.g. technical, aesthetic and
+alignment as in AIGC-VQA); the deduction guideline then guides the first dimension.
 """
 import copy
 import math
+import re
 from dataclasses import dataclass
 
 ACR5 = "acr5"
@@ -43,7 +47,12 @@ DEFAULTS: dict = {
     "consistency": {"min_range": 2.0, "max_deviation": 1.5, "max_std": None},
     "relabel_rounds": 2,
     "completion_code": True,
+    "dimensions": [],
+    "show_prompt": False,
+    "replay": True,
 }
+MAX_DIMENSIONS = 6
+DIMENSION_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
 class ProtocolError(ValueError):
@@ -63,6 +72,14 @@ class Severity:
     key: str
     label: str
     points: float
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One score asked for each stimulus; `name` is stored on each Rating row (`Rating.dimension`)."""
+
+    name: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,14 @@ class Protocol:
     consistency: ConsistencyRule
     relabel_rounds: int
     completion_code: bool
+    dimensions: tuple[Dimension, ...] = ()
+    show_prompt: bool = False
+    replay: bool = True
+
+    @property
+    def dimension_names(self) -> tuple[str, ...]:
+        """The `Rating.dimension` of each score of a vote, in order: ("",) for a single-score protocol."""
+        return tuple(d.name for d in self.dimensions) or ("",)
 
     @property
     def scale_min(self) -> float:
@@ -112,15 +137,50 @@ class Protocol:
         value = min(self.scale_max, max(self.scale_min, value))
         return float(math.floor(value + 0.5)) if self.scale == ACR5 else round(value, 1)
 
-    def vote_problems(self, *, score: float, deductions: dict[str, str], reason: str) -> list[str]:
-        """Why a vote cannot be stored under this protocol; empty when it can."""
-        problems = []
+    def score_problems(self, score: float) -> list[str]:
+        """Why one score is not on this protocol's scale; empty when it is."""
         if not (self.scale_min <= score <= self.scale_max) or not math.isfinite(score):
-            problems.append(
-                f"Score {score:g} is off the scale; give a score from {self.scale_min:g} to {self.scale_max:g}."
-            )
-        elif self.scale == ACR5 and score != int(score):
-            problems.append(f"Score {score:g} is not one of the scale's values 1, 2, 3, 4, 5.")
+            return [f"Score {score:g} is off the scale; give a score from {self.scale_min:g} to {self.scale_max:g}."]
+        if self.scale == ACR5 and score != int(score):
+            return [f"Score {score:g} is not one of the scale's values 1, 2, 3, 4, 5."]
+        return []
+
+    def scores_problems(
+        self, *, scores: dict[str, float], deductions: dict[str, str], reason: str, check_reason: bool = True,
+    ) -> list[str]:
+        """Why a vote with one score per dimension (single protocol: {"": score}) cannot be stored.
+
+        Every dimension needs a score; each problem names its dimension. The guideline (deductions and
+        the reason for a score far from its suggestion) applies to the first dimension.
+        """
+        names = self.dimension_names
+        unknown = sorted(set(scores) - set(names))
+        if not self.dimensions:
+            if unknown or "" not in scores:
+                return ["This protocol asks for a single score: send score, not scores."]
+            return self.vote_problems(score=scores[""], deductions=deductions, reason=reason,
+                                      check_reason=check_reason)
+        problems = []
+        if unknown:
+            problems.append(f"Unknown dimension{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+                            f"this protocol asks for {', '.join(names)}.")
+        for index, dimension in enumerate(self.dimensions):
+            where = f"{dimension.label} ({dimension.name}): "
+            if scores.get(dimension.name) is None:
+                problems.append(f"{where}no score given; every dimension needs one "
+                                f"({self.scale_min:g} to {self.scale_max:g}).")
+            elif index == 0:
+                problems += [where + problem for problem in self.vote_problems(
+                    score=scores[dimension.name], deductions=deductions, reason=reason, check_reason=check_reason)]
+            else:
+                problems += [where + problem for problem in self.score_problems(scores[dimension.name])]
+        return problems
+
+    def vote_problems(
+        self, *, score: float, deductions: dict[str, str], reason: str, check_reason: bool = True,
+    ) -> list[str]:
+        """Why a vote cannot be stored under this protocol; empty when it can."""
+        problems = self.score_problems(score)
         aspects = {aspect.key for aspect in self.aspects}
         severities = {severity.key for severity in self.severities}
         for key, value in deductions.items():
@@ -130,7 +190,7 @@ class Protocol:
                 problems.append(f"Unknown severity {value!r} for {key}; choose {', '.join(sorted(severities))}.")
         if problems:
             return problems
-        if self.needs_reason(score=score, deductions=deductions) and not reason.strip():
+        if check_reason and self.needs_reason(score=score, deductions=deductions) and not reason.strip():
             problems.append(
                 f"Your score {score:g} differs from the guideline's {self.suggested_score(deductions):g} "
                 "for the problems you ticked; say in one line why."
@@ -151,6 +211,8 @@ class Protocol:
             "aspects": [vars(aspect) for aspect in self.aspects],
             "severities": [vars(severity) for severity in self.severities],
             "reason_tolerance": self.reason_tolerance,
+            "dimensions": [vars(dimension) for dimension in self.dimensions],
+            "show_prompt": self.show_prompt, "replay": self.replay,
         }
 
 
@@ -193,6 +255,11 @@ def protocol_from_dict(data: dict | None) -> Protocol:
             problems.append(f"{key} must be a whole number of at least 0")
     if not isinstance(merged["block_size"], int) or merged["block_size"] < 1:
         problems.append("block_size must be a whole number of at least 1")
+    for key in ("show_prompt", "replay"):
+        if not isinstance(merged[key], bool):
+            problems.append(f"{key} must be true or false")
+    dimensions, dimension_problems = _dimensions(merged["dimensions"])
+    problems += dimension_problems
     if problems:
         raise ProtocolError("The protocol cannot be used: " + "; ".join(problems) + ".")
     rule = merged["consistency"]
@@ -205,4 +272,33 @@ def protocol_from_dict(data: dict | None) -> Protocol:
         block_size=merged["block_size"], break_seconds=merged["break_seconds"],
         consistency=ConsistencyRule(rule.get("min_range"), rule.get("max_deviation"), rule.get("max_std")),
         relabel_rounds=merged["relabel_rounds"], completion_code=bool(merged["completion_code"]),
+        dimensions=dimensions, show_prompt=merged["show_prompt"], replay=merged["replay"],
     )
+
+
+def _dimensions(rows) -> tuple[tuple[Dimension, ...], list[str]]:
+    """The rating dimensions of a config, and what is wrong with them (empty list: a single score)."""
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        return (), ["dimensions must be a list of {\"name\": ..., \"label\": ...}"]
+    problems = []
+    if len(rows) > MAX_DIMENSIONS:
+        problems.append(f"at most {MAX_DIMENSIONS} dimensions ({len(rows)} given)")
+    dimensions = []
+    for row in rows:
+        name, label = row.get("name"), row.get("label")
+        if not isinstance(name, str) or not DIMENSION_NAME.match(name):
+            problems.append(f"dimension name {name!r} must be a slug: lower-case letters, digits, - or _, "
+                            "at most 40 characters")
+        elif not isinstance(label, str) or not label.strip() or len(label) > 80:
+            problems.append(f"dimension {name!r} needs a label of 1 to 80 characters")
+        elif extra := sorted(set(row) - {"name", "label"}):
+            problems.append(f"dimension {name!r} has unknown settings {', '.join(extra)}")
+        else:
+            dimensions.append(Dimension(name, label.strip()))
+    names = [row.get("name") for row in rows]
+    repeated = sorted({name for name in names if isinstance(name, str) and names.count(name) > 1})
+    if repeated:
+        problems.append(f"dimension names must be unique ({', '.join(repeated)} repeated)")
+    if len(rows) == 1 and not problems:
+        problems.append("one dimension is the single score: leave dimensions empty, or give two or more")
+    return tuple(dimensions), problems

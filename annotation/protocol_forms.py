@@ -5,12 +5,12 @@ severity...) and stores it as a new version.
 """
 from django import forms
 
-from annotation.protocol import ACR5, SLIDER100, Protocol
+from annotation.protocol import ACR5, MAX_DIMENSIONS, SLIDER100, Protocol
 
 SCALES = [(ACR5, "ACR 1–5 (Bad, Poor, Fair, Good, Excellent)"), (SLIDER100, "Continuous slider 0–100")]
 SETTINGS = ("scale", "raters_per_stimulus", "instructions", "reason_tolerance", "qualification_threshold",
             "gold_every", "gold_pause_after", "repeats_per_block", "block_size", "break_seconds", "relabel_rounds",
-            "completion_code")
+            "completion_code", "show_prompt", "replay")
 RULE = ("min_range", "max_deviation", "max_std")
 
 
@@ -39,6 +39,8 @@ class ProtocolForm(forms.Form):
                                help_text="Empty = not checked.")
     relabel_rounds = forms.IntegerField(min_value=0, max_value=10, label="Relabel rounds")
     completion_code = forms.BooleanField(required=False, label="Show a completion code (crowd platforms)")
+    show_prompt = forms.BooleanField(required=False, label="Show each stimulus's text prompt above it")
+    replay = forms.BooleanField(required=False, label="Videos: allow replays after the first full play")
     note = forms.CharField(max_length=300, required=False, label="What changed (kept with the version)")
 
 
@@ -47,6 +49,12 @@ class AspectForm(forms.Form):
     label = forms.CharField(max_length=80)
     weight = forms.FloatField(min_value=0)
     shortcut = forms.CharField(max_length=1, help_text="A letter other than f.")
+
+
+class DimensionForm(forms.Form):
+    name = forms.RegexField(regex=r"^[a-z0-9][a-z0-9_-]*$", max_length=40, help_text="e.g. technical",
+                            error_messages={"invalid": "Use lower-case letters, digits, - or _."})
+    label = forms.CharField(max_length=80, help_text="e.g. Technical quality")
 
 
 class SeverityForm(forms.Form):
@@ -66,19 +74,22 @@ class ExampleForm(forms.Form):
 
 AspectFormSet = forms.formset_factory(AspectForm, extra=1, can_delete=True, max_num=12, validate_max=True)
 SeverityFormSet = forms.formset_factory(SeverityForm, extra=1, can_delete=True, max_num=8, validate_max=True)
+DimensionFormSet = forms.formset_factory(DimensionForm, extra=1, can_delete=True, max_num=MAX_DIMENSIONS,
+                                         validate_max=True)
 ExampleFormSet = forms.formset_factory(ExampleForm, extra=1, can_delete=True, max_num=20, validate_max=True)
 
 
-def initial_from(protocol: Protocol) -> tuple[dict, list[dict], list[dict], list[dict]]:
-    """The form's starting values: the study's current protocol."""
+def initial_from(protocol: Protocol) -> tuple[dict, list[dict], list[dict], list[dict], list[dict]]:
+    """The form's starting values: the study's current protocol (settings, aspects, severities, examples,
+    dimensions)."""
     values = {key: getattr(protocol, key) for key in SETTINGS}
     values.update({key: getattr(protocol.consistency, key) for key in RULE})
     return (values, [vars(aspect) for aspect in protocol.aspects], [vars(severity) for severity in protocol.severities],
-            list(protocol.examples))
+            list(protocol.examples), [vars(dimension) for dimension in protocol.dimensions])
 
 
 def config_from(form: ProtocolForm, aspects: AspectFormSet, severities: SeverityFormSet,
-                examples: ExampleFormSet) -> dict:
+                examples: ExampleFormSet, dimensions: DimensionFormSet) -> dict:
     """The protocol config of valid forms; rows left empty or ticked for deletion are dropped."""
     data = form.cleaned_data
     config = {key: data[key] for key in SETTINGS}
@@ -86,6 +97,7 @@ def config_from(form: ProtocolForm, aspects: AspectFormSet, severities: Severity
     config["aspects"] = _rows(aspects)
     config["severities"] = _rows(severities)
     config["examples"] = _rows(examples)
+    config["dimensions"] = _rows(dimensions)
     return config
 
 

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 from annotation import selectors, services
 from annotation.protocol_forms import (
     AspectFormSet,
+    DimensionFormSet,
     ExampleFormSet,
     ProtocolForm,
     SeverityFormSet,
@@ -33,8 +34,9 @@ def protocol_edit(request, study_id: int):
         aspects = AspectFormSet(request.POST, prefix="aspects")
         severities = SeverityFormSet(request.POST, prefix="severities")
         examples = ExampleFormSet(request.POST, prefix="examples", form_kwargs=images)
-        if all(part.is_valid() for part in (form, aspects, severities, examples)):
-            config = config_from(form, aspects, severities, examples)
+        dimensions = DimensionFormSet(request.POST, prefix="dimensions")
+        if all(part.is_valid() for part in (form, aspects, severities, examples, dimensions)):
+            config = config_from(form, aspects, severities, examples, dimensions)
             try:
                 published = services.protocol_publish(study=study, config=config, by=request.user,
                                                       note=form.cleaned_data["note"])
@@ -46,13 +48,16 @@ def protocol_edit(request, study_id: int):
         else:
             problems.append("Some settings need fixing; see the messages next to them.")
     else:
-        values, aspect_rows, severity_rows, example_rows = initial_from(protocol)
+        values, aspect_rows, severity_rows, example_rows, dimension_rows = initial_from(protocol)
         form = ProtocolForm(initial=values)
         aspects = AspectFormSet(initial=aspect_rows, prefix="aspects")
         severities = SeverityFormSet(initial=severity_rows, prefix="severities")
         examples = ExampleFormSet(initial=example_rows, prefix="examples", form_kwargs=images)
+        dimensions = DimensionFormSet(initial=dimension_rows, prefix="dimensions")
+        dimensions.extra = 1 if dimension_rows else 3  # room for e.g. technical, aesthetic, alignment at once
     context = {
         "study": study, "form": form, "aspects": aspects, "severities": severities, "examples": examples,
+        "dimensions": dimensions,
         "problems": problems,
         "current": record, "versions": selectors.protocol_versions(study=study),
         "quality_counts": selectors.quality_item_counts(study=study),

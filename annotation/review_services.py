@@ -1,13 +1,15 @@
 """The cross-check and relabel workflow: consistency rule, coordinator decisions, relabel tasks.
 
-Votes are never changed or deleted here; only `verified` is set on the votes that count.
+Votes are never changed or deleted here; only `verified` is set on the votes that count. With several
+rating dimensions the rule applies to each dimension's votes, and the stimulus is flagged when any
+dimension is; review decisions (accept, relabel, add raters) then cover every dimension at once.
 """
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
-from annotation.crosscheck import consistency_check
+from annotation.crosscheck import CheckResult, consistency_check
 from annotation.models import RatingTask, StimulusReview
 from annotation.protocol import Protocol
 from common.errors import DomainError
@@ -32,7 +34,7 @@ def crosscheck_if_complete(*, study: Study, stimulus: Stimulus, protocol: Protoc
     if counts["claimed"] < study.raters_per_stimulus + extra:
         return None
     latest = list(Rating.objects.filter(stimulus=stimulus).latest_per_rater())
-    result = consistency_check({rating.rater_id: rating.score for rating in latest}, protocol.consistency)
+    result = _check_each_dimension(latest, protocol)
     review = StimulusReview.objects.create(
         study=study, stimulus=stimulus, round=counts["last_round"] or 0,
         status=Status.OPEN if result.flagged else Status.CONSISTENT, reasons=result.reasons,
@@ -41,6 +43,24 @@ def crosscheck_if_complete(*, study: Study, stimulus: Stimulus, protocol: Protoc
     if not result.flagged:
         _verify(latest)
     return review
+
+
+def _check_each_dimension(latest: list[Rating], protocol: Protocol) -> CheckResult:
+    """The consistency rule on each dimension's votes; flagged if any dimension is, its reasons labelled."""
+    if not protocol.dimensions:
+        return consistency_check({rating.rater_id: rating.score for rating in latest}, protocol.consistency)
+    labels = {dimension.name: dimension.label for dimension in protocol.dimensions}
+    by_dimension: dict[str, dict[int, float]] = {}
+    for rating in latest:
+        by_dimension.setdefault(rating.dimension, {})[rating.rater_id] = rating.score
+    reasons: list[str] = []
+    deviating: set[int] = set()
+    order = {name: index for index, name in enumerate(protocol.dimension_names)}
+    for name in sorted(by_dimension, key=lambda name: (order.get(name, len(order)), name)):
+        result = consistency_check(by_dimension[name], protocol.consistency)
+        reasons += [f"{labels.get(name, name or 'score')}: {reason}" for reason in result.reasons]
+        deviating |= set(result.deviating) if result.flagged else set()
+    return CheckResult(flagged=bool(reasons), reasons=reasons, deviating=sorted(deviating))
 
 
 def _verify(ratings: list[Rating]) -> None:

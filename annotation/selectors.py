@@ -26,7 +26,8 @@ def pending_tasks(*, study: Study, user: AbstractBaseUser, limit: int = 2) -> li
             .annotate(done=Sum("study_votes")).values("done"))
     return list(
         RatingTask.objects.filter(study=study, annotator=user, status=RatingTask.Status.PENDING)
-        .select_related("stimulus").only("kind", "study_id", "stimulus__width", "stimulus__height")
+        .select_related("stimulus").only("kind", "study_id", "stimulus__width", "stimulus__height",
+                                         "stimulus__media_type", "stimulus__duration_seconds", "stimulus__prompt")
         .annotate(study_done=Subquery(done)).order_by("priority", "position")[:limit]
     )
 
@@ -45,13 +46,18 @@ def task_progress_for_user(*, study: Study, user: AbstractBaseUser) -> dict[str,
     return {"done": counts["done"], "total": counts["total"]}
 
 
-def task_payload(task: RatingTask) -> dict:
-    """What the page needs to show one task: never a score, never whether it is a check."""
+def task_payload(task: RatingTask, *, show_prompt: bool = False) -> dict:
+    """What the page needs to show one task: never a score, never whether it is a check.
+
+    `image_url` serves the stored bytes of an image or a video alike; the text prompt is sent only
+    when the protocol shows it.
+    """
     kind = HIDDEN_KINDS.get(task.kind, task.kind)
     return {
         "id": task.pk, "kind": kind,
         "image_url": reverse("studies:stimulus-image", args=[task.study_id, task.stimulus_id]),
-        "width": task.stimulus.width, "height": task.stimulus.height,
+        "width": task.stimulus.width, "height": task.stimulus.height, "media_type": task.stimulus.media_type,
+        "duration_seconds": task.stimulus.duration_seconds, "prompt": task.stimulus.prompt if show_prompt else "",
     }
 
 
@@ -66,7 +72,8 @@ def study_places(*, study: Study) -> int:
 
 
 def queue_state(
-    *, study: Study, enrolment: Enrolment, tasks: list[RatingTask], block_size: int, with_total: bool = True
+    *, study: Study, enrolment: Enrolment, tasks: list[RatingTask], block_size: int, with_total: bool = True,
+    show_prompt: bool = False,
 ) -> dict:
     """The rating page's state: phase, pause, break, the next tasks (from `pending_tasks`) and the progress bars.
 
@@ -82,26 +89,31 @@ def queue_state(
         progress["study_total"] = study_places(study=study)
     return {
         "phase": enrolment.phase, "paused": enrolment.paused, "pause_reason": enrolment.pause_reason,
-        "break_seconds_left": break_left, "tasks": [task_payload(task) for task in tasks], "progress": progress,
+        "break_seconds_left": break_left, "progress": progress,
+        "tasks": [task_payload(task, show_prompt=show_prompt) for task in tasks],
         "done_url": reverse("annotation:rate", args=[study.pk]),
     }
 
 
 # --- coordinator reads --------------------------------------------------------------------------------
 
-def review_queue(*, study: Study, hide_names: bool) -> list[dict]:
+def review_queue(*, study: Study, hide_names: bool, dimensions: tuple[str, ...] = ("",)) -> list[dict]:
+    """Open reviews with one row per rater: `score` (the first dimension's) and `scores` in `dimensions` order."""
     reviews = StimulusReview.objects.filter(study=study, status=StimulusReview.Status.OPEN).select_related("stimulus")
     rows = []
     for review in reviews.order_by("created_at"):
         ratings = Rating.objects.filter(pk__in=[int(pk) for pk in review.scores]).select_related("rater")
-        aliases = {}
+        by_rater: dict[int, dict[str, Rating]] = defaultdict(dict)
+        for rating in ratings.order_by("rater_id", "pk"):
+            by_rater[rating.rater_id][rating.dimension] = rating
         votes = []
-        for rating in ratings.order_by("rater_id"):
-            alias = f"Rater {chr(65 + len(aliases))}" if hide_names else rating.rater.username
-            aliases[rating.rater_id] = alias
-            votes.append({"rater": alias, "rater_id": rating.rater_id, "score": rating.score,
-                          "deductions": rating.deductions, "reason": rating.reason, "round": rating.round,
-                          "deviating": rating.rater_id in review.deviating})
+        for index, (rater_id, given) in enumerate(by_rater.items()):
+            first = given.get(dimensions[0]) or next(iter(given.values()))  # the guideline's fields are on it
+            scores = [given[name].score if name in given else None for name in dimensions]
+            votes.append({"rater": f"Rater {chr(65 + index)}" if hide_names else first.rater.username,
+                          "rater_id": rater_id, "score": first.score, "scores": scores,
+                          "deductions": first.deductions, "reason": first.reason, "round": first.round,
+                          "deviating": rater_id in review.deviating})
         rows.append({"review": review, "votes": votes})
     return rows
 
@@ -153,8 +165,8 @@ def stimulus_coverage(*, study: Study) -> list[dict]:
         assigned=Count("rating_tasks", filter=Q(rating_tasks__kind=Kind.RATING)),
         done=Count("rating_tasks", filter=Q(rating_tasks__kind=Kind.RATING, rating_tasks__status="done")),
     ).order_by("name")
-    verified = dict(Rating.objects.filter(study=study).current().values("stimulus_id")
-                    .annotate(n=Count("pk")).values_list("stimulus_id", "n"))
+    verified = dict(Rating.objects.filter(study=study).current().values("stimulus_id")  # raters, not dimensions
+                    .annotate(n=Count("rater", distinct=True)).values_list("stimulus_id", "n"))
     status = {}
     for review in StimulusReview.objects.filter(study=study).order_by("created_at"):
         status[review.stimulus_id] = review.get_status_display()
@@ -162,11 +174,14 @@ def stimulus_coverage(*, study: Study) -> list[dict]:
              "check": status.get(s.pk, "")} for s in stimuli]
 
 
-def annotator_quality(*, study: Study) -> list[tuple[Enrolment, AnnotatorIndicators, float]]:
-    """Each enrolled annotator with their indicators and total rating time in minutes."""
+def annotator_quality(*, study: Study, dimension: str = "") -> list[tuple[Enrolment, AnnotatorIndicators, float]]:
+    """Each enrolled annotator with their indicators and total rating time in minutes.
+
+    Computed on one rating dimension's votes (gold references are of a protocol's first dimension).
+    """
     gold = {item.stimulus_id: item for item in QualityItem.objects.filter(study=study, kind=QualityItem.Kind.GOLD)}
     per_user: dict[int, list[Rating]] = defaultdict(list)
-    for rating in Rating.objects.filter(study=study).order_by("created_at", "pk"):
+    for rating in Rating.objects.filter(study=study, dimension=dimension).order_by("created_at", "pk"):
         per_user[rating.rater_id].append(rating)
     rows = []
     for enrolment in Enrolment.objects.filter(study=study).select_related("user").order_by("user__username"):
@@ -188,13 +203,13 @@ def annotator_quality(*, study: Study) -> list[tuple[Enrolment, AnnotatorIndicat
 
 def rating_history_rows(*, study: Study) -> list[list]:
     """Every vote ever stored in the study, oldest first, with who, when and why."""
-    header = ["rating_id", "stimulus", "rater", "purpose", "score", "suggested_score", "deductions", "reason",
-              "round", "supersedes", "change_reason", "verified", "protocol_version", "response_time_ms",
+    header = ["rating_id", "stimulus", "rater", "purpose", "dimension", "score", "suggested_score", "deductions",
+              "reason", "round", "supersedes", "change_reason", "verified", "protocol_version", "response_time_ms",
               "created_at", "display"]
     rows = [header]
     for r in (Rating.objects.filter(study=study).select_related("stimulus", "rater", "protocol")
               .order_by("created_at", "pk")):
-        rows.append([r.pk, r.stimulus.name, r.rater.username, r.purpose, r.score, r.suggested_score,
+        rows.append([r.pk, r.stimulus.name, r.rater.username, r.purpose, r.dimension, r.score, r.suggested_score,
                      r.deductions, r.reason, r.round, r.supersedes_id or "", r.change_reason, r.verified,
                      r.protocol.version if r.protocol else "", r.response_time_ms, r.created_at.isoformat(),
                      r.display])

@@ -16,6 +16,7 @@ from annotation import selectors
 from annotation.models import Enrolment, QualityItem, RatingTask, StimulusReview
 from annotation.notifications import pause_notify
 from annotation.ordering import block_choice, spread_order
+from annotation.playback import playthrough_problem
 from annotation.protocol import Protocol, ProtocolError, protocol_from_dict
 from annotation.review_services import crosscheck_if_complete
 from common.errors import DomainError, PermissionDeniedError
@@ -52,6 +53,13 @@ def protocol_publish(*, study: Study, config: dict, by: AbstractBaseUser, note: 
     except ProtocolError as error:
         raise DomainError(str(error)) from None
     Study.objects.select_for_update(no_key=True).filter(pk=study.pk).first()
+    _, current = protocol_current(study=study)
+    if current.dimension_names != protocol.dimension_names and Rating.objects.filter(study=study).exists():
+        raise DomainError(
+            "The rating dimensions cannot change once the study has votes (" + ", ".join(
+                name or "single score" for name in current.dimension_names) + "): votes of different "
+            "dimensions would mix. Keep them, or run the new dimensions as a new study."
+        )
     last = StudyProtocol.objects.filter(study=study).aggregate(last=Max("version"))["last"] or 0
     record = StudyProtocol.objects.create(study=study, version=last + 1, config=config, note=note, created_by=by)
     Study.objects.filter(pk=study.pk).update(
@@ -285,8 +293,9 @@ def queue_fill(*, study: Study, user: AbstractBaseUser, protocol: Protocol, rng:
 @dataclass(frozen=True)
 class SubmitResult:
     task_id: int
-    rating_id: int
+    rating_id: int  # the first dimension's vote (the only one of a single-score protocol)
     created: bool
+    rating_ids: dict[str, int] = field(default_factory=dict)  # dimension -> vote ("" for a single score)
     feedback: dict | None = field(default=None)
     enrolment: Enrolment | None = field(default=None, compare=False)
     protocol: Protocol | None = field(default=None, compare=False)
@@ -294,18 +303,21 @@ class SubmitResult:
 
 
 def rating_submit(
-    *, task: RatingTask, user: AbstractBaseUser, score: float, client_id: uuid.UUID,
-    response_time_ms: int | None = None, deductions: dict[str, str] | None = None, reason: str = "",
-    display: dict | None = None,
+    *, task: RatingTask, user: AbstractBaseUser, client_id: uuid.UUID, score: float | None = None,
+    scores: dict[str, float] | None = None, response_time_ms: int | None = None,
+    deductions: dict[str, str] | None = None, reason: str = "", display: dict | None = None,
 ) -> SubmitResult:
     """Close `task` with a vote; replaying the same client id returns the stored vote.
 
-    `deductions` (aspect -> severity) is optional for programmatic clients; when given, a score far
-    from the guideline's suggestion needs a one-line `reason`. The task and its stimulus are locked
-    in one query, so the cross-check sees every vote of the stimulus.
+    A single-score protocol takes `score`; a protocol with dimensions takes `scores` (dimension ->
+    score, every dimension required) and stores one Rating per dimension, all or none, under the one
+    client id. `deductions` (aspect -> severity) is optional for programmatic clients; when given, a
+    score (of the first dimension) far from the guideline's suggestion needs a one-line `reason`. A
+    video's vote needs a `display` saying the clip was played through. The task and its stimulus are
+    locked in one query, so the cross-check sees every vote of the stimulus.
     """
-    vote = _Vote(score=score, client_id=client_id, response_time_ms=response_time_ms, deductions=deductions,
-                 reason=reason, display=display)
+    vote = _vote(score=score, scores=scores, client_id=client_id, response_time_ms=response_time_ms,
+                 deductions=deductions, reason=reason, display=display)
     with transaction.atomic():
         task = _task_locked(RatingTask.objects.filter(pk=task.pk), user=user, client_id=client_id).get()
         if task.annotator_id != user.pk:
@@ -314,9 +326,9 @@ def rating_submit(
 
 
 def rating_submit_for_annotator(
-    *, study_id: int, task_id: int, user: AbstractBaseUser, score: float, client_id: uuid.UUID,
-    response_time_ms: int | None = None, deductions: dict[str, str] | None = None, reason: str = "",
-    display: dict | None = None,
+    *, study_id: int, task_id: int, user: AbstractBaseUser, client_id: uuid.UUID, score: float | None = None,
+    scores: dict[str, float] | None = None, response_time_ms: int | None = None,
+    deductions: dict[str, str] | None = None, reason: str = "", display: dict | None = None,
 ) -> SubmitResult:
     """`rating_submit` for a task id sent by a client (the rating API).
 
@@ -324,8 +336,8 @@ def rating_submit_for_annotator(
     `user`'s and that `user` is an annotator of the study (PermissionDeniedError otherwise, the same
     for each), so a vote needs no separate study and task lookups.
     """
-    vote = _Vote(score=score, client_id=client_id, response_time_ms=response_time_ms, deductions=deductions,
-                 reason=reason, display=display)
+    vote = _vote(score=score, scores=scores, client_id=client_id, response_time_ms=response_time_ms,
+                 deductions=deductions, reason=reason, display=display)
     rows = RatingTask.objects.filter(  # one membership row at most: unique (study, user, role)
         pk=task_id, study_id=study_id, annotator_id=user.pk,
         study__memberships__user_id=user.pk, study__memberships__role=Membership.Role.ANNOTATOR,
@@ -339,12 +351,22 @@ def rating_submit_for_annotator(
 
 @dataclass(frozen=True)
 class _Vote:
-    score: float
+    scores: dict[str, float]  # dimension -> score; {"": score} for a single score
     client_id: uuid.UUID
     response_time_ms: int | None
     deductions: dict[str, str] | None
     reason: str
     display: dict | None
+    single: bool  # sent as `score`, not `scores`
+
+
+def _vote(*, score: float | None, scores: dict[str, float] | None, **rest) -> _Vote:
+    if (score is None) == (scores is None):
+        raise DomainError("Send score (one score) or scores (one per dimension of the protocol), not both or none.")
+    if score is not None:
+        return _Vote(scores={"": float(score)}, single=True, **rest)
+    return _Vote(scores={str(name): value if value is None else float(value) for name, value in scores.items()},
+                 single=False, **rest)
 
 
 def _task_locked(rows: QuerySet, *, user: AbstractBaseUser, client_id: uuid.UUID) -> QuerySet:
@@ -360,44 +382,77 @@ def _task_locked(rows: QuerySet, *, user: AbstractBaseUser, client_id: uuid.UUID
 def _submit_locked(*, task: RatingTask, user: AbstractBaseUser, vote: _Vote) -> SubmitResult:
     """Store the vote for `task` (locked, the caller's transaction): checks, rating, counters, cross-check."""
     if task.status == RatingTask.Status.DONE:
-        rating = Rating.objects.get(pk=task.rating_id)
-        if rating.client_id == vote.client_id and rating.score == vote.score:
-            return SubmitResult(task_id=task.pk, rating_id=rating.pk, created=False,
-                                feedback=_feedback(task, rating.score), study=task.study)
-        raise DomainError("You have rated this image already.")
+        return _replay(task=task, user=user, vote=vote)
     study = task.study
     if study.status != Study.Status.OPEN:
         raise DomainError(f"The study is {study.get_status_display().lower()}; ratings are not accepted.")
     enrolment, protocol_id, protocol = _enrolment_locked(study=study, user=user)
     _check_may_rate(enrolment=enrolment, task=task)
+    _check_vote(vote=vote, protocol=protocol, stimulus=task.stimulus)
     deductions = vote.deductions
-    problems = protocol.vote_problems(score=vote.score, deductions=deductions or {}, reason=vote.reason)
-    if deductions is None:
-        problems = [problem for problem in problems if "say in one line why" not in problem]
-    if problems:
-        raise DomainError(" ".join(problems))
-    supersedes = None
+    supersedes: dict[str, Rating] = {}
     if task.kind == Kind.RELABEL:
-        supersedes = Rating.objects.filter(stimulus=task.stimulus, rater=user).latest_per_rater().first()
-    details = {
-        "purpose": PURPOSE_OF_KIND[task.kind], "protocol_id": protocol_id, "deductions": deductions or {},
-        "suggested_score": protocol.suggested_score(deductions) if deductions is not None else None,
-        "reason": vote.reason.strip()[:300], "display": vote.display or {}, "round": task.round,
-        "supersedes": supersedes,
-        "change_reason": f"relabel round {task.round} after the cross-check" if supersedes else "",
-    }
-    rating, created = study_services.rating_record(
-        study=study, stimulus=task.stimulus, rater=user, score=vote.score, client_id=vote.client_id,
-        response_time_ms=vote.response_time_ms, details=details, client_id_used=task.client_id_used,
-    )
+        supersedes = {rating.dimension: rating for rating in
+                      Rating.objects.filter(stimulus=task.stimulus, rater=user).latest_per_rater()}
+    names = protocol.dimension_names
+    ratings: dict[str, Rating] = {}
+    created = False
+    for name in names:  # the guideline's deductions, suggestion and reason go with the first dimension
+        first = name == names[0]
+        details = {
+            "purpose": PURPOSE_OF_KIND[task.kind], "protocol_id": protocol_id,
+            "deductions": (deductions or {}) if first else {},
+            "suggested_score": protocol.suggested_score(deductions) if first and deductions is not None else None,
+            "reason": vote.reason.strip()[:300] if first else "", "display": vote.display or {},
+            "round": task.round, "supersedes": supersedes.get(name),
+            "change_reason": f"relabel round {task.round} after the cross-check" if supersedes.get(name) else "",
+        }
+        ratings[name], stored = study_services.rating_record(
+            study=study, stimulus=task.stimulus, rater=user, score=vote.scores[name], client_id=vote.client_id,
+            response_time_ms=vote.response_time_ms, details=details, client_id_used=task.client_id_used,
+            dimension=name,
+        )
+        created = created or stored
+    rating = ratings[names[0]]
     task.rating = rating
     task.status = RatingTask.Status.DONE
     task.save(update_fields=["rating", "status", "updated_at"])
-    _after_vote(enrolment=enrolment, task=task, score=vote.score, protocol=protocol)
+    _after_vote(enrolment=enrolment, task=task, score=rating.score, protocol=protocol)
     if task.kind in (Kind.RATING, Kind.RELABEL):
         crosscheck_if_complete(study=study, stimulus=task.stimulus, protocol=protocol)
-    return SubmitResult(task_id=task.pk, rating_id=rating.pk, created=created, feedback=_feedback(task, vote.score),
-                        enrolment=enrolment, protocol=protocol, study=study)
+    return SubmitResult(task_id=task.pk, rating_id=rating.pk, created=created, feedback=_feedback(task, rating.score),
+                        rating_ids={name: r.pk for name, r in ratings.items()}, enrolment=enrolment,
+                        protocol=protocol, study=study)
+
+
+def _replay(*, task: RatingTask, user: AbstractBaseUser, vote: _Vote) -> SubmitResult:
+    """A done task: the same submission again (same client id and scores) returns the stored votes."""
+    rating = Rating.objects.get(pk=task.rating_id)
+    stored = {rating.dimension: rating}
+    if rating.client_id == vote.client_id and (rating.dimension or not vote.single):
+        stored = {r.dimension: r for r in Rating.objects.filter(rater=user, client_id=vote.client_id,
+                                                                stimulus_id=task.stimulus_id)}
+    if rating.client_id == vote.client_id and {name: r.score for name, r in stored.items()} == vote.scores:
+        return SubmitResult(task_id=task.pk, rating_id=rating.pk, created=False,
+                            rating_ids={name: r.pk for name, r in stored.items()},
+                            feedback=_feedback(task, rating.score), study=task.study)
+    raise DomainError("You have rated this image already.")
+
+
+def _check_vote(*, vote: _Vote, protocol: Protocol, stimulus: Stimulus) -> None:
+    """Scores on the scale, one per dimension, the guideline's reason, and a video played through."""
+    if protocol.dimensions and vote.single:
+        raise DomainError(
+            f"This study asks for one score per dimension ({', '.join(protocol.dimension_names)}): send scores, "
+            f"e.g. {{{', '.join(f'{name!r}: ...' for name in protocol.dimension_names)}}}.".replace("'", '"')
+        )
+    problems = protocol.scores_problems(scores=vote.scores, deductions=vote.deductions or {}, reason=vote.reason,
+                                        check_reason=vote.deductions is not None)
+    if stimulus.media_type == Stimulus.MediaType.VIDEO:
+        problem = playthrough_problem(vote.display, duration_seconds=stimulus.duration_seconds)
+        problems += [problem] if problem else []
+    if problems:
+        raise DomainError(" ".join(problems))
 
 
 def _enrolment_locked(*, study: Study, user: AbstractBaseUser) -> tuple[Enrolment, int | None, Protocol]:
@@ -461,8 +516,9 @@ def _qualification_decide(*, enrolment: Enrolment, protocol: Protocol) -> None:
         item.stimulus_id: item
         for item in QualityItem.objects.filter(study=enrolment.study, kind=QualityItem.Kind.QUALIFICATION)
     }
-    votes = Rating.objects.filter(
-        study=enrolment.study, rater_id=enrolment.user_id, purpose=Rating.Purpose.QUALIFICATION
+    votes = Rating.objects.filter(  # reference scores are of the first dimension
+        study=enrolment.study, rater_id=enrolment.user_id, purpose=Rating.Purpose.QUALIFICATION,
+        dimension=protocol.dimension_names[0],
     ).values_list("stimulus_id", "score")
     hits = [abs(score - references[pk].reference_score) <= references[pk].tolerance
             for pk, score in votes if pk in references]
@@ -528,6 +584,6 @@ def session_next(
         else:
             enrolment = enrolment_finish_if_done(enrolment=enrolment, protocol=protocol)
     state = selectors.queue_state(study=study, enrolment=enrolment, tasks=tasks, block_size=protocol.block_size,
-                                  with_total=not after_vote)
+                                  with_total=not after_vote, show_prompt=protocol.show_prompt)
     state["completion_code"] = enrolment.completion_code if enrolment.phase == Phase.DONE else ""
     return enrolment, state

@@ -16,12 +16,25 @@ from studies.models import Membership
 
 
 class RatingForm(forms.Form):
-    """The page without JavaScript posts this form; the JS page uses the API."""
+    """The page without JavaScript posts this form; the JS page uses the API.
+
+    A multi-dimension protocol's page posts `score-<dimension>` for each dimension instead of `score`.
+    """
 
     task_id = forms.IntegerField()
     client_id = forms.UUIDField()
-    score = forms.IntegerField()
+    score = forms.IntegerField(required=False)
     response_time_ms = forms.IntegerField(min_value=0, required=False)
+
+
+def _scores_posted(post, protocol) -> dict[str, float | None]:
+    scores = {}
+    for name in protocol.dimension_names:
+        try:
+            scores[name] = float(post.get(f"score-{name}", ""))
+        except ValueError:
+            scores[name] = None  # the service says which dimension lacks a score
+    return scores
 
 
 def _study(request, study_id: int):
@@ -34,15 +47,17 @@ def rate(request, study_id: int):
     study = _study(request, study_id)
     if request.method == "POST":
         form = RatingForm(request.POST)
-        if not form.is_valid():
+        _, protocol = services.protocol_current(study=study)
+        if not form.is_valid() or (not protocol.dimensions and form.cleaned_data["score"] is None):
             messages.error(request, "The vote was incomplete; choose a score and submit again.")
             return redirect("annotation:rate", study_id=study.pk)
         data = form.cleaned_data
         task = selectors.task_get_for_user(study=study, user=request.user, task_id=data["task_id"])
+        given = {"scores": _scores_posted(request.POST, protocol)} if protocol.dimensions else {"score": data["score"]}
         try:
             services.rating_submit(
-                task=task, user=request.user, score=data["score"], client_id=data["client_id"],
-                response_time_ms=data["response_time_ms"],
+                task=task, user=request.user, client_id=data["client_id"],
+                response_time_ms=data["response_time_ms"], **given,
             )
         except DomainError as error:
             messages.error(request, str(error))

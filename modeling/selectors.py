@@ -24,19 +24,34 @@ def dashboard_study_get(*, study_id: int, user: AbstractBaseUser) -> Study:
     return study_selectors.study_get_for_user(study_id=study_id, user=user, roles=DASHBOARD_ROLES)
 
 
-def mos_computation_latest(*, study: Study) -> MosComputation | None:
-    """The study's newest succeeded MOS computation, or None."""
-    return (MosComputation.objects.filter(study=study, status=MosComputation.Status.SUCCEEDED)
+def dashboard_dimension(*, study: Study, dimension: str | None) -> str:
+    """The rating dimension a dashboard shows: the one asked for (?dimension=, one of the study's), else the
+    study's first, else "" (a single-score study)."""
+    return study_selectors.dimension_chosen(study=study, dimension=dimension)
+
+
+def dashboard_dimensions(*, study: Study) -> list[tuple[str, str]]:
+    """The choices of a dashboard's dimension picker; [] when the study rates one score only."""
+    dimensions = study_selectors.study_dimensions(study=study)
+    if dimensions and MosComputation.objects.filter(study=study, dimension="").exists():
+        dimensions = [*dimensions, ("", "Single score")]
+    return dimensions
+
+
+def mos_computation_latest(*, study: Study, dimension: str = "") -> MosComputation | None:
+    """The study's newest succeeded MOS computation of `dimension`, or None."""
+    return (MosComputation.objects.filter(study=study, status=MosComputation.Status.SUCCEEDED, dimension=dimension)
             .order_by("-created_at", "-pk").first())
 
 
-def mos_computation_chosen(*, study: Study, computation_id: str | None) -> MosComputation | None:
-    """The computation named in the request (it must be this study's), else the latest succeeded one."""
+def mos_computation_chosen(*, study: Study, computation_id: str | None, dimension: str = "") -> MosComputation | None:
+    """The computation named in the request (it must be this study's), else the latest succeeded one of
+    `dimension`."""
     if computation_id:
         if not computation_id.isdigit():
             raise PermissionDeniedError("No such MOS computation in this study.")
         return study_selectors.mos_computation_get(study=study, computation_id=int(computation_id))
-    return mos_computation_latest(study=study)
+    return mos_computation_latest(study=study, dimension=dimension)
 
 
 def mos_items(*, computation: MosComputation) -> list[MosItem]:
@@ -61,9 +76,10 @@ def rater_rows(*, computation: MosComputation) -> list[RaterRow]:
     ]
 
 
-def study_scores(*, study: Study) -> np.ndarray:
-    """The study's current votes as the MOS engine's (stimuli, raters, 1) array, NaN where a rater did not vote."""
-    return study_score_matrix(study).matrix.scores
+def study_scores(*, study: Study, dimension: str = "") -> np.ndarray:
+    """The study's current votes on `dimension` as the MOS engine's (stimuli, raters, 1) array, NaN where a rater
+    did not vote."""
+    return study_score_matrix(study, dimension=dimension).matrix.scores
 
 
 @dataclass(frozen=True)

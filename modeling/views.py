@@ -37,28 +37,40 @@ def _computation_tag(computation) -> str:
     return f"{computation.pk}-{computation.finished_at.timestamp() if computation.finished_at else ''}"
 
 
+def _dimension(request, study) -> dict:
+    """The page's rating dimension (?dimension=) and the picker's choices."""
+    return {"dimension": selectors.dashboard_dimension(study=study, dimension=request.GET.get("dimension")),
+            "dimensions": selectors.dashboard_dimensions(study=study)}
+
+
 def _mos_page(request, study):
-    computation = selectors.mos_computation_latest(study=study)
+    context = _dimension(request, study)
+    computation = selectors.mos_computation_latest(study=study, dimension=context["dimension"])
     charts = []
     if computation is not None:
         items = selectors.mos_items(computation=computation)
         if items:
             charts = pages.mos_dashboard(items, scale=(study.scale_min, study.scale_max))
-    return {"computation": computation}, charts
+    return {**context, "computation": computation}, charts
 
 
 def _rater_page(request, study):
-    computation = selectors.mos_computation_chosen(study=study, computation_id=request.GET.get("computation"))
+    context = _dimension(request, study)
+    computation = selectors.mos_computation_chosen(study=study, computation_id=request.GET.get("computation"),
+                                                   dimension=context["dimension"])
+    if computation is not None:
+        context["dimension"] = computation.dimension  # a computation named in the URL sets the dimension
     charts = []
     if computation is not None and computation.status == computation.Status.SUCCEEDED:
-        agreement = agreement_statistics(selectors.study_scores(study=study))
+        agreement = agreement_statistics(selectors.study_scores(study=study, dimension=computation.dimension))
         charts = pages.rater_dashboard(selectors.rater_rows(computation=computation), agreement,
                                        method=computation.method)
-    return {"computation": computation}, charts
+    return {**context, "computation": computation}, charts
 
 
 def _predictions_page(request, study):
-    computation = selectors.mos_computation_latest(study=study)
+    dimension = selectors.dashboard_dimension(study=study, dimension=request.GET.get("dimension"))
+    computation = selectors.mos_computation_latest(study=study, dimension=dimension)
     sets = selectors.prediction_sets_for_study(study=study)
     context = {"computation": computation, "sets": sets, "problems": []}
     if computation is None or not sets:
@@ -93,7 +105,8 @@ def _predictions_page(request, study):
 
 def _prediction_set_page(request, study, key):
     prediction_set = selectors.prediction_set_get(study=study, key=key)
-    computation = selectors.mos_computation_latest(study=study)
+    dimension = selectors.dashboard_dimension(study=study, dimension=request.GET.get("dimension"))
+    computation = selectors.mos_computation_latest(study=study, dimension=dimension)
     context = {"computation": computation, "prediction_set": prediction_set, "problems": [], "coverage": None}
     if computation is None:
         return context, []

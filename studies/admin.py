@@ -7,12 +7,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 
 from common.errors import DomainError
-from studies import dataset_admin, dataset_services, services  # noqa: F401  (dataset_admin registers pages)
+from studies import dataset_admin, dataset_services, selectors, services  # noqa: F401  (dataset_admin registers pages)
 from studies.models import Membership, MosComputation, Rating, Stimulus, StimulusMos, Study
 
 
 class StimulusImportForm(forms.Form):
-    archive = forms.FileField(help_text="A zip of images; a manifest.csv at its root is read as the manifest.")
+    archive = forms.FileField(help_text="A zip of images and/or MP4 and WebM videos; a manifest.csv at its root is "
+                                        "read as the manifest.")
     manifest = forms.FileField(
         required=False, help_text="Optional CSV: file, source_content, reference, prompt, group_<label>."
     )
@@ -56,16 +57,20 @@ class StudyAdmin(admin.ModelAdmin):
             return None
         return redirect("admin:studies_study_import_stimuli", study_id=queryset.get().pk)
 
-    @admin.action(description="Take a dataset version of each selected study (from its latest MOS)")
+    @admin.action(description="Take a dataset version of each selected study (from its latest MOS; one per "
+                              "rating dimension)")
     def take_dataset_version(self, request, queryset):
         for study in queryset:
-            try:
-                version = dataset_services.dataset_version_create(study=study, by=request.user, label="admin")
-            except DomainError as error:
-                self.message_user(request, f"{study}: {error}", messages.ERROR)
-            else:
-                self.message_user(request, f"{study}: dataset version {version.number} ({version.content_hash[:12]})",
-                                  messages.SUCCESS)
+            for dimension in [name for name, _ in selectors.study_dimensions(study=study)] or [""]:
+                of = f" ({dimension})" if dimension else ""
+                try:
+                    version = dataset_services.dataset_version_create(study=study, by=request.user, label="admin",
+                                                                      dimension=dimension)
+                except DomainError as error:
+                    self.message_user(request, f"{study}{of}: {error}", messages.ERROR)
+                else:
+                    self.message_user(request, f"{study}{of}: dataset version {version.number} "
+                                      f"({version.content_hash[:12]})", messages.SUCCESS)
 
     def import_stimuli_view(self, request, study_id: int):
         study = get_object_or_404(Study, pk=study_id)
@@ -101,10 +106,12 @@ def _saved(upload, destination: Path) -> Path:
 
 @admin.register(Stimulus)
 class StimulusAdmin(admin.ModelAdmin):
-    list_display = ["name", "study", "width", "height", "image_format", "source_content", "groups"]
-    list_filter = ["study", "image_format"]
+    list_display = ["name", "study", "media_type", "width", "height", "image_format", "duration_seconds",
+                    "source_content", "groups"]
+    list_filter = ["study", "media_type", "image_format", "variable_frame_rate"]
     search_fields = ["name", "source_content", "sha256"]
-    readonly_fields = ["file", "sha256", "size_bytes", "image_format", "width", "height"]
+    readonly_fields = ["file", "sha256", "size_bytes", "media_type", "image_format", "width", "height", "frame_count",
+                       "fps", "duration_seconds", "codec", "variable_frame_rate"]
     raw_id_fields = ["reference"]
 
 
@@ -119,8 +126,8 @@ class MembershipAdmin(admin.ModelAdmin):
 class RatingAdmin(admin.ModelAdmin):
     """Votes are evidence: read-only here."""
 
-    list_display = ["stimulus", "rater", "score", "response_time_ms", "created_at"]
-    list_filter = ["study"]
+    list_display = ["stimulus", "rater", "dimension", "score", "response_time_ms", "created_at"]
+    list_filter = ["study", "dimension"]
     search_fields = ["stimulus__name", "rater__username"]
 
     def has_add_permission(self, request):
@@ -142,10 +149,10 @@ class StimulusMosInline(admin.TabularInline):
 
 @admin.register(MosComputation)
 class MosComputationAdmin(admin.ModelAdmin):
-    list_display = ["pk", "study", "method", "status", "num_ratings", "created_at", "finished_at"]
+    list_display = ["pk", "study", "method", "dimension", "status", "num_ratings", "created_at", "finished_at"]
     list_filter = ["status", "method", "study"]
     readonly_fields = [
-        "study", "method", "parameters", "status", "requested_by", "started_at", "finished_at",
+        "study", "method", "dimension", "parameters", "status", "requested_by", "started_at", "finished_at",
         "worker", "error", "warnings", "num_ratings",
     ]
     inlines = [StimulusMosInline]

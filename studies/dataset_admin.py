@@ -110,10 +110,11 @@ class DatasetSplitInline(admin.TabularInline):
 
 @admin.register(DatasetVersion)
 class DatasetVersionAdmin(ReadOnlyAdmin):
-    list_display = ["study", "number", "label", "method", "content_hash", "created_by", "created_at"]
+    list_display = ["study", "number", "label", "dimension", "method", "content_hash", "created_by", "created_at"]
     list_filter = ["study", "method"]
     exclude = ["items"]
-    readonly_fields = ["study", "number", "label", "computation", "derived_from", "method", "mode", "parameters",
+    readonly_fields = ["study", "number", "label", "dimension", "computation", "derived_from", "method", "mode",
+                       "parameters",
                        "scale_min", "scale_max", "exclusions", "protocol_version", "protocol_config",
                        "content_hash", "created_by", "created_at"]
     inlines = [DatasetSplitInline]

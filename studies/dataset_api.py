@@ -37,7 +37,7 @@ class VersionOutput(serializers.ModelSerializer):
 
     class Meta:
         model = DatasetVersion
-        fields = ["id", "number", "label", "computation", "derived_from", "method", "mode", "parameters",
+        fields = ["id", "number", "label", "computation", "derived_from", "method", "mode", "dimension", "parameters",
                   "scale_min", "scale_max", "num_items", "exclusions", "protocol_version", "content_hash",
                   "created_at", "splits"]
 
@@ -81,6 +81,8 @@ class VersionListApi(APIView):
 
     class VersionCreateInput(serializers.Serializer):
         label = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+        dimension = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",
+                                          help_text="The rating dimension to snapshot; blank: the single score.")
 
     @extend_schema(responses=VersionOutput(many=True))
     def get(self, request, study_id: int):
@@ -92,7 +94,8 @@ class VersionListApi(APIView):
         data = self.VersionCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         version = dataset_services.dataset_version_create(study=_study(request, study_id, write=True),
-                                                          by=request.user, label=data.validated_data["label"])
+                                                          by=request.user, label=data.validated_data["label"],
+                                                          dimension=data.validated_data["dimension"])
         return Response(VersionOutput(version).data, status=201)
 
 

@@ -20,8 +20,10 @@ def datasheet_markdown(metadata: dict, items: Sequence[DatasetItem], *, num_rati
         f"# {metadata['study']}: dataset version {metadata['version']}",
         "",
         f"Content hash (SHA-256 of the items, scale and splits): `{metadata['content_hash']}`.",
-        f"{len(items)} stimuli ({with_media} with their image under `images/`, original bytes), "
-        f"MOS on the scale {lo:g} to {hi:g}.",
+        f"{len(items)} stimuli ({with_media} with their image or video under `images/`, original bytes), "
+        f"MOS on the scale {lo:g} to {hi:g}"
+        + (f", of the rating dimension `{metadata['dimension']}` (its votes only)." if metadata.get("dimension")
+           else "."),
         "",
         "## Protocol and guideline",
         "",

@@ -7,6 +7,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from django.utils.text import slugify
+
 from common.csv_safe import safe_cell
 from studies.dataset_datasheet import datasheet_markdown, mos_histogram_png
 from studies.dataset_snapshot import items_of, subject_labels
@@ -17,6 +19,7 @@ from studies.datasets.formats import (
     write_pyiqa_meta,
     write_qalign_json,
     write_sujson,
+    write_t2vqa_labels,
 )
 from studies.models import DatasetExport, DatasetVersion, Rating, SubjectReport
 
@@ -24,8 +27,9 @@ Format = DatasetExport.Format
 EXTENSIONS = {
     Format.TABLE_CSV: "csv", Format.TABLE_JSON: "json", Format.TABLE_PARQUET: "parquet",
     Format.RATINGS_CSV: "csv", Format.BUNDLE: "zip", Format.PYIQA: "csv", Format.QALIGN: "json",
-    Format.DEQA: "json", Format.DOVER: "txt", Format.SUJSON: "json",
+    Format.DEQA: "json", Format.DOVER: "txt", Format.T2VQA: "txt", Format.SUJSON: "json",
 }
+DOVER_DIMENSIONS = ("aesthetic", "technical")  # DOVER's middle fields, in its order
 RATING_COLUMNS = (
     "rating_id", "stimulus", "subject", "score", "purpose", "round", "verified", "current", "supersedes",
     "change_reason", "created_at", "subject_rejected", "screening_reason",
@@ -36,8 +40,10 @@ Progress = Callable[[float], None]
 
 
 def export_filename(export: DatasetExport) -> str:
+    """``<study>-v<n>[-<dimension>]-<format>.<ext>``: a version of one rating dimension names it."""
     version = export.version
-    return f"{version.study.slug}-v{version.number}-{export.format}.{EXTENSIONS[export.format]}"
+    dimension = f"-{slugify(version.dimension)}" if version.dimension else ""
+    return f"{version.study.slug}-v{version.number}{dimension}-{export.format}.{EXTENSIONS[export.format]}"
 
 
 def export_write(export: DatasetExport, destination: Path, *, progress: Progress) -> None:
@@ -63,11 +69,31 @@ def export_write(export: DatasetExport, destination: Path, *, progress: Progress
             case Format.DEQA:
                 write_deqa_json(items, current_votes(version), stream, scale=scale)
             case Format.DOVER:
-                write_dover_labels(items, stream)
+                write_dover_labels(items, stream, **dover_dimension_columns(version))
+            case Format.T2VQA:
+                write_t2vqa_labels(items, stream)
             case Format.SUJSON:
                 write_sujson(items, current_votes(version), stream, dataset_name=version.study.name, scale=scale)
     if export.format == Format.TABLE_PARQUET:
         write_parquet(table_rows(items, splits), destination)
+
+
+def dover_dimension_columns(version: DatasetVersion) -> dict[str, dict[str, float]]:
+    """{"aesthetic": {name: MOS}, "technical": {name: MOS}} for DOVER's middle fields, or {} (``0, 0``).
+
+    Each comes from the newest version of the same study of that rating dimension (the version itself
+    if it is one) whose items are exactly this version's; both must exist, else the fields stay 0.
+    """
+    names = {item["name"] for item in version.items}
+    columns = {}
+    for dimension in DOVER_DIMENSIONS:
+        candidates = [version] if version.dimension == dimension else []
+        candidates += DatasetVersion.objects.filter(study=version.study_id, dimension=dimension).order_by("-number")
+        source = next((other for other in candidates if {item["name"] for item in other.items} == names), None)
+        if source is None:
+            return {}
+        columns[dimension] = {item["name"]: item["mos"] for item in source.items}
+    return columns
 
 
 def _screening(version: DatasetVersion) -> dict[int, SubjectReport]:
@@ -77,11 +103,12 @@ def _screening(version: DatasetVersion) -> dict[int, SubjectReport]:
 
 
 def current_votes(version: DatasetVersion) -> list[RawVote]:
-    """The votes the MOS counts (each rater's latest verified study rating), with screening decisions."""
+    """The votes the MOS counts (each rater's latest verified study rating of the version's dimension), with
+    screening decisions."""
     names = {item["stimulus_id"]: item["name"] for item in version.items}
     labels, screening = subject_labels(version.study), _screening(version)
     rows = (
-        Rating.objects.filter(study=version.study_id, stimulus_id__in=names).current()
+        Rating.objects.filter(study=version.study_id, stimulus_id__in=names, dimension=version.dimension).current()
         .order_by("stimulus__name", "rater_id", "created_at", "pk")
         .values_list("stimulus_id", "rater_id", "score", "round", "created_at")
     )
@@ -94,15 +121,16 @@ def current_votes(version: DatasetVersion) -> list[RawVote]:
 
 
 def write_rating_rows(version: DatasetVersion, stream) -> tuple[int, int]:
-    """Every vote on the version's stimuli, history included, with screening decisions; (votes, raters) written."""
+    """Every vote of the version's dimension on its stimuli, history included, with screening decisions;
+    (votes, raters) written."""
     names = {item["stimulus_id"]: item["name"] for item in version.items}
     labels, screening = subject_labels(version.study), _screening(version)
-    current = set(Rating.objects.filter(study=version.study_id, stimulus_id__in=names).current()
-                  .values_list("pk", flat=True))
+    votes = Rating.objects.filter(study=version.study_id, stimulus_id__in=names, dimension=version.dimension)
+    current = set(votes.current().values_list("pk", flat=True))
     writer = csv.writer(stream)
     writer.writerow(RATING_COLUMNS)
     count, raters = 0, set()
-    for rating in Rating.objects.filter(study=version.study_id, stimulus_id__in=names).order_by("created_at", "pk"):
+    for rating in votes.order_by("created_at", "pk"):
         report = screening.get(rating.rater_id)
         writer.writerow([safe_cell(cell) for cell in (
             rating.pk, names[rating.stimulus_id], labels.get(rating.rater_id, str(rating.rater_id)),
@@ -120,7 +148,8 @@ def bundle_metadata(version: DatasetVersion) -> dict:
         "study": version.study.name, "version": version.number, "label": version.label,
         "content_hash": version.content_hash, "scale": [version.scale_min, version.scale_max],
         "method": version.method, "mode": version.mode, "parameters": version.parameters,
-        "protocol_version": version.protocol_version, "protocol": version.protocol_config,
+        "dimension": version.dimension, "protocol_version": version.protocol_version,
+        "protocol": version.protocol_config,
         "exclusions": version.exclusions, "created_at": version.created_at.isoformat(),
         "splits": [{"name": split.name, "spec": split.spec, "seed": split.seed, "summary": split.summary}
                    for split in version.splits.all()],

@@ -193,7 +193,8 @@ def _plan_images(dataset: ImportedDataset, images: Path | None) -> tuple[dict, l
         return {}, problems
     try:
         plan = ingest.plan_import(selected, manifest_text=None, existing={},
-                                  max_pixels=settings.MOSLAB_MAX_IMAGE_PIXELS)
+                                  max_pixels=settings.MOSLAB_MAX_IMAGE_PIXELS,
+                                  max_seconds=settings.MOSLAB_MAX_VIDEO_SECONDS)
     except ingest.ImportRejected as rejected:
         return {}, problems + rejected.problems
     planned = {by_file[image.name].name: image for image in plan.new}
@@ -236,9 +237,8 @@ def _write(*, name: str, slug: str, by: AbstractBaseUser, dataset: ImportedDatas
                             prompt=item.prompt)
         image = planned.get(item.name)
         if image is not None:
-            info = image.info
-            stimulus.sha256, stimulus.size_bytes = info.sha256, info.size_bytes
-            stimulus.image_format, stimulus.width, stimulus.height = info.image_format, info.width, info.height
+            for field, value in image.info.stimulus_fields().items():
+                setattr(stimulus, field, value)
             stimulus.file.save(Path(image.name).name, ContentFile(image.read_bytes()), save=False)
             stored.append(stimulus.file.name)
         stimuli.append(stimulus)

@@ -142,7 +142,8 @@ class DatasetExport(TimeStampedModel):
         PYIQA = "pyiqa", "IQA-PyTorch (pyiqa) meta CSV"
         QALIGN = "qalign", "Q-Align JSON"
         DEQA = "deqa", "DeQA-Score soft labels JSON"
-        DOVER = "dover", "DOVER / T2VQA labels.txt"
+        DOVER = "dover", "DOVER labels.txt (aesthetic, technical, MOS)"
+        T2VQA = "t2vqa", "T2VQA labels (path|prompt|MOS)"
         SUJSON = "sujson", "suJSON (VQEG)"
 
     version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="exports")

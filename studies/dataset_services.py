@@ -25,14 +25,17 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def dataset_version_create(
-    *, study: Study, by: AbstractBaseUser, label: str = "", split_specs: tuple[SplitSpec, ...] = ()
+    *, study: Study, by: AbstractBaseUser, label: str = "", split_specs: tuple[SplitSpec, ...] = (),
+    dimension: str = "",
 ) -> DatasetVersion:
     """Snapshot the latest succeeded MOS computation (or the imported MOS), with any splits asked for.
 
-    The splits that came with an imported dataset (e.g. "official") are part of every version of it.
+    A version holds one rating dimension's MOS (`dimension`, "" for a single-score study): a study rated
+    on several dimensions has a version per dimension. The splits that came with an imported dataset
+    (e.g. "official") are part of every version of it.
     """
     Study.objects.select_for_update().get(pk=study.pk)  # numbers are given one at a time
-    data = snapshot_study(study)
+    data = snapshot_study(study, dimension=dimension)
     splits = {name: (None, assignment) for name, assignment in data.imported_splits.items()}
     for spec in split_specs:
         splits.update(_made_splits(data, spec, taken=splits.keys()))
@@ -71,10 +74,11 @@ def _version_write(
     assignments = {name: assignment for name, (_, assignment) in splits.items()}
     version = DatasetVersion.objects.create(
         study=study, number=number, label=label, computation=data.computation, derived_from=derived_from,
-        method=data.method, mode=data.mode, parameters=data.parameters,
+        method=data.method, mode=data.mode, parameters=data.parameters, dimension=data.dimension,
         scale_min=data.scale[0], scale_max=data.scale[1], items=data.items, exclusions=data.exclusions,
         protocol_version=data.protocol_version, protocol_config=data.protocol_config,
-        content_hash=hash_version(items=data.items, scale=data.scale, splits=assignments), created_by=by,
+        content_hash=hash_version(items=data.items, scale=data.scale, splits=assignments, dimension=data.dimension),
+        created_by=by,
     )
     items = items_of(data.items)
     DatasetSplit.objects.bulk_create([
@@ -88,7 +92,7 @@ def _version_write(
 
 
 def dataset_version_compare(*, old: DatasetVersion, new: DatasetVersion) -> dict:
-    """What changed from `old` to `new`: items, MOS beyond 1e-12, splits, method and scale."""
+    """What changed from `old` to `new`: items, MOS beyond 1e-12, splits, method (and dimension) and scale."""
     if old.study_id != new.study_id:
         raise DomainError("Compare versions of the same study.")
     before = {item["name"]: item for item in old.items}
@@ -100,7 +104,7 @@ def dataset_version_compare(*, old: DatasetVersion, new: DatasetVersion) -> dict
     ]
     old_splits = {split.name: split.assignment for split in old.splits.all()}
     new_splits = {split.name: split.assignment for split in new.splits.all()}
-    method = {key: [getattr(old, key), getattr(new, key)] for key in ("method", "mode", "parameters")
+    method = {key: [getattr(old, key), getattr(new, key)] for key in ("method", "mode", "parameters", "dimension")
               if getattr(old, key) != getattr(new, key)}
     return {
         "old": old.number, "new": new.number, "same_content": old.content_hash == new.content_hash,

@@ -1,7 +1,7 @@
 """What a dataset version records, read from the database, and the hash of its data.
 
-The hash covers the data only (items, scale, splits), never who made it, when, or from which computation,
-so the same data imported into another study hashes the same.
+The hash covers the data only (items, scale, splits, and the rating dimension when there is one), never
+who made it, when, or from which computation, so the same data imported into another study hashes the same.
 """
 from dataclasses import dataclass, field, replace
 
@@ -35,6 +35,7 @@ class VersionData:
     protocol_version: int | None = None
     protocol_config: dict = field(default_factory=dict)
     imported_splits: dict[str, dict[str, str]] = field(default_factory=dict)
+    dimension: str = ""
 
     @classmethod
     def of_version(cls, version: DatasetVersion) -> "VersionData":
@@ -42,13 +43,17 @@ class VersionData:
             items=version.items, scale=(version.scale_min, version.scale_max), computation=version.computation,
             method=version.method, mode=version.mode, parameters=version.parameters,
             exclusions=version.exclusions, protocol_version=version.protocol_version,
-            protocol_config=version.protocol_config,
+            protocol_config=version.protocol_config, dimension=version.dimension,
         )
 
 
-def hash_version(*, items: list[dict], scale: tuple[float, float], splits: dict[str, dict[str, str]]) -> str:
+def hash_version(
+    *, items: list[dict], scale: tuple[float, float], splits: dict[str, dict[str, str]], dimension: str = ""
+) -> str:
+    """The single-score hash is unchanged by dimensions: the key is added only for a named dimension."""
     data = sorted((_hashed(item) for item in items), key=lambda item: item["name"])
-    return content_hash({"scale": [float(scale[0]), float(scale[1])], "items": data, "splits": splits})
+    hashed = {"scale": [float(scale[0]), float(scale[1])], "items": data, "splits": splits}
+    return content_hash({**hashed, "dimension": dimension} if dimension else hashed)
 
 
 def _hashed(item: dict) -> dict:
@@ -72,13 +77,14 @@ def subject_labels(study: Study) -> dict[int, str]:
     return {rater: f"S{index:03d}" for index, rater in enumerate(raters, start=1)}
 
 
-def snapshot_study(study: Study) -> VersionData:
-    """The latest succeeded MOS computation of the study; for an imported study without one, the imported MOS."""
+def snapshot_study(study: Study, *, dimension: str = "") -> VersionData:
+    """The latest succeeded MOS computation of the study on `dimension` ("" the single score); for an imported
+    study without one, the imported MOS (a single score)."""
     computation = (
-        MosComputation.objects.filter(study=study, status=MosComputation.Status.SUCCEEDED)
+        MosComputation.objects.filter(study=study, status=MosComputation.Status.SUCCEEDED, dimension=dimension)
         .order_by("-finished_at", "-pk").first()
     )
-    imported = DatasetImport.objects.filter(study=study).first()
+    imported = DatasetImport.objects.filter(study=study).first() if not dimension else None
     protocol = StudyProtocol.objects.filter(study=study).order_by("-version").first()
     common = {
         "scale": (study.scale_min, study.scale_max),
@@ -90,12 +96,15 @@ def snapshot_study(study: Study) -> VersionData:
         items = [_item(row.stimulus, mos=row.mos, std=row.std, ci95=row.ci95, count=row.count) for row in rows]
         data = VersionData(
             items=items, computation=computation, method=computation.method, mode=computation.mode,
-            parameters=computation.parameters, exclusions=_exclusions(computation), **common,
+            parameters=computation.parameters, exclusions=_exclusions(computation), dimension=dimension, **common,
         )
     elif imported is not None:
         rows = ImportedMos.objects.filter(stimulus__study=study).select_related("stimulus", "stimulus__reference")
         items = [_item(row.stimulus, mos=row.mos, std=row.std, ci95=row.ci95, count=row.count) for row in rows]
         data = VersionData(items=items, **common)
+    elif dimension:
+        raise DomainError(f"The study has no succeeded MOS computation of dimension {dimension!r} yet; compute "
+                          "that dimension's MOS first, then take a version.")
     else:
         raise DomainError("The study has no succeeded MOS computation yet; compute MOS first, then take a version.")
     if not data.items:

@@ -29,7 +29,8 @@ def dataset_version_create(request, study_id: int):
     study = _coordinated(request, study_id)
     try:
         version = dataset_services.dataset_version_create(study=study, by=request.user,
-                                                          label=request.POST.get("label", "")[:200])
+                                                          label=request.POST.get("label", "")[:200],
+                                                          dimension=request.POST.get("dimension", ""))
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("studies:detail", study_id=study.pk)
@@ -43,7 +44,8 @@ def dataset_version_create(request, study_id: int):
 def dataset_version_detail(request, study_id: int, version_id: int):
     study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=STAFF_ROLES)
     version = dataset_selectors.dataset_version_get(study=study, version_id=version_id)
-    previous = dataset_selectors.dataset_versions_for_study(study=study).filter(number__lt=version.number).first()
+    previous = (dataset_selectors.dataset_versions_for_study(study=study)
+                .filter(number__lt=version.number, dimension=version.dimension).first())
     context = {
         "study": study, "version": version, "splits": version.splits.all(),
         "exports": dataset_selectors.dataset_exports_for_study(study=study).filter(version=version),

@@ -139,25 +139,27 @@ class StudyProtocol(models.Model):
 
 class RatingQuerySet(models.QuerySet):
     def current(self) -> "RatingQuerySet":
-        """Each annotator's latest verified study rating per stimulus: what MOS is computed from.
+        """Each annotator's latest verified study rating per stimulus (and dimension): what MOS is computed from.
 
         Training, qualification, gold and repeat votes are left out; so are votes never verified
         (awaiting the cross-check, flagged, or superseded by a relabel that has not passed yet).
+        Each rating dimension has its own latest vote; filter by `dimension` for one dimension's votes.
         """
         latest = (
             Rating.objects.filter(
                 stimulus=models.OuterRef("stimulus"), rater=models.OuterRef("rater"),
-                purpose=Rating.Purpose.RATING, verified=True,
+                dimension=models.OuterRef("dimension"), purpose=Rating.Purpose.RATING, verified=True,
             )
             .order_by("-created_at", "-pk").values("pk")[:1]
         )
         return self.filter(purpose=Rating.Purpose.RATING, verified=True, pk=models.Subquery(latest))
 
     def latest_per_rater(self) -> "RatingQuerySet":
-        """Each annotator's latest study rating per stimulus, verified or not (for the cross-check)."""
+        """Each annotator's latest study rating per stimulus and dimension, verified or not (for the cross-check)."""
         latest = (
             Rating.objects.filter(
-                stimulus=models.OuterRef("stimulus"), rater=models.OuterRef("rater"), purpose=Rating.Purpose.RATING,
+                stimulus=models.OuterRef("stimulus"), rater=models.OuterRef("rater"),
+                dimension=models.OuterRef("dimension"), purpose=Rating.Purpose.RATING,
             )
             .order_by("-created_at", "-pk").values("pk")[:1]
         )

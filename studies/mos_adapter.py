@@ -1,8 +1,10 @@
 """Between the database and the plain-Python MOS engine: votes in, result rows out.
 
-Coordinator decisions are applied here: a rater marked "reject" is left out before the method
-runs; a rater marked "keep" whom the method's screening rejected is put back, and the MOS is
-then computed again on the final set of raters without screening.
+Each computation is of one rating dimension (`MosComputation.dimension`, "" for a single score) and
+reads that dimension's votes only. Coordinator decisions are study-wide (a rater rejected is rejected
+on every dimension) and are applied here: a rater marked "reject" is left out before the method
+runs; a rater marked "keep" whom the method's screening rejected is put back, and the MOS is then
+computed again on the final set of raters without screening.
 """
 from dataclasses import dataclass
 
@@ -10,6 +12,7 @@ import numpy as np
 
 from studies.models import MosComputation, Rating, Stimulus, StimulusMos, Study, SubjectDecision, SubjectReport
 from studies.mos import MosResult, ScoreMatrix, compute_mos
+from studies.mos.errors import MosInputError
 from studies.mos.screening_correlation import subject_correlations
 
 Decision = SubjectDecision.Decision
@@ -35,15 +38,17 @@ class MosOutcome:
     num_ratings: int
 
 
-def study_score_matrix(study: Study, *, verified_only: bool = True) -> StudyMatrix:
-    """(stimuli, raters, 1) votes of the study, named by stimulus name and rater username.
+def study_score_matrix(study: Study, *, verified_only: bool = True, dimension: str = "") -> StudyMatrix:
+    """(stimuli, raters, 1) votes of the study on one rating dimension, named by stimulus name and rater username.
 
     A cell is the rater's latest study vote on the stimulus: `Rating.objects.current()` (verified
     votes, what MOS is computed from) or, with ``verified_only=False``, `latest_per_rater()` (also
     votes still awaiting the cross-check, which planning counts as variance observed so far).
+    Only votes of `dimension` count ("": the single score of a one-score protocol); a rater who
+    scored other dimensions only is not a column.
     """
     stimuli = dict(Stimulus.objects.filter(study=study).order_by("name").values_list("name", "pk"))
-    ratings = Rating.objects.filter(study=study)
+    ratings = Rating.objects.filter(study=study, dimension=dimension)
     ratings = ratings.current() if verified_only else ratings.latest_per_rater()
     votes = list(ratings.values_list("stimulus__name", "rater__username", "rater_id", "score"))
     raters = dict(sorted({(username, pk) for _, username, pk, _ in votes}))
@@ -68,7 +73,14 @@ def current_decisions(computation: MosComputation) -> dict[str, SubjectDecision]
 
 
 def compute_study_mos(computation: MosComputation) -> MosOutcome:
-    study_matrix = study_score_matrix(computation.study)
+    """The computation's method on its dimension's votes; screening and subject reports see those votes only."""
+    try:
+        study_matrix = study_score_matrix(computation.study, dimension=computation.dimension)
+    except MosInputError:
+        if not computation.dimension:
+            raise
+        raise MosInputError(f"the study holds no verified vote of the {computation.dimension!r} dimension yet; "
+                            "compute its MOS once raters have scored it.") from None
     matrix = study_matrix.matrix
     decisions = current_decisions(computation)
     excluded = np.array([decisions.get(s) is not None and decisions[s].decision == Decision.REJECT

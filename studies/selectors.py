@@ -5,7 +5,16 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 
 from common.errors import PermissionDeniedError
-from studies.models import Membership, MosComputation, Rating, Stimulus, Study, SubjectDecision, SubjectReport
+from studies.models import (
+    Membership,
+    MosComputation,
+    Rating,
+    Stimulus,
+    Study,
+    StudyProtocol,
+    SubjectDecision,
+    SubjectReport,
+)
 
 Role = Membership.Role
 
@@ -91,3 +100,40 @@ def subject_report_get(*, computation: MosComputation, rater_id) -> SubjectRepor
 def subject_decisions_for_study(*, study: Study) -> QuerySet[SubjectDecision]:
     """Every override ever made in the study, newest first: the audit trail."""
     return SubjectDecision.objects.filter(study=study).select_related("rater", "decided_by")
+
+
+def protocol_dimensions(config) -> list[tuple[str, str]]:
+    """(name, label) of each rating dimension a protocol config declares under ``dimensions``; [] for a
+    single-score protocol. Read defensively: entries are {"name", "label"} objects or plain names, and
+    anything else (a missing name, a duplicate, a config that is not an object) is skipped."""
+    entries = config.get("dimensions") if isinstance(config, dict) else None
+    dimensions: dict[str, str] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        name, label = (entry.get("name"), entry.get("label")) if isinstance(entry, dict) else (entry, None)
+        if isinstance(name, str) and name.strip() and name.strip() not in dimensions:
+            dimensions[name.strip()] = label.strip() if isinstance(label, str) and label.strip() else name.strip()
+    return list(dimensions.items())
+
+
+def study_dimensions(*, study: Study) -> list[tuple[str, str]]:
+    """The study's rating dimensions as (name, label): those its newest protocol declares, then any other
+    dimension its votes carry (an earlier protocol's); [] for a single-score study."""
+    protocol = StudyProtocol.objects.filter(study=study).order_by("-version").first()
+    dimensions = dict(protocol_dimensions(protocol.config if protocol else None))
+    voted = Rating.objects.filter(study=study).exclude(dimension="").values_list("dimension", flat=True).distinct()
+    for name in sorted(set(voted) - dimensions.keys()):
+        dimensions[name] = name
+    return list(dimensions.items())
+
+
+def dimension_chosen(*, study: Study, dimension: str | None) -> str:
+    """The dimension a page asked for (it must be one of the study's), else the study's first dimension,
+    else "" (the single score)."""
+    names = [name for name, _ in study_dimensions(study=study)]
+    if dimension:
+        if dimension not in names:
+            raise PermissionDeniedError("No such rating dimension in this study.")
+        return dimension
+    if dimension == "" or not names:
+        return ""
+    return names[0]

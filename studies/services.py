@@ -1,4 +1,5 @@
 """Writes: keyword-only, atomic, side effects after commit."""
+import hashlib
 import logging
 import socket
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.errors import DomainError
-from studies import ingest, tasks
+from studies import ingest, selectors, tasks
 from studies.models import (
     Membership,
     MosComputation,
@@ -55,13 +56,15 @@ class ImportReport:
 
 
 def stimuli_import(*, study: Study, source: Path, manifest: Path | None = None) -> ImportReport:
-    """Import every image of a folder or zip, all or nothing; importing the same files again is a no-op."""
+    """Import every image and video (.mp4, .webm) of a folder or zip, all or nothing; importing the same
+    files again is a no-op. Videos are decoded to the end once and stored byte for byte."""
     try:
         files = ingest.read_source(Path(source), max_total_bytes=settings.MOSLAB_MAX_UPLOAD_BYTES)
         manifest_text = Path(manifest).read_text(encoding="utf-8-sig") if manifest else None
         existing = dict(Stimulus.objects.filter(study=study).values_list("name", "sha256"))
         plan = ingest.plan_import(
-            files, manifest_text=manifest_text, existing=existing, max_pixels=settings.MOSLAB_MAX_IMAGE_PIXELS
+            files, manifest_text=manifest_text, existing=existing, max_pixels=settings.MOSLAB_MAX_IMAGE_PIXELS,
+            max_seconds=settings.MOSLAB_MAX_VIDEO_SECONDS,
         )
     except ingest.ImportRejected as rejected:
         raise DomainError(str(rejected.args[0]), problems=rejected.problems) from None
@@ -82,12 +85,10 @@ def _write_stimuli(*, study: Study, plan: ingest.ImportPlan, stored: list[str]) 
     by_name: dict[str, Stimulus] = {}
     for planned in plan.new:
         data = planned.read_bytes()
-        info = ingest.inspect_image(data, max_pixels=settings.MOSLAB_MAX_IMAGE_PIXELS)
-        if info.sha256 != planned.info.sha256:
+        if hashlib.sha256(data).hexdigest() != planned.info.sha256:  # the checked bytes are the bytes stored
             raise DomainError(f"import refused, nothing was written: {planned.name} changed while importing")
         stimulus = Stimulus(
-            study=study, name=planned.name, sha256=info.sha256, size_bytes=info.size_bytes,
-            image_format=info.image_format, width=info.width, height=info.height,
+            study=study, name=planned.name, **planned.info.stimulus_fields(),
             source_content=planned.meta.source_content, groups=planned.meta.groups, prompt=planned.meta.prompt,
         )
         stimulus.file.save(planned.name, ContentFile(data), save=False)
@@ -106,14 +107,22 @@ def _write_stimuli(*, study: Study, plan: ingest.ImportPlan, stored: list[str]) 
 def rating_record(
     *, study: Study, stimulus: Stimulus, rater: AbstractBaseUser, score: float,
     client_id, response_time_ms: int | None = None, details: dict | None = None,
-    client_id_used: bool | None = None,
+    client_id_used: bool | None = None, dimension: str = "",
 ) -> tuple[Rating, bool]:
-    """Store one vote; the same (rater, client_id) again returns the stored vote, never a second one.
+    """Store one vote; the same (rater, client_id, dimension) again returns the stored vote, never a second one.
 
     `details` fills the history fields of Rating (purpose, protocol, deductions, display, round, supersedes...).
+    `dimension` names the rating dimension of a multi-score protocol ("" for a single score); one submission
+    scoring several dimensions stores one vote per dimension under the same client id.
     `client_id_used=False` says the caller has just found, in this transaction, no vote of the rater with
     this client id, which saves looking again (the unique constraint still refuses a second one).
     """
+    details = dict(details or {})
+    if "dimension" in details:
+        given = details.pop("dimension")
+        if dimension and given != dimension:
+            raise DomainError(f"Two dimensions given for one vote ({dimension!r} and {given!r}); give one.")
+        dimension = given
     if stimulus.study_id != study.pk:
         raise DomainError("This stimulus is not part of this study.")
     if study.status != Study.Status.OPEN:
@@ -122,16 +131,18 @@ def rating_record(
         raise DomainError(
             f"Score {score} is off the scale; give a score from {study.scale_min:g} to {study.scale_max:g}."
         )
+    if len(dimension) > Rating._meta.get_field("dimension").max_length:
+        raise DomainError(f"The dimension name {dimension[:50]!r} is too long; use at most 40 characters.")
     existing = None
     if client_id_used is not False:
-        existing = Rating.objects.filter(rater=rater, client_id=client_id).first()
+        existing = Rating.objects.filter(rater=rater, client_id=client_id, dimension=dimension).first()
     if existing is not None:
         if existing.stimulus_id != stimulus.pk or existing.score != score:
             raise DomainError("This submission id was already used for another vote; reload the page.")
         return existing, False
     rating = Rating.objects.create(
-        study=study, stimulus=stimulus, rater=rater, score=score,
-        client_id=client_id, response_time_ms=response_time_ms, **(details or {}),
+        study=study, stimulus=stimulus, rater=rater, score=score, dimension=dimension,
+        client_id=client_id, response_time_ms=response_time_ms, **details,
     )
     return rating, True
 
@@ -139,14 +150,20 @@ def rating_record(
 @transaction.atomic
 def mos_computation_start(
     *, study: Study, by: AbstractBaseUser, method: str = MosComputation.Method.MEAN,
-    mode: str = MosComputation.Mode.DEFAULT, parameters: dict | None = None,
+    mode: str = MosComputation.Mode.DEFAULT, parameters: dict | None = None, dimension: str = "",
 ) -> MosComputation:
+    """Queue a MOS computation of one rating dimension ("" for a single-score study's votes)."""
     if method not in MosComputation.Method.values:
         raise DomainError(f"Unknown MOS method {method!r}; choose one of {', '.join(MosComputation.Method.values)}.")
     if mode not in MosComputation.Mode.values:
         raise DomainError(f"Unknown mode {mode!r}; choose one of {', '.join(MosComputation.Mode.values)}.")
+    if dimension:
+        names = [name for name, _ in selectors.study_dimensions(study=study)]
+        if dimension not in names:
+            known = f"this study's are {', '.join(names)}" if names else "this study rates a single score"
+            raise DomainError(f"Unknown rating dimension {dimension!r}; {known}.")
     computation = MosComputation.objects.create(
-        study=study, method=method, mode=mode, parameters=parameters or {}, requested_by=by
+        study=study, method=method, mode=mode, parameters=parameters or {}, requested_by=by, dimension=dimension,
     )
     transaction.on_commit(lambda: tasks.mos_computation_run_task.delay(computation_id=computation.pk))
     return computation

@@ -1,16 +1,18 @@
-"""HTML pages of a study: the home list, the coordinator's study page, MOS results and stimulus images."""
+"""HTML pages of a study: the home list, the coordinator's study page, MOS results and stimulus media."""
 import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from common.csv_safe import safe_cell
 from common.errors import DomainError
 from common.views import scoped
 from studies import selectors, services
+from studies.media_response import content_type_of, media_response
 from studies.models import Membership, MosComputation, SubjectDecision
 
 Role = Membership.Role
@@ -34,6 +36,7 @@ def study_detail(request, study_id: int):
         "computations": selectors.mos_computations_for_study(study=study)[:20],
         "methods": MosComputation.Method.choices,
         "modes": MosComputation.Mode.choices,
+        "dimensions": selectors.study_dimensions(study=study),
         "is_coordinator": Role.COORDINATOR in selectors.study_roles(study=study, user=request.user),
     }
     return render(request, "studies/study_detail.html", context)
@@ -47,7 +50,7 @@ def mos_computation_create(request, study_id: int):
     try:
         computation = services.mos_computation_start(
             study=study, by=request.user, method=request.POST.get("method", MosComputation.Method.MEAN),
-            mode=request.POST.get("mode", MosComputation.Mode.DEFAULT),
+            mode=request.POST.get("mode", MosComputation.Mode.DEFAULT), dimension=request.POST.get("dimension", ""),
         )
     except DomainError as error:
         messages.error(request, str(error))
@@ -99,7 +102,7 @@ def subject_decision_create(request, study_id: int, computation_id: int):
 def subject_reports_csv(request, study_id: int, computation_id: int):
     study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=STAFF_ROLES)
     computation = selectors.mos_computation_get(study=study, computation_id=computation_id)
-    response = _csv_response(f"{study.slug}-subjects-{computation.pk}.csv")
+    response = _csv_response(f"{study.slug}-subjects-{computation.pk}{_dimension_tag(computation)}.csv")
     writer = csv.writer(response)
     writer.writerow(["rater", "votes", "rejected", "automatic_rejected", "P", "Q", "pearson", "spearman",
                      "bias", "inconsistency", "reason"])
@@ -109,6 +112,10 @@ def subject_reports_csv(request, study_id: int, computation_id: int):
                _number(report.spearman), _number(report.bias), _number(report.inconsistency), report.reason]
         writer.writerow([safe_cell(cell) for cell in row])
     return response
+
+
+def _dimension_tag(computation: MosComputation) -> str:
+    return f"-{slugify(computation.dimension)}" if computation.dimension else ""
 
 
 def _csv_response(filename: str) -> HttpResponse:
@@ -129,7 +136,7 @@ def mos_computation_csv(request, study_id: int, computation_id: int):
     computation = selectors.mos_computation_get(study=study, computation_id=computation_id)
     results = list(computation.results.select_related("stimulus").order_by("stimulus__name"))
     group_names = sorted({name for result in results for name in result.stimulus.groups})
-    response = _csv_response(f"{study.slug}-mos-{computation.pk}.csv")
+    response = _csv_response(f"{study.slug}-mos-{computation.pk}{_dimension_tag(computation)}.csv")
     writer = csv.writer(response)
     writer.writerow(["stimulus", "sha256", "source_content", *group_names, "mos", "std", "ci95", "n"])
     for result in results:
@@ -148,13 +155,18 @@ def _number(value: float | None) -> str:
 @login_required
 @require_GET
 @scoped
-def stimulus_image(request, study_id: int, stimulus_id: int):
-    """The stored bytes exactly as imported, to members of the study only; 404 for a stimulus without media."""
+def stimulus_media(request, study_id: int, stimulus_id: int):
+    """The stored bytes exactly as imported, to members of the study only; 404 for a stimulus without media.
+
+    Images and videos alike; a `Range: bytes=a-b` request gets that part (206), as video players ask.
+    """
     study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=Role.values)
     stimulus = selectors.stimulus_get_for_user(study=study, stimulus_id=stimulus_id)
     if not stimulus.file:
-        raise Http404("This stimulus has no image: it comes from a ratings-only dataset.")
-    response = FileResponse(stimulus.file.open("rb"), content_type=f"image/{stimulus.image_format.lower()}")
+        raise Http404("This stimulus has no media file: it comes from a ratings-only dataset.")
+    response = media_response(stimulus.file, content_type=content_type_of(stimulus.image_format),
+                              range_header=request.headers.get("Range"))
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+

@@ -5,7 +5,12 @@ from rest_framework import serializers
 class RatingInput(serializers.Serializer):
     task_id = serializers.IntegerField()
     client_id = serializers.UUIDField(help_text="Made by the client; sending the same vote again stores nothing new.")
-    score = serializers.FloatField()
+    score = serializers.FloatField(required=False, help_text="The score of a single-score protocol.")
+    scores = serializers.DictField(
+        child=serializers.FloatField(), required=False, allow_empty=False,
+        help_text="One score per dimension of a multi-dimension protocol, every dimension required, e.g. "
+                  "{\"technical\": 62, \"aesthetic\": 55, \"alignment\": 70}. Stored as one vote per dimension.",
+    )
     response_time_ms = serializers.IntegerField(min_value=0, max_value=86_400_000, required=False, allow_null=True)
     deductions = serializers.DictField(
         child=serializers.CharField(max_length=40), required=False, allow_null=True,
@@ -13,16 +18,29 @@ class RatingInput(serializers.Serializer):
     )
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
                                    help_text="Why the score differs from the guideline's suggestion.")
-    display = serializers.DictField(required=False, allow_null=True,
-                                    help_text="Viewport, devicePixelRatio, size drawn, zoom, fullscreen, user agent.")
+    display = serializers.DictField(
+        required=False, allow_null=True,
+        help_text="Viewport, devicePixelRatio, size drawn, zoom, fullscreen, user agent; for a video also "
+                  "played_through (required true), played_seconds, replays.",
+    )
+
+    def validate(self, attrs):
+        if ("score" in attrs) == ("scores" in attrs):
+            raise serializers.ValidationError(
+                "Send score (a single-score protocol) or scores (one per dimension), not both or neither."
+            )
+        return attrs
 
 
 class TaskOutput(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField(help_text="rating, training, qualification or relabel; checks look like rating.")
-    image_url = serializers.CharField()
+    image_url = serializers.CharField(help_text="The stored image or video.")
     width = serializers.IntegerField()
     height = serializers.IntegerField()
+    media_type = serializers.ChoiceField(choices=["image", "video"])
+    duration_seconds = serializers.FloatField(allow_null=True, help_text="Videos only.")
+    prompt = serializers.CharField(allow_blank=True, help_text="The text prompt when the protocol shows it.")
 
 
 class ProgressOutput(serializers.Serializer):
@@ -45,7 +63,9 @@ class QueueStateOutput(serializers.Serializer):
 
 class RatingOutput(serializers.Serializer):
     task_id = serializers.IntegerField()
-    rating_id = serializers.IntegerField()
+    rating_id = serializers.IntegerField(help_text="The vote of the first (or only) dimension.")
+    rating_ids = serializers.DictField(child=serializers.IntegerField(),
+                                       help_text="Dimension -> vote id (\"\" for a single score).")
     created = serializers.BooleanField(help_text="False when this client_id was stored before (a replay).")
     feedback = serializers.DictField(allow_null=True, help_text="Training votes only: the reference score.")
     state = QueueStateOutput()

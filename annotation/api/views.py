@@ -36,12 +36,13 @@ class RatingSubmitApi(APIView):
         if len(str(display)) > 2000:
             display = {"truncated": str(display)[:2000]}
         result = services.rating_submit_for_annotator(
-            study_id=study_id, task_id=values["task_id"], user=request.user, score=values["score"],
-            client_id=values["client_id"], response_time_ms=values.get("response_time_ms"),
+            study_id=study_id, task_id=values["task_id"], user=request.user, score=values.get("score"),
+            scores=values.get("scores"), client_id=values["client_id"], response_time_ms=values.get("response_time_ms"),
             deductions=values.get("deductions"), reason=values["reason"], display=display,
         )
         _, state = services.session_next(study=result.study, user=request.user, enrolment=result.enrolment,
                                          protocol=result.protocol)
-        body = {"task_id": result.task_id, "rating_id": result.rating_id, "created": result.created,
+        body = {"task_id": result.task_id, "rating_id": result.rating_id, "rating_ids": result.rating_ids,
+                "created": result.created,
                 "feedback": result.feedback, "state": state}
         return Response(body, status=201 if result.created else 200)

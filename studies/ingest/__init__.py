@@ -1,10 +1,11 @@
-"""Reading stimuli from a folder or zip with a CSV manifest: plain Python, no Django.
+"""Reading stimuli (images, MP4 and WebM videos) from a folder or zip with a CSV manifest: plain Python, no Django.
 
 `plan_import` checks everything first and reports every problem at once, so that the service
 that writes can do it all or nothing.
 """
 from studies.ingest.images import ImageInfo, inspect_image
 from studies.ingest.manifest import StimulusMeta, read_manifest
+from studies.ingest.media import MediaInfo, MediaProblem, inspect_media
 from studies.ingest.plan import ImportPlan, ImportRejected, PlannedStimulus, plan_import
 from studies.ingest.sources import SourceFile, read_source
 
@@ -12,10 +13,13 @@ __all__ = [
     "ImageInfo",
     "ImportPlan",
     "ImportRejected",
+    "MediaInfo",
+    "MediaProblem",
     "PlannedStimulus",
     "SourceFile",
     "StimulusMeta",
     "inspect_image",
+    "inspect_media",
     "plan_import",
     "read_manifest",
     "read_source",

@@ -1,8 +1,8 @@
 """Checking a whole import before anything is written."""
 from dataclasses import dataclass, field
 
-from studies.ingest.images import ImageInfo, ImageProblem, inspect_image
 from studies.ingest.manifest import ManifestProblem, StimulusMeta, read_manifest
+from studies.ingest.media import MediaInfo, MediaProblem, inspect_media, is_video_name
 from studies.ingest.sources import SourceFile
 
 MANIFEST_NAME = "manifest.csv"
@@ -22,7 +22,7 @@ class ImportRejected(ValueError):
 @dataclass(frozen=True)
 class PlannedStimulus:
     name: str
-    info: ImageInfo
+    info: MediaInfo
     meta: StimulusMeta
     read_bytes: object = field(repr=False)
 
@@ -39,27 +39,32 @@ def plan_import(
     manifest_text: str | None,
     existing: dict[str, str],
     max_pixels: int,
+    max_seconds: float = float("inf"),
 ) -> ImportPlan:
-    """Validate every file and the manifest against what the study already holds ({name: sha256})."""
+    """Validate every file and the manifest against what the study already holds ({name: sha256}).
+
+    Images and videos (.mp4, .webm) may be mixed; a video longer than `max_seconds` is refused.
+    """
     problems: list[str] = []
     manifest_file = next((file for file in files if file.name == MANIFEST_NAME), None)
     if manifest_text is None and manifest_file is not None:
         manifest_text = manifest_file.read_bytes().decode("utf-8-sig")
-    images = [file for file in files if file is not manifest_file]
+    media = [file for file in files if file is not manifest_file]
     metadata = _read_metadata(manifest_text, problems)
 
-    inspected: list[tuple[SourceFile, ImageInfo]] = []
-    for file in images:
+    inspected: list[tuple[SourceFile, MediaInfo]] = []
+    for file in media:
         try:
-            inspected.append((file, inspect_image(file.read_bytes(), max_pixels=max_pixels)))
-        except ImageProblem as problem:
+            inspected.append((file, inspect_media(file.name, file.read_bytes(), max_pixels=max_pixels,
+                                                  max_seconds=max_seconds)))
+        except MediaProblem as problem:
             problems.append(f"{file.name}: {problem}")
-    if not images:
-        problems.append("the source holds no image files")
+    if not media:
+        problems.append("the source holds no image or video files")
 
-    names = {file.name for file in images}
+    names = {file.name for file in media}
     if metadata is not None:
-        problems += [f"{name}: no manifest row for this image" for name in sorted(names - metadata.keys())]
+        problems += [f"{name}: no manifest row for this {_kind(name)}" for name in sorted(names - metadata.keys())]
         problems += [f"manifest lists {name}, which is not in the source" for name in sorted(metadata.keys() - names)]
         known = names | existing.keys()
         problems += [
@@ -74,10 +79,12 @@ def plan_import(
             if existing[file.name] == info.sha256:
                 unchanged.append(file.name)
             else:
-                problems.append(f"{file.name}: the study already has a different image under this name")
+                problems.append(f"{file.name}: the study already has a different {_kind(file.name)} under this name")
             continue
         if info.sha256 in by_hash:
-            problems.append(f"{file.name}: identical bytes to {by_hash[info.sha256]}; each image once per study")
+            problems.append(
+                f"{file.name}: identical bytes to {by_hash[info.sha256]}; each {_kind(file.name)} once per study"
+            )
             continue
         by_hash[info.sha256] = file.name
         meta = (metadata or {}).get(file.name, StimulusMeta())
@@ -95,3 +102,7 @@ def _read_metadata(manifest_text: str | None, problems: list[str]) -> dict[str, 
     except ManifestProblem as problem:
         problems.extend(problem.problems)
         return None
+
+
+def _kind(name: str) -> str:
+    return "video" if is_video_name(name) else "image"

@@ -24,10 +24,15 @@ def read_long_csv(
     subject_column: str = "subject",
     score_column: str = "score",
     repetition_column: str = "repetition",
+    dimension: str | None = None,
+    dimension_column: str = "dimension",
 ) -> ScoreMatrix:
-    """Read a long-format CSV (``stimulus,subject,score[,repetition]``, other columns ignored).
+    """Read a long-format CSV (``stimulus,subject,score[,repetition][,dimension]``, other columns ignored).
 
-    Row numbers in error messages are CSV line numbers (the header is line 1).
+    A ``dimension`` column names the rating dimension of each vote (a multi-score protocol); `dimension`
+    keeps that dimension's rows. A CSV with several dimensions and no `dimension` chosen is refused,
+    as their votes are not repetitions of one score. Row numbers in error messages are CSV line
+    numbers (the header is line 1).
     """
     renames = {
         stimulus_column: "stimulus",
@@ -44,17 +49,41 @@ def read_long_csv(
                 f"{Path(path).name}: missing column(s) {', '.join(missing)}; the header is "
                 f"{','.join(header) or '(empty)'}. Expected stimulus,subject,score[,repetition]."
             )
-        rows = ({renames.get(k, k): v for k, v in row.items()} for row in reader)
-        return matrix_from_long_rows(rows, scale=scale, first_row_number=2)
+        rows = [{renames.get(k, k): v for k, v in row.items()} for row in reader]
+    numbers = list(range(2, len(rows) + 2))
+    if dimension_column in header:
+        rows, numbers = _one_dimension(rows, numbers, [row.get(dimension_column) for row in rows], dimension,
+                                       Path(path).name)
+    elif dimension is not None:
+        raise MosInputError(f"{Path(path).name}: no {dimension_column} column, so no votes of dimension "
+                            f"{dimension!r}; leave the dimension out for a single-score CSV.")
+    return matrix_from_long_rows(rows, scale=scale, row_numbers=numbers)
+
+
+def _one_dimension(rows: list, numbers: list[int], cells: list, dimension: str | None, name: str):
+    values = [("" if cell is None else str(cell)).strip() for cell in cells]
+    found = sorted(set(values))
+    if dimension is None:
+        if len(found) > 1:
+            raise MosInputError(f"{name} holds votes of several rating dimensions ({', '.join(map(repr, found))}); "
+                                "compute one dimension at a time (--dimension NAME).")
+        return rows, numbers
+    kept = [index for index, value in enumerate(values) if value == dimension]
+    if not kept:
+        raise MosInputError(f"{name} has no vote of dimension {dimension!r}; its dimensions are "
+                            f"{', '.join(map(repr, found)) or 'none'}.")
+    return [rows[index] for index in kept], [numbers[index] for index in kept]
 
 
 def matrix_from_long_rows(
-    rows: Iterable[Mapping[str, object]], *, scale: tuple[float, float], first_row_number: int = 1
+    rows: Iterable[Mapping[str, object]], *, scale: tuple[float, float], first_row_number: int = 1,
+    row_numbers: list[int] | None = None,
 ) -> ScoreMatrix:
     """Build a matrix from rows with keys ``stimulus``, ``subject``, ``score`` and optional ``repetition``.
 
     Stimuli and subjects keep the order of their first appearance. Without a repetition a
     row is repetition 1; a subject's votes on a stimulus are placed in repetition order.
+    Errors name row `first_row_number + i`, or `row_numbers[i]` when given (rows kept from a longer file).
     """
     lo, hi = validate_scale(scale)
     stimulus_index: dict[str, int] = {}
@@ -63,7 +92,8 @@ def matrix_from_long_rows(
     subject_codes: list[int] = []
     scores: list[float] = []
     repetitions: list[int] = []
-    for number, row in enumerate(rows, start=first_row_number):
+    for index, row in enumerate(rows):
+        number = row_numbers[index] if row_numbers is not None else first_row_number + index
         stimulus = _required_text(row, "stimulus", number)
         subject = _required_text(row, "subject", number)
         stimulus_codes.append(stimulus_index.setdefault(stimulus, len(stimulus_index)))
@@ -80,7 +110,7 @@ def matrix_from_long_rows(
         stimuli[order],
         subjects[order],
         labels[order],
-        order + first_row_number,
+        np.array(row_numbers)[order] if row_numbers is not None else order + first_row_number,
         tuple(stimulus_index),
         tuple(subject_index),
     )

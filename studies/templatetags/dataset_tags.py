@@ -2,6 +2,7 @@
 from django import template
 
 from studies.dataset_selectors import dataset_versions_for_study
+from studies.selectors import study_dimensions
 
 register = template.Library()
 
@@ -10,5 +11,6 @@ register = template.Library()
 def datasets_section(context, study):
     return {
         "study": study, "versions": dataset_versions_for_study(study=study)[:20],
+        "dimensions": study_dimensions(study=study),
         "is_coordinator": context.get("is_coordinator", False), "csrf_token": context.get("csrf_token"),
     }

@@ -5,6 +5,7 @@ from annotation import quality_services, services
 from studies import services as study_services
 from studies.models import Membership, Stimulus, Study
 from tests.conftest import write_image
+from tests.videos import write_video
 
 
 def protocol_study(
@@ -39,5 +40,29 @@ def protocol_study(
     for number in range(annotators):
         user = make_user(f"{slug}-rater{number}")
         study_services.membership_add(study=study, user=user, role=Membership.Role.ANNOTATOR)
+        users.append(user)
+    return study, users
+
+
+def video_study(
+    *, coordinator, make_user, folder: Path, clips: int = 1, frames: int = 24, fps: int = 8, size=(160, 120),
+    annotators: int = 1, config: dict | None = None, slug: str = "videos",
+):
+    """A study of short synthetic VP9 WebM clips with text prompts, imported as stimuli, and its annotators."""
+    rows = []
+    for number in range(clips):
+        write_video(folder / f"clip{number}.webm", frames=frames, fps=fps, size=size, seed=number)
+        rows.append(f"clip{number}.webm,clip{number},a red fox running through snow at dusk {number}\n")
+    (folder / "manifest.csv").write_text("file,source_content,prompt\n" + "".join(rows))
+    study = study_services.study_create(name="Video study", slug=slug, created_by=coordinator)
+    study_services.stimuli_import(study=study, source=folder, manifest=folder / "manifest.csv")
+    services.protocol_publish(study=study, config=config or {}, by=coordinator, note="video protocol")
+    Study.objects.filter(pk=study.pk).update(status=Study.Status.OPEN)
+    study.refresh_from_db()
+    users = []
+    for number in range(annotators):
+        user = make_user(f"{slug}-rater{number}")
+        study_services.membership_add(study=study, user=user, role=Membership.Role.ANNOTATOR)
+        services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
         users.append(user)
     return study, users

@@ -21,7 +21,10 @@ def test_schema_describes_the_rating_api_without_warnings():
     assert warnings == []
     submit = schema["paths"][RATINGS]["post"]
     body = submit["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
-    assert set(schema["components"]["schemas"][body]["required"]) == {"task_id", "client_id", "score"}
+    request_body = schema["components"]["schemas"][body]
+    assert set(request_body["required"]) == {"task_id", "client_id"}, "score or scores, checked together"
+    assert request_body["properties"]["scores"]["type"] == "object"
+    assert request_body["properties"]["scores"]["additionalProperties"]["type"] == "number"
     assert {"200", "201"} <= set(submit["responses"])
     answer = submit["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert "state" in schema["components"]["schemas"][answer]["properties"]

@@ -21,7 +21,8 @@ def form_data(**changes) -> dict:
     data.update(DEFAULTS["consistency"])
     data = {key: "" if value is None else value for key, value in data.items()}
     data["completion_code"] = "on"
-    data |= {"examples-TOTAL_FORMS": 1, "examples-INITIAL_FORMS": 0}
+    data |= {"examples-TOTAL_FORMS": 1, "examples-INITIAL_FORMS": 0, "dimensions-TOTAL_FORMS": 1,
+             "dimensions-INITIAL_FORMS": 0}
     for prefix, rows, fields in (("aspects", DEFAULTS["aspects"], ("key", "label", "weight", "shortcut")),
                                  ("severities", DEFAULTS["severities"], ("key", "label", "points"))):
         data |= {f"{prefix}-TOTAL_FORMS": len(rows) + 1, f"{prefix}-INITIAL_FORMS": len(rows)}
@@ -75,6 +76,13 @@ def test_saving_publishes_a_new_version_with_every_change(proto, client, coordin
     ({"qualification_threshold": 1.5}, "Ensure this value is less than or equal to 1"),
     ({"aspects-2-weight": "heavy"}, "Enter a number"),
     ({"examples-0-stimulus": "not-in-this-study.png", "examples-0-caption": "x"}, "Select a valid choice"),
+    ({"dimensions-0-name": "Technical Quality", "dimensions-0-label": "Technical"},
+     "Use lower-case letters, digits, - or _."),
+    ({"dimensions-TOTAL_FORMS": 3, "dimensions-0-name": "technical", "dimensions-0-label": "Technical",
+      "dimensions-1-name": "technical", "dimensions-1-label": "Again"}, "dimension names must be unique"),
+    ({"dimensions-0-name": "technical", "dimensions-0-label": "Technical"}, "one dimension is the single score"),
+    ({"dimensions-TOTAL_FORMS": 7, **{f"dimensions-{i}-{key}": f"d{i}" for i in range(7) for key in ("name", "label")}},
+     "Please submit at most 6 forms"),
 ])
 def test_bad_settings_are_explained_and_nothing_is_published(proto, client, coordinator, changes, message):
     study, _ = proto
@@ -95,3 +103,34 @@ def test_the_instructions_show_the_illustrated_examples(proto, client, coordinat
     page = client.get(f"/studies/{study.pk}/rate/").content.decode()
     training = Stimulus.objects.get(study=study, name="training0.png")
     assert f'src="/studies/{study.pk}/stimuli/{training.pk}/image"' in page and "slight noise: rated 4" in page
+
+
+def test_dimensions_prompt_and_replay_are_edited_and_versioned(proto, client, coordinator):
+    study, annotator = proto
+    client.force_login(coordinator)
+    empty = client.get(f"/studies/{study.pk}/protocol/").content.decode()
+    assert 'name="dimensions-TOTAL_FORMS" value="3"' in empty, "three empty rows: AIGC-VQA's dimensions at once"
+    response = client.post(f"/studies/{study.pk}/protocol/", form_data(**{
+        "scale": "slider100", "show_prompt": "on", "replay": "", "note": "three AIGC-VQA dimensions",
+        "dimensions-TOTAL_FORMS": 4, "dimensions-0-name": "technical", "dimensions-0-label": "Technical quality",
+        "dimensions-1-name": "aesthetic", "dimensions-1-label": "Aesthetic quality",
+        "dimensions-2-name": "alignment", "dimensions-2-label": "Prompt alignment",
+    }))
+    assert response.status_code == 302
+    config = StudyProtocol.objects.filter(study=study).order_by("-version").first().config
+    assert config["dimensions"] == [{"name": "technical", "label": "Technical quality"},
+                                    {"name": "aesthetic", "label": "Aesthetic quality"},
+                                    {"name": "alignment", "label": "Prompt alignment"}]
+    assert config["show_prompt"] is True and config["replay"] is False
+    page = client.get(f"/studies/{study.pk}/protocol/").content.decode()
+    assert 'value="alignment"' in page and "Version 2 is in use" in page, "the page shows the new version"
+    assert 'name="dimensions-TOTAL_FORMS" value="4"' in page, "three dimensions and one empty row"
+    response = client.post(f"/studies/{study.pk}/protocol/", form_data(**{
+        "dimensions-TOTAL_FORMS": 4, "dimensions-INITIAL_FORMS": 3,
+        "dimensions-0-name": "technical", "dimensions-0-label": "Technical quality",
+        "dimensions-1-name": "aesthetic", "dimensions-1-label": "Aesthetic quality",
+        "dimensions-2-name": "alignment", "dimensions-2-label": "Prompt alignment", "dimensions-2-DELETE": "on",
+    }))
+    assert response.status_code == 302
+    latest = StudyProtocol.objects.filter(study=study).order_by("-version").first()
+    assert latest.version == 3 and [d["name"] for d in latest.config["dimensions"]] == ["technical", "aesthetic"]

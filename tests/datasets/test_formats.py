@@ -15,11 +15,13 @@ from studies.datasets.formats import (
     read_pyiqa_meta,
     read_qalign_json,
     read_sujson,
+    read_t2vqa_labels,
     write_deqa_json,
     write_dover_labels,
     write_pyiqa_meta,
     write_qalign_json,
     write_sujson,
+    write_t2vqa_labels,
 )
 from studies.datasets.votes import vote_statistics
 from tests.datasets.builders import enhanced_items, item, votes_for
@@ -143,6 +145,46 @@ def test_dover_labels_parse_as_dover_does():
     assert read_dover_labels(io.StringIO(published)) == [("KoNViD_1k_videos/4542323058.mp4", 3.22)]
     with pytest.raises(DatasetError, match="cannot be written"):
         write_dover_labels([item("a,b.mp4")], io.StringIO())
+
+
+def test_dover_labels_carry_aesthetic_and_technical_like_divide_3k():
+    items = [item("v2.mp4", 2.5), item("v1.mp4", 3.22)]
+    aesthetic, technical = {"v1.mp4": 1.0 / 3, "v2.mp4": 4.75}, {"v1.mp4": 2.0, "v2.mp4": 0.1 + 0.2}
+    text = _written(write_dover_labels, items, aesthetic=aesthetic, technical=technical)
+    for line in text.splitlines():
+        filename, a, t, label = line.strip().split(",")  # DOVER's fully supervised reader
+        name = filename.removeprefix("images/")
+        assert (float(a), float(t)) == (aesthetic[name], technical[name])
+    assert read_dover_labels(io.StringIO(text), dimensions=True) == [
+        ("images/v1.mp4", 1.0 / 3, 2.0, 3.22), ("images/v2.mp4", 4.75, 0.1 + 0.2, 2.5)]
+    published = "0001.mp4, 1.057142857, 1.142857143, 1.057142857\n"  # DIVIDE-3k's train_labels.txt
+    assert read_dover_labels(io.StringIO(published), dimensions=True) == [
+        ("0001.mp4", 1.057142857, 1.142857143, 1.057142857)]
+    with pytest.raises(DatasetError, match="give both or neither"):
+        write_dover_labels(items, io.StringIO(), aesthetic=aesthetic)
+    with pytest.raises(DatasetError, match="lack an aesthetic or technical MOS: v2.mp4"):
+        write_dover_labels(items, io.StringIO(), aesthetic={"v1.mp4": 1.0}, technical=technical)
+
+
+def test_t2vqa_labels_parse_as_t2vqa_does():
+    items = [item_with_prompt("b.mp4", 61.5, "a cat, playing piano"), item_with_prompt("a.webm", 1 / 3, "sunset")]
+    text = _written(write_t2vqa_labels, items)
+    assert text.splitlines()[0] == "images/a.webm|sunset|0.3333333333333333"
+    for line in text.splitlines():
+        filename, prompt, label = line.strip().split("|")  # T2VQA's own parsing
+        assert prompt in ("a cat, playing piano", "sunset") and float(label) in (61.5, 1 / 3)
+    assert read_t2vqa_labels(io.StringIO(text)) == [("images/a.webm", "sunset", 1 / 3),
+                                                     ("images/b.mp4", "a cat, playing piano", 61.5)]
+    with pytest.raises(DatasetError, match="a '\\|' or a line break"):
+        write_t2vqa_labels([item_with_prompt("c.mp4", 3, "this | that")], io.StringIO())
+    with pytest.raises(DatasetError, match="1 item\\(s\\) have no text prompt"):
+        write_t2vqa_labels([item("d.mp4", 3)], io.StringIO())
+    with pytest.raises(DatasetError, match="line 1"):
+        read_t2vqa_labels(io.StringIO("a.mp4, 0, 0, 3\n"))
+
+
+def item_with_prompt(name: str, mos: float, prompt: str):
+    return item(name, mos).__class__(**{**item(name, mos).__dict__, "prompt": prompt})
 
 
 def test_sujson_round_trips_items_and_votes():

@@ -10,7 +10,8 @@ from annotation.models import RatingTask, StimulusReview
 from annotation.simulation import latent_quality, make_raters, simulated_vote
 from common.errors import DomainError
 from studies import services as study_services
-from studies.models import Membership, Study
+from studies.ingest.video import read_frames
+from studies.models import Membership, Stimulus, Study
 
 
 class Command(BaseCommand):
@@ -45,6 +46,7 @@ class Command(BaseCommand):
                 user.set_unusable_password()
                 user.save()
             study_services.membership_add(study=target, user=user, role=Membership.Role.ANNOTATOR)
+            services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=target, user=user))
             users[user.pk] = (user, rater)
         try:
             services.assignment_create(study=target, seed=seed)
@@ -59,18 +61,28 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{len(simulated)} simulated raters cast {votes} votes: {kinds}"))
 
     def _vote_pending(self, study: Study, users: dict, rng: np.random.Generator) -> int:
-        """Every pending task of the simulated raters gets its vote, through `rating_submit`."""
+        """Every pending task of the simulated raters gets its vote, through `rating_submit`.
+
+        With rating dimensions each gets its own noisy vote around the same latent quality; a video's
+        vote says it was played through (as the rating page does).
+        """
+        _, protocol = services.protocol_current(study=study)
         tasks = RatingTask.objects.filter(study=study, annotator_id__in=users, status=RatingTask.Status.PENDING)
         votes = 0
         for task in tasks.select_related("stimulus", "stimulus__reference").order_by("annotator_id", "position"):
             if task.stimulus_id not in self.qualities:
                 self.qualities[task.stimulus_id] = self._quality(task.stimulus, study)
             user, rater = users[task.annotator_id]
-            score = simulated_vote(rater, self.qualities[task.stimulus_id], low=study.scale_min,
-                                   high=study.scale_max, rng=rng)
+            scores = {name: simulated_vote(rater, self.qualities[task.stimulus_id], low=study.scale_min,
+                                           high=study.scale_max, rng=rng) for name in protocol.dimension_names}
+            given = {"scores": scores} if protocol.dimensions else {"score": scores[""]}
+            display = None
+            if task.stimulus.media_type == Stimulus.MediaType.VIDEO:
+                display = {"played_through": True, "played_seconds": task.stimulus.duration_seconds, "replays": 0,
+                           "simulated": True}
             try:
-                services.rating_submit(task=task, user=user, score=score, client_id=uuid.uuid4(),
-                                       response_time_ms=int(rng.uniform(2000, 9000)))
+                services.rating_submit(task=task, user=user, client_id=uuid.uuid4(), display=display,
+                                       response_time_ms=int(rng.uniform(2000, 9000)), **given)
             except DomainError as error:
                 raise CommandError(str(error)) from None
             votes += 1
@@ -103,6 +115,8 @@ class Command(BaseCommand):
     @staticmethod
     def _quality(stimulus, study: Study) -> float:
         def pixels(item):
+            if item.media_type == Stimulus.MediaType.VIDEO:  # the middle frame stands for the clip
+                return read_frames(item.file.path, [(item.frame_count or 1) // 2])[0]
             with item.file.open("rb") as handle, Image.open(handle) as image:
                 return np.asarray(image.convert("RGB"))
 

@@ -6,6 +6,7 @@ from studies.datasets.formats.levels import LEVELS
 from studies.datasets.formats.pyiqa import PyiqaMeta, read_pyiqa_meta, write_pyiqa_meta
 from studies.datasets.formats.qalign import QAlignEntry, read_qalign_json, write_qalign_json
 from studies.datasets.formats.sujson import read_sujson, write_sujson
+from studies.datasets.formats.t2vqa import read_t2vqa_labels, write_t2vqa_labels
 
 __all__ = [
     "LEVELS",
@@ -17,9 +18,11 @@ __all__ = [
     "read_pyiqa_meta",
     "read_qalign_json",
     "read_sujson",
+    "read_t2vqa_labels",
     "write_deqa_json",
     "write_dover_labels",
     "write_pyiqa_meta",
     "write_qalign_json",
     "write_sujson",
+    "write_t2vqa_labels",
 ]

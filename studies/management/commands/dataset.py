@@ -33,6 +33,8 @@ class Command(BaseCommand):
         version = actions.add_parser("version", help="Take a dataset version from the latest MOS.")
         version.add_argument("slug")
         version.add_argument("--label", default="")
+        version.add_argument("--dimension", default="", help="The rating dimension to snapshot (default: the single "
+                                                             "score).")
         self._by(version)
         split = actions.add_parser("split", help="Add a split to a version (this makes a new version).")
         split.add_argument("slug")
@@ -104,11 +106,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{done} {report.stimuli} stimuli ({report.with_media} with images) "
                                              f"and {report.votes} votes into study {slug!r}."))
 
-    def do_version(self, *, slug, label, by, **options):
+    def do_version(self, *, slug, label, dimension, by, **options):
         study = self._study(slug)
-        version = dataset_services.dataset_version_create(study=study, by=self._user(by, study), label=label)
+        version = dataset_services.dataset_version_create(study=study, by=self._user(by, study), label=label,
+                                                          dimension=dimension)
+        of = f", dimension {version.dimension}" if version.dimension else ""
         self.stdout.write(self.style.SUCCESS(
-            f"Version {version.number} of {slug}: {len(version.items)} stimuli, method {version.method}, "
+            f"Version {version.number} of {slug}{of}: {len(version.items)} stimuli, method {version.method}, "
             f"content hash {version.content_hash}"
         ))
 

@@ -8,11 +8,12 @@ from studies.models import Study
 
 
 class Command(BaseCommand):
-    help = "Import the images of a folder or zip into a study, all or nothing (optionally with a CSV manifest)."
+    help = ("Import the images and videos (.mp4, .webm) of a folder or zip into a study, all or nothing "
+            "(optionally with a CSV manifest).")
 
     def add_arguments(self, parser):
         parser.add_argument("study", help="The study's slug.")
-        parser.add_argument("source", type=Path, help="A folder or a zip of images.")
+        parser.add_argument("source", type=Path, help="A folder or a zip of images and/or videos.")
         parser.add_argument(
             "--manifest", type=Path, help="CSV: file, source_content, reference, prompt, group_<label>."
         )

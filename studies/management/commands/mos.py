@@ -1,4 +1,4 @@
-"""``manage.py mos compute INPUT.csv --method M [--mode default|sureal] --scale LO HI --out RESULT.json``."""
+"""``manage.py mos compute INPUT.csv --method M [--mode default|sureal] [--dimension D] --scale LO HI --out R.json``."""
 
 from pathlib import Path
 
@@ -18,7 +18,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True)
         run = actions.add_parser("compute", help="Run one MOS method and write its JSON result.")
-        run.add_argument("input", type=Path, help="CSV with columns stimulus,subject,score[,repetition].")
+        run.add_argument("input", type=Path,
+                         help="CSV with columns stimulus,subject,score[,repetition][,dimension].")
         run.add_argument("--method", required=True, choices=METHODS)
         run.add_argument(
             "--mode",
@@ -33,6 +34,12 @@ class Command(BaseCommand):
             default=None,
             help="zscore only: none (z units), three_sigma or minmax onto the scale.",
         )
+        run.add_argument(
+            "--dimension",
+            default=None,
+            help="The rating dimension to compute (e.g. technical): keeps the rows whose dimension column holds it. "
+            "Needed when that column names several dimensions.",
+        )
         run.add_argument("--out", type=Path, required=True, help="Where to write the JSON result.")
 
     def handle(
@@ -44,21 +51,24 @@ class Command(BaseCommand):
         scale: list[float],
         zscore_rescale: str | None,
         out: Path,
+        dimension: str | None = None,
         **options,
     ):
         if zscore_rescale is not None and method != "zscore":
             raise CommandError("--zscore-rescale applies to --method zscore only.")
         try:
-            result = compute(input, method, mode, scale[0], scale[1], zscore_rescale=zscore_rescale)
+            result = compute(input, method, mode, scale[0], scale[1], zscore_rescale=zscore_rescale,
+                             dimension=dimension)
         except MosInputError as error:
             raise CommandError(str(error)) from None
         except OSError as error:
             raise CommandError(f"cannot read {input}: {error.strerror or error}") from None
         write_json(result, out)
         warnings = result["warnings"]
+        of = f" of dimension {dimension}" if dimension else ""
         self.stdout.write(
             self.style.SUCCESS(
-                f"{method} ({mode}) on {len(result['stimuli'])} stimuli, {len(result['subjects'])} subjects "
+                f"{method} ({mode}){of} on {len(result['stimuli'])} stimuli, {len(result['subjects'])} subjects "
                 f"written to {out}" + (f"; {len(warnings)} warning(s) recorded" if warnings else "")
             )
         )
