@@ -1,4 +1,5 @@
 """Launching, running, cancelling, retrying and recovering runs, in process (the worker tests run the same code)."""
+import csv
 from datetime import timedelta
 
 import pytest
@@ -194,3 +195,18 @@ def test_presets_carry_the_papers_protocols():
     assert (ma["train"]["epochs"], ma["train"]["batch_size"], ma["train"]["loss"], ma["optim"]["lr"]) == (30, 8, "mse",
                                                                                                         1e-5)
     assert PRESETS["au-iqa"].protocol.scheme == "zero_shot"
+
+
+def test_a_prompt_conditioned_model_reads_each_stimulus_prompt(dataset_version, researcher, media_root):
+    prompts = {item["name"]: f"a photo of scene {item['source_content']}" for item in dataset_version.items}
+    for name, prompt in prompts.items():
+        Stimulus.objects.filter(study=dataset_version.study, name=name).update(prompt=prompt)
+    benchmark = launch(dataset_version, researcher, models=("clip-agi",), protocol=Protocol(scheme="seeded"),
+                       hyperparameters={"preset": "tiny", "train": {"epochs": 1, "batch_size": 4}})
+    run = execute(benchmark.training_runs.get())
+    assert run.status == RunStatus.SUCCEEDED, run.error + run.log
+    assert run.config["data"]["prompt_column"] == "prompt"
+    with open(media_root / run.run_dir / "data" / "table.csv", newline="") as handle:
+        table = {row["image"]: row["prompt"] for row in csv.DictReader(handle)}
+    stimuli = Stimulus.objects.filter(study=dataset_version.study)
+    assert {stimulus.file.name: stimulus.prompt for stimulus in stimuli} == table
