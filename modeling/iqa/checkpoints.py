@@ -5,6 +5,7 @@ RUN_DIR/metrics.json      one entry per finished epoch (loss, validation SRCC/PL
 RUN_DIR/last.pt           everything needed to resume exactly (model, optimiser, schedule, RNG states)
 RUN_DIR/best.pt           the model of the epoch with the best validation score, with its config
 RUN_DIR/predictions_val.csv, predictions_test.csv, summary.json (test part scored once, at the end)
+RUN_DIR/lmm_features/     per-image model inputs computed once (MA-AGIQA's LMM features), see lmm_features.py
 """
 import json
 import random
@@ -17,6 +18,7 @@ from modeling.iqa.errors import IqaError
 
 LAST = "last.pt"
 BEST = "best.pt"
+FEATURES = "lmm_features"
 
 
 def write_json(path: Path, data) -> None:
@@ -67,3 +69,16 @@ def load_best(run_dir: Path) -> dict:
     if not path.exists():
         raise IqaError(f"{run_dir} holds no {BEST}: give the directory a training run wrote (iqa train --out)")
     return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def model_state(model) -> dict:
+    """What a checkpoint keeps of `model`: its state dict, or less where the model says (``checkpoint_state``: an
+    LMM with LoRA adapters over pretrained weights keeps only what training changed)."""
+    return model.checkpoint_state() if hasattr(model, "checkpoint_state") else model.state_dict()
+
+
+def load_model_state(model, state: dict) -> None:
+    if hasattr(model, "load_checkpoint_state"):
+        model.load_checkpoint_state(state)
+    else:
+        model.load_state_dict(state)

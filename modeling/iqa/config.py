@@ -20,6 +20,8 @@ COMMON_DEFAULTS = {
         "split_column": "split",
         "group_column": None,
         "prompt_column": None,  # the text prompt of each (AI-generated) image, for prompt-conditioned models
+        "std_column": None,  # the ratings' standard deviation (MOS units), for DeQA-Score soft labels
+        "level_columns": None,  # or the five level probabilities (bad first), for DeQA-Score soft labels
         "max_pixels": 64 * 1024 * 1024,
     },
     "input": {
@@ -38,7 +40,8 @@ COMMON_DEFAULTS = {
         "epochs": 10,
         "batch_size": 8,
         "grad_accum": 1,
-        "loss": "l1",
+        "loss": "l1",  # also mse, fidelity_plcc_l1; on five level logits: level_ce (Q-Align), deqa (DeQA-Score)
+        "deqa_density": "cdf",  # DeQA-Score's Gaussian discretised by "cdf" (interval mass) or "pdf" (density)
         "target_scaling": "zscore",  # or "none": regress the MOS as it is
         "seed": 0,
         "amp": "bf16",  # on CUDA only; CPU runs in float32

@@ -1,4 +1,5 @@
-"""Training losses beyond L1 and MSE: the fidelity + PLCC + L1 mix of the CLIP prompt scorer's recipe.
+"""Training losses beyond L1 and MSE: the fidelity + PLCC + L1 mix of the CLIP prompt scorer's recipe, and the
+losses on five level logits of the LMM scorers (Q-Align's cross-entropy, DeQA-Score's KL divergence).
 
 The fidelity loss (Tsai et al., ICML 2007) between two discrete distributions p and q is 1 - sum sqrt(p q):
 zero when they are equal, positive otherwise. As in LIQE (Zhang et al., CVPR 2023), it is applied to every
@@ -7,6 +8,8 @@ unit variances), against the MOS order (1, 0, or 1/2 for a tie).
 """
 import torch
 from torch.nn import functional as F
+
+from modeling.iqa.soft_labels import level_bins
 
 FIDELITY_WEIGHT = 1.0  # the three terms of `fidelity_plcc_l1`, with equal weights (see docs/models.md)
 PLCC_WEIGHT = 1.0
@@ -45,3 +48,14 @@ def fidelity_plcc_l1(predictions: torch.Tensor, targets: torch.Tensor) -> torch.
         loss = loss + PLCC_WEIGHT * plcc_loss(predictions, targets)
     return loss
 
+
+
+def level_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Q-Align: cross-entropy of the five level logits (bad first) with each target's equal-width level bin
+    (targets on the 1..5 level scale, ``train.target_scaling = "levels"``)."""
+    return F.cross_entropy(logits, level_bins(targets))
+
+
+def level_kl(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """DeQA-Score: KL(target || softmax(logits)) per image, averaged; `targets` are (batch, 5) distributions."""
+    return F.kl_div(F.log_softmax(logits, dim=-1), targets, reduction="batchmean")

@@ -4,11 +4,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from modeling.iqa.checkpoints import load_best
+from modeling.iqa.checkpoints import FEATURES, load_best
 from modeling.iqa.errors import IqaError
 from modeling.iqa.images import list_images, scan_images
-from modeling.iqa.registry import build_model
-from modeling.iqa.scoring import predict_images, uses_prompts, write_predictions
+from modeling.iqa.registry import restore_model
+from modeling.iqa.scoring import predict_images, prepare_model, uses_prompts, write_predictions
 from modeling.iqa.table import read_prompts
 
 
@@ -17,10 +17,10 @@ def predict_names(*, run_dir: Path, images: Path, names: list[str], device: str 
     """Scores (MOS scale of the training table) of the named images of `images`, with the run's best checkpoint."""
     state = load_best(Path(run_dir))
     config = state["config"]
-    model = build_model(config["arch"], {**config, "pretrained": False})
-    model.load_state_dict(state["model"])
+    model = restore_model(config, state["model"])
     scan_images(Path(images), names, max_pixels=config["data"]["max_pixels"])
     where = torch.device(device)
+    prepare_model(model.to(where), images=Path(images), names=names, cache=Path(run_dir) / FEATURES, device=where)
     return predict_images(model.to(where), Path(images), names, config, device=where, target=state["target"],
                           prompts=prompts if uses_prompts(model) else None)
 
@@ -30,11 +30,11 @@ def predict_folder(*, run_dir: Path, images: Path, out: Path, device: str = "cpu
     A prompt-conditioned model reads each image's prompt from `table` (the run's data.prompt_column)."""
     state = load_best(Path(run_dir))
     config = state["config"]
-    model = build_model(config["arch"], {**config, "pretrained": False})  # the checkpoint holds every weight
-    model.load_state_dict(state["model"])
+    model = restore_model(config, state["model"])
     where = torch.device(device)
     names = list_images(Path(images))
     scan_images(Path(images), names, max_pixels=config["data"]["max_pixels"])
+    prepare_model(model.to(where), images=Path(images), names=names, cache=Path(run_dir) / FEATURES, device=where)
     prompts = None
     if uses_prompts(model) and table is not None:
         by_name = read_prompts(Path(table), config["data"])

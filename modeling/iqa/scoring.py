@@ -20,13 +20,39 @@ def autocast(device: torch.device, amp: str):
     return contextlib.nullcontext()
 
 
-def run_model(model: nn.Module, views: torch.Tensor, prompts: list[str], *, prompted: bool) -> torch.Tensor:
-    """The model's scores of a batch of views; a prompt-conditioned model also gets each view's prompt."""
-    return model(views, prompts) if prompted else model(views)
+def run_model(model: nn.Module, views: torch.Tensor, texts: list[str], *, prompted: bool,
+              levels: bool = False) -> torch.Tensor:
+    """The model's scores of a batch of views (or its five level logits, `levels`); a model that takes text
+    (`takes_text`) also gets each view's: its image's prompt, or its image's name (`uses_names`)."""
+    options = {"levels": True} if levels else {}
+    return model(views, texts, **options) if prompted else model(views, **options)
 
 
 def uses_prompts(model: nn.Module) -> bool:
     return getattr(model, "uses_prompts", False)
+
+
+def uses_names(model: nn.Module) -> bool:
+    """The model finds per-image inputs (cached features) by image name."""
+    return getattr(model, "uses_names", False)
+
+
+def takes_text(model: nn.Module) -> bool:
+    return uses_prompts(model) or uses_names(model)
+
+
+def sample_texts(model: nn.Module, names: list[str], prompts: list[str]) -> list[str]:
+    """The text each image's views go to the model with: the image name or its prompt."""
+    return list(names) if uses_names(model) else list(prompts)
+
+
+def prepare_model(model: nn.Module, *, images: Path, names: list[str], cache: Path, device: torch.device,
+                  log=None) -> None:
+    """Let a model with per-image inputs read or compute them (``prepare``) before it scores `names`."""
+    if hasattr(model, "prepare"):
+        features = model.prepare(images=images, names=names, cache=cache, device=device)
+        if log is not None:
+            log(f"LMM features: {features.read} read from {cache}, {features.computed} computed")
 
 
 @torch.no_grad()
@@ -42,9 +68,10 @@ def predict_images(model: nn.Module, folder: Path, names: list[str], config: dic
     scores = []
     for index, name in enumerate(names):
         views = evaluation_views(folder, name, config["input"], seed=config["train"]["seed"]).to(device)
-        view_prompts = [prompts[index]] * len(views) if prompts is not None else []
+        text = name if uses_names(model) else prompts[index] if prompts is not None else None
+        view_texts = [text] * len(views) if text is not None else []
         with autocast(device, config["train"]["amp"]):
-            scores.append(float(run_model(model, views, view_prompts, prompted=uses_prompts(model)).float().mean()))
+            scores.append(float(run_model(model, views, view_texts, prompted=takes_text(model)).float().mean()))
     model.train(was_training)
     return np.asarray(scores) * target["std"] + target["mean"]
 

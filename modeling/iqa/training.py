@@ -10,26 +10,32 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader
 
 from modeling.iqa import checkpoints, distributed
-from modeling.iqa.checkpoints import BEST, LAST, write_json
+from modeling.iqa.checkpoints import BEST, FEATURES, LAST, write_json
 from modeling.iqa.data import TrainingViews, collate
 from modeling.iqa.errors import IqaError, TrainingStopped
 from modeling.iqa.images import scan_images
-from modeling.iqa.losses import fidelity_plcc_l1
+from modeling.iqa.losses import fidelity_plcc_l1, level_cross_entropy, level_kl
 from modeling.iqa.optim import make_optimizer, make_scheduler
-from modeling.iqa.registry import build_model
+from modeling.iqa.registry import build_model, restore_model
 from modeling.iqa.scoring import (
     autocast,
     predict_images,
+    prepare_model,
     run_model,
+    sample_texts,
+    takes_text,
     uses_prompts,
     validation_figures,
     write_predictions,
 )
+from modeling.iqa.soft_labels import DENSITIES, deqa_distribution
 from modeling.iqa.table import Item, read_training_table
 from modeling.iqa.transforms import EVAL_SAMPLINGS, NORMALISATION
 from modeling.metrics import evaluate_groups, evaluate_predictions
 
-LOSSES = {"l1": F.l1_loss, "mse": F.mse_loss, "fidelity_plcc_l1": fidelity_plcc_l1}
+LOSSES = {"l1": F.l1_loss, "mse": F.mse_loss, "fidelity_plcc_l1": fidelity_plcc_l1,
+          "level_ce": level_cross_entropy, "deqa": level_kl}
+LEVEL_LOSSES = ("level_ce", "deqa")  # on the model's five level logits (forward(..., levels=True))
 LEVELS = 5  # target_scaling "levels" maps the training part's MOS range onto 1..5
 
 
@@ -106,9 +112,17 @@ def _train(config, table, images, out, processes, resume, stop_after_epoch, log,
     model = build_model(config["arch"], config).to(processes.device)
     if uses_prompts(model) and not config["data"]["prompt_column"]:
         raise IqaError(f"{config['arch']} scores each image against its text prompt: set data.prompt_column")
+    if train_cfg["loss"] in LEVEL_LOSSES and not getattr(model, "scores_levels", False):
+        raise IqaError(f"train.loss {train_cfg['loss']!r} needs a model that scores five levels (qalign, siglip)")
+    _prepare(model, images, [item.name for item in parts.train + parts.val + parts.test], out / FEATURES,
+             processes, log)
     optimizer = make_optimizer(model.parameter_groups(), config["optim"])
-    views = TrainingViews(images, [item.name for item in parts.train], (mos - target["mean"]) / target["std"],
-                          config["input"], seed=seed, prompts=[item.prompt for item in parts.train])
+    targets = (mos - target["mean"]) / target["std"]
+    if train_cfg["loss"] == "deqa":
+        targets = _soft_levels(parts.train, targets, target, config)
+    views = TrainingViews(images, [item.name for item in parts.train], targets, config["input"], seed=seed,
+                          prompts=sample_texts(model, [item.name for item in parts.train],
+                                               [item.prompt for item in parts.train]))
     micro_batches = len(processes.shard(list(range(len(views))))) // train_cfg["batch_size"]  # last partial dropped
     if not micro_batches:
         raise IqaError(f"{len(views)} training samples per process make no batch of {train_cfg['batch_size']}: "
@@ -121,7 +135,7 @@ def _train(config, table, images, out, processes, resume, stop_after_epoch, log,
     history, best, start_epoch = [], None, 0
     if resume:
         state = checkpoints.load_resume_state(out, config)
-        model.load_state_dict(state["model"])
+        checkpoints.load_model_state(model, state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         checkpoints.restore_rng(state["rng"])
@@ -139,7 +153,7 @@ def _train(config, table, images, out, processes, resume, stop_after_epoch, log,
         loader = DataLoader(views, batch_size=train_cfg["batch_size"], sampler=processes.shard(order),
                             collate_fn=collate, num_workers=train_cfg["num_workers"], drop_last=True)
         loss = _train_epoch(trained, loader, optimizer, scheduler, loss_fn, config, processes, steps_per_epoch,
-                            prompted=uses_prompts(model), epoch=epoch, hooks=hooks)
+                            prompted=takes_text(model), epoch=epoch, hooks=hooks)
         if processes.main:
             record = {"epoch": epoch + 1, "train_loss": loss, "seconds": round(time.monotonic() - started, 3),
                       "lr": [group["lr"] for group in optimizer.param_groups]}
@@ -147,21 +161,26 @@ def _train(config, table, images, out, processes, resume, stop_after_epoch, log,
             history.append(record)
             if record["val"]["select"] is not None and (best is None or record["val"]["select"] > best["select"]):
                 best = {"epoch": epoch + 1, **record["val"]}
-                checkpoints.save(out / BEST, {"config": config, "model": model.state_dict(), "target": target,
-                                              "epoch": epoch + 1, "val": record["val"]})
+                checkpoints.save(out / BEST, {"config": config, "model": checkpoints.model_state(model),
+                                              "target": target, "epoch": epoch + 1, "val": record["val"]})
                 write_predictions(out / "predictions_val.csv", [i.name for i in parts.val], scores,
                                   np.array([i.mos for i in parts.val]))
             write_json(out / "metrics.json", history)
-            checkpoints.save(out / LAST, {"config": config, "model": model.state_dict(), "epoch": epoch,
+            checkpoints.save(out / LAST, {"config": config, "model": checkpoints.model_state(model), "epoch": epoch,
                                           "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                                           "rng": checkpoints.rng_state(), "history": history, "best": best,
                                           "target": target})
-            log(f"epoch {epoch + 1}: loss {loss:.4f}, val SRCC {record['val']['srcc']}, PLCC {record['val']['plcc']}")
+            log(f"epoch {epoch + 1}: loss {loss:.4f}, val SRCC {_figure(record['val']['srcc'])}, "
+                f"PLCC {_figure(record['val']['plcc'])}")
             hooks.on_epoch(record)
         processes.barrier()
     if last_epoch < train_cfg["epochs"] - 1 or not processes.main:
         return {"interrupted_after_epoch": last_epoch + 1, "best": best}
     return _finish(out, images, parts, config, processes, history, best, conversions)
+
+
+def _figure(value: float | None) -> str:
+    return "undefined" if value is None else f"{value:.4f}"
 
 
 def _train_epoch(model, loader, optimizer, scheduler, loss_fn, config, processes, steps_per_epoch, *,
@@ -172,7 +191,8 @@ def _train_epoch(model, loader, optimizer, scheduler, loss_fn, config, processes
     optimizer.zero_grad(set_to_none=True)
     for views, targets, prompts in loader:
         with autocast(processes.device, config["train"]["amp"]):
-            predictions = run_model(model, views.to(processes.device), prompts, prompted=prompted)
+            predictions = run_model(model, views.to(processes.device), prompts, prompted=prompted,
+                                    levels=config["train"]["loss"] in LEVEL_LOSSES)
         loss = loss_fn(predictions.float(), targets.to(processes.device))
         (loss / accum).backward()
         losses.append(float(loss.detach()))
@@ -210,9 +230,9 @@ def _finish(out, images, parts, config, processes, history, best, conversions) -
         summary["test"] = "not scored: no epoch had a defined validation score"
     elif parts.test:
         state = checkpoints.load_best(out)
-        model = build_model(config["arch"], {**config, "pretrained": False}).to(processes.device)
-        model.load_state_dict(state["model"])
+        model = restore_model(config, state["model"]).to(processes.device)
         names, mos = [item.name for item in parts.test], np.array([item.mos for item in parts.test])
+        prepare_model(model, images=images, names=names, cache=out / FEATURES, device=processes.device)  # rank 0
         scores = predict_images(model, images, names, config, device=processes.device, target=state["target"],
                                 prompts=[item.prompt for item in parts.test])
         write_predictions(out / "predictions_test.csv", names, scores, mos)
@@ -227,10 +247,36 @@ def _finish(out, images, parts, config, processes, history, best, conversions) -
     return summary
 
 
+def _prepare(model, images, names, cache, processes, log) -> None:
+    """Per-image model inputs (MA-AGIQA's LMM features): rank 0 computes what the cache lacks, the others read."""
+    if processes.main:
+        prepare_model(model, images=images, names=names, cache=cache, device=processes.device, log=log)
+    processes.barrier()
+    if not processes.main:
+        prepare_model(model, images=images, names=names, cache=cache, device=processes.device)
+
+
+def _soft_levels(items: list[Item], levels: np.ndarray, target: dict, config: dict) -> np.ndarray:
+    """DeQA-Score's (n, 5) level distributions of the training items: the table's level probabilities, else a
+    discretised Gaussian of each item's level (`levels`) and its ratings' standard deviation on the level scale."""
+    if config["data"]["level_columns"]:
+        return np.array([item.levels for item in items], dtype=np.float32)
+    if not config["data"]["std_column"]:
+        raise IqaError('train.loss "deqa" needs soft labels: set data.std_column (the ratings\' standard deviation) '
+                       "or data.level_columns (five level probabilities, bad first)")
+    density = config["train"]["deqa_density"]
+    return np.array([deqa_distribution(float(level), item.std / target["std"], density=density)
+                     for item, level in zip(items, levels, strict=True)], dtype=np.float32)
+
+
 def _check_config(config: dict) -> None:
     problems = []
     if config["train"]["loss"] not in LOSSES:
         problems.append(f"train.loss {config['train']['loss']!r}: use one of {', '.join(LOSSES)}")
+    if config["train"]["loss"] in LEVEL_LOSSES and config["train"]["target_scaling"] != "levels":
+        problems.append(f"train.loss {config['train']['loss']!r} learns levels: set train.target_scaling \"levels\"")
+    if config["train"]["deqa_density"] not in DENSITIES:
+        problems.append(f"train.deqa_density {config['train']['deqa_density']!r}: use {' or '.join(DENSITIES)}")
     if config["train"]["select_metric"] not in ("srcc_plcc", "srcc"):
         problems.append(f"train.select_metric {config['train']['select_metric']!r}: use srcc_plcc or srcc")
     if config["train"]["target_scaling"] not in ("zscore", "none", "levels"):

@@ -92,6 +92,19 @@ KNOWN_WEIGHTS = {
             source="Video Swin-T Kinetics-400, github.com/SwinTransformer/Video-Swin-Transformer release v1.0.0 "
             "(AIGC-VQA's technical branch, as DOVER)",
         ),
+        KnownWeight(
+            name="siglip-base-patch16-224",
+            filename="model.safetensors",
+            source="Google SigLIP base (patch 16, 224 px) as transformers saves it, Hugging Face "
+            "google/siglip-base-patch16-224",
+            hf_repo="google/siglip-base-patch16-224",
+        ),
+        KnownWeight(
+            name="llava-1.5-7b",
+            filename="model.safetensors.index.json",
+            source="LLaVA-1.5 7B as transformers saves it (a model folder), Hugging Face llava-hf/llava-1.5-7b-hf",
+            hf_repo="llava-hf/llava-1.5-7b-hf",
+        ),
     )
 }
 
@@ -226,3 +239,57 @@ def _missing_message(known: KnownWeight, registry: Path) -> str:
         + "; ".join(places)
         + ". To train from random initialisation instead, set \"pretrained\": false in the configuration."
     )
+
+
+def resolve_model_folder(name: str) -> Path:
+    """The folder of a transformers model (``config.json``, tokenizer and processor files, weights) for
+    ``from_pretrained``, offline: the registry entry's ``path`` names the folder and its ``sha256`` is that of the
+    folder's weight index (``model.safetensors.index.json``, or ``model.safetensors`` when not sharded); a cached
+    Hugging Face snapshot has every weight file checked against its blob's SHA-256 name. WeightError otherwise,
+    naming the folder to place."""
+    registry = registry_path()
+    entry = read_registry(registry).get(name)
+    if entry:
+        folder = Path(entry["path"]).expanduser()
+        folder = folder if folder.is_absolute() else registry.parent / folder
+        files = _model_weight_files(folder)
+        if not files:
+            raise WeightError(f"weight {name!r} is registered in {registry} as {folder}, but that is not a model "
+                              "folder with config.json and model.safetensors (or model.safetensors.index.json)")
+        _check_sha256(files[0], entry["sha256"].lower(), name)
+        return folder
+    known = KNOWN_WEIGHTS.get(name)
+    if known is None:
+        raise WeightError(f"weight {name!r} is neither in the registry {registry} nor one this package knows")
+    for snapshot in _hf_snapshots(known.hf_repo) if known.hf_repo else []:
+        files = _model_weight_files(snapshot)
+        if files:
+            for path in files:
+                blob = path.resolve().name
+                if re.fullmatch(r"[0-9a-f]{64}", blob) and path.suffix == ".safetensors":
+                    _check_sha256(path, blob, name)
+            return snapshot
+    raise WeightError(
+        f"pretrained weight {name!r} is missing: place the model folder of {known.hf_repo or known.name} "
+        f"(config.json, its tokenizer and processor files, and {known.filename} with the weight files it names; "
+        f"from {known.source}): list the folder in the registry {registry} as [weights.{name}] with path, sha256 "
+        f"(of {known.filename}) and source, or have the Hugging Face cache {_hf_cache()} hold {known.hf_repo} "
+        "(read offline). To train from random initialisation instead, set \"pretrained\": false in the configuration."
+    )
+
+
+def _model_weight_files(folder: Path) -> list[Path]:
+    """[the index, then every shard] of a sharded safetensors model, [model.safetensors] of another, or []
+    when `folder` is no complete model folder."""
+    if not (folder / "config.json").is_file():
+        return []
+    index = folder / "model.safetensors.index.json"
+    if index.is_file():
+        try:
+            shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
+        except (ValueError, KeyError):
+            return []
+        paths = [folder / shard for shard in shards]
+        return [index, *paths] if all(path.is_file() for path in paths) else []
+    single = folder / "model.safetensors"
+    return [single] if single.is_file() else []

@@ -120,8 +120,8 @@ def test_image_smaller_than_the_crop_says_what_to_change(tmp_path):
 def test_unknown_configuration_key_is_refused():
     with pytest.raises(IqaError, match="unknown configuration key 'train.epoch' .known: .*epochs"):
         resolve_config("effnet-lite", {"train": {"epoch": 3}})
-    with pytest.raises(IqaError, match="unknown architecture 'ma-agiqa' .known: clip, clip-agi, effnet-lite, hyperiqa"):
-        resolve_config("ma-agiqa")
+    with pytest.raises(IqaError, match="unknown architecture 'dbcnn' .known: clip, clip-agi, effnet-lite, hyperiqa"):
+        resolve_config("dbcnn")
 
 
 def test_bad_settings_are_all_reported_before_anything_runs(tmp_path):

@@ -187,6 +187,11 @@ class Maniqa(nn.Module):
                                        nn.Sigmoid())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        score, weight = self.token_scores(x)
+        return (score * weight).sum(1) / weight.sum(1)
+
+    def token_scores(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each token's score (ReLU) and weight (sigmoid): two (batch, side x side) tensors."""
         outputs = self.vit.block_outputs(x, last=max(FEATURE_BLOCKS))
         x = torch.cat([outputs[i][:, 1:] for i in FEATURE_BLOCKS], dim=2).transpose(1, 2)  # B, 4C, N
         for tab in self.tablock1:
@@ -197,8 +202,7 @@ class Maniqa(nn.Module):
             x = tab(x)
         x = self.swintransformer2(self.conv2(x.reshape(x.shape[0], -1, self.side, self.side)))
         tokens = x.flatten(2).transpose(1, 2)
-        score, weight = self.fc_score(tokens).squeeze(2), self.fc_weight(tokens).squeeze(2)
-        return (score * weight).sum(1) / weight.sum(1)
+        return self.fc_score(tokens).squeeze(2), self.fc_weight(tokens).squeeze(2)
 
     def parameter_groups(self) -> dict[str, list[nn.Parameter]]:
         """One rate for everything, as in the official training (``head_lr_ratio`` 1)."""

@@ -195,6 +195,9 @@ def test_presets_carry_the_papers_protocols():
     assert (ma["train"]["epochs"], ma["train"]["batch_size"], ma["train"]["loss"], ma["optim"]["lr"]) == (30, 8, "mse",
                                                                                                         1e-5)
     assert PRESETS["au-iqa"].protocol.scheme == "zero_shot"
+    zero_shot = PRESETS["au-iqa"].protocol.describe()
+    assert "metrics on every item" in zero_shot and "validation" not in zero_shot
+    assert "7:1:2" in ntire.describe() and "checkpoint chosen on validation" in ntire.describe()
 
 
 def test_a_prompt_conditioned_model_reads_each_stimulus_prompt(dataset_version, researcher, media_root):
