@@ -83,7 +83,8 @@ class Protocol:
             where = (f"Cross-group: trained on {self.cross_column} = {', '.join(self.train_groups)} "
                      f"(9:1 train:val, seed {self.seed}), tested on {', '.join(self.test_groups)}")
         else:
-            where = "Zero-shot: no training, every item scored"
+            return (f"Zero-shot: no training, every item of the version scored once; metrics on every item; {rank}; "
+                    "CIs: percentile bootstrap over images.")
         return (f"{where}; checkpoint chosen on validation, test part scored once; metrics on the test part; "
                 f"{rank}; CIs: percentile bootstrap over test images.")
 
