@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Exists, JSONField, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, JSONField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from annotation import selectors
@@ -211,20 +212,22 @@ def assignment_create(*, study: Study, seed: int | None = None) -> AssignmentRep
             new_tasks[annotator_id].append((stimulus_id, slot))
     rows = []
     for annotator_id, claimed in new_tasks.items():
-        rows += _queue_rows(study=study, annotator_id=annotator_id, claimed=claimed, groups=groups, rng=rng)
+        rows += _queue_rows(study=study, annotator_id=annotator_id, claimed=claimed, groups=groups, rng=rng,
+                            previous=_last_group(study=study, annotator_id=annotator_id, groups=groups))
     RatingTask.objects.bulk_create(rows)
     return AssignmentReport(created=len(rows), annotators=len(new_tasks))
 
 
 def _queue_rows(
     *, study: Study, annotator_id: int, claimed: list[tuple[int, int]], groups: dict[int, str],
-    rng: random.Random, extra: list[tuple[int, str]] = (),
+    rng: random.Random, previous: str | None, extra: list[tuple[int, str]] = (),
 ) -> list[RatingTask]:
-    """RatingTask rows appended to one annotator's queue in a spread order. extra: (stimulus, kind)."""
+    """RatingTask rows appended to one annotator's queue in a spread order, after a last image of content
+    `previous`. extra: (stimulus, kind)."""
     items = [(stimulus_id, Kind.RATING, slot) for stimulus_id, slot in claimed]
     items += [(stimulus_id, kind, None) for stimulus_id, kind in extra]
     ordered = spread_order(items, group=lambda item: _group(groups.get(item[0], ""), item[0]), rng=rng,
-                           previous=_last_group(study=study, annotator_id=annotator_id, groups=groups))
+                           previous=previous)
     start = _next_position(study=study, user_id=annotator_id)
     return [
         RatingTask(study=study, stimulus_id=stimulus_id, annotator_id=annotator_id, kind=kind, slot=slot,
@@ -242,6 +245,9 @@ def _last_group(*, study: Study, annotator_id: int, groups: dict[int, str]) -> s
     return _group(groups.get(last, ""), last) if last is not None else None
 
 
+CLAIM_POOL_PER_PLACE = 25  # candidates read per block place: room for block_choice to keep contents apart
+
+
 @transaction.atomic
 def queue_fill(*, study: Study, user: AbstractBaseUser, protocol: Protocol, rng: random.Random | None = None) -> int:
     """Claim the next block for `user`: stimuli still short of raters, most covered first.
@@ -249,21 +255,18 @@ def queue_fill(*, study: Study, user: AbstractBaseUser, protocol: Protocol, rng:
     Claims are serialised per study by a row lock, and a unique (stimulus, slot) constraint makes
     an N+1-th rater impossible even without it. Gold and repeated items are mixed in. The block
     follows the annotator's last image with no two neighbours from one source content; near the
-    end of a study that can mean a smaller block (see `ordering.block_choice`).
+    end of a study that can mean a smaller block (see `ordering.block_choice`). The database counts
+    the raters per stimulus and hands back only the most covered candidates (25 per block place),
+    so a claim costs the same in a study of 500 images as in one of 20,000.
     """
     rng = rng or random.Random()
     Study.objects.select_for_update(no_key=True).filter(pk=study.pk).first()
-    _, places, slots, holders = _capacity(study=study)
-    open_stimuli = [pk for pk, count in places.items() if len(slots[pk]) < count and user.pk not in holders[pk]]
-    if not open_stimuli:
+    candidates = _open_stimuli(study=study, user=user, limit=CLAIM_POOL_PER_PLACE * protocol.block_size)
+    if not candidates:
         return 0
+    open_stimuli = list(candidates)
     rng.shuffle(open_stimuli)
-    open_stimuli.sort(key=lambda pk: -len(slots[pk]))
-    groups = dict(Stimulus.objects.filter(study=study).values_list("pk", "source_content"))
-
-    def group_of(pk: int) -> str:
-        return _group(groups.get(pk, ""), pk)
-
+    open_stimuli.sort(key=lambda pk: -candidates[pk][0])
     mine = RatingTask.objects.filter(study=study, annotator=user)
     extra: list[tuple[int, str]] = []
     if protocol.repeats_per_block:
@@ -272,20 +275,51 @@ def queue_fill(*, study: Study, user: AbstractBaseUser, protocol: Protocol, rng:
                  .values_list("stimulus_id", flat=True) if pk not in repeated]
         rng.shuffle(rated)
         extra += [(pk, Kind.REPEAT) for pk in rated[: protocol.repeats_per_block]]
-    chosen = block_choice(open_stimuli, size=protocol.block_size, group=group_of,
-                          previous=_last_group(study=study, annotator_id=user.pk, groups=groups),
-                          fixed=[group_of(pk) for pk, _ in extra])
-    if protocol.gold_every:  # one per `gold_every` study images over the whole queue, whatever the block sizes
+    if protocol.gold_every:
         given = set(mine.filter(kind=Kind.GOLD).values_list("stimulus_id", flat=True))
-        due = (mine.filter(kind=Kind.RATING).count() + len(chosen)) // protocol.gold_every - len(given)
         gold = [pk for pk in QualityItem.objects.filter(study=study, kind=QualityItem.Kind.GOLD)
                 .values_list("stimulus_id", flat=True) if pk not in given]
         rng.shuffle(gold)
+    last = mine.order_by("-position").values_list("stimulus_id", flat=True).first()
+    groups = {pk: content for pk, (_, content) in candidates.items()}
+    known = [pk for pk, _ in extra] + (gold if protocol.gold_every else []) + ([last] if last else [])
+    groups.update(Stimulus.objects.filter(pk__in=known).values_list("pk", "source_content"))
+
+    def group_of(pk: int) -> str:
+        return _group(groups.get(pk, ""), pk)
+
+    previous = group_of(last) if last is not None else None
+    chosen = block_choice(open_stimuli, size=protocol.block_size, group=group_of, previous=previous,
+                          fixed=[group_of(pk) for pk, _ in extra])
+    if protocol.gold_every:  # one per `gold_every` study images over the whole queue, whatever the block sizes
+        due = (mine.filter(kind=Kind.RATING).count() + len(chosen)) // protocol.gold_every - len(given)
         extra += [(pk, Kind.GOLD) for pk in gold[: max(0, due)]]
+    slots: dict[int, list[int]] = defaultdict(list)
+    for stimulus_id, slot in RatingTask.objects.filter(study=study, kind=Kind.RATING, stimulus_id__in=chosen) \
+            .values_list("stimulus_id", "slot"):
+        slots[stimulus_id].append(slot)
     claimed = [(pk, _free_slot(slots[pk])) for pk in chosen]
-    rows = _queue_rows(study=study, annotator_id=user.pk, claimed=claimed, groups=groups, rng=rng, extra=extra)
+    rows = _queue_rows(study=study, annotator_id=user.pk, claimed=claimed, groups=groups, rng=rng,
+                       previous=previous, extra=extra)
     RatingTask.objects.bulk_create(rows)
     return len(rows)
+
+
+def _open_stimuli(*, study: Study, user: AbstractBaseUser, limit: int) -> dict[int, tuple[int, str]]:
+    """Stimuli still short of raters that `user` holds no place of (quality items left out), most covered
+    first: pk -> (raters so far, source content); at most `limit`, counted by the database."""
+    quality = QualityItem.objects.filter(study=study).values("stimulus_id")
+    held = RatingTask.objects.filter(study=study, annotator=user, kind=Kind.RATING).values("stimulus_id")
+    extra = (StimulusReview.objects.filter(stimulus=OuterRef("pk"), extra_raters__gt=0).order_by()
+             .values("stimulus").annotate(total=Sum("extra_raters")).values("total"))
+    rows = (
+        Stimulus.objects.filter(study=study).exclude(pk__in=quality).exclude(pk__in=held)
+        .annotate(taken=Count("rating_tasks", filter=Q(rating_tasks__kind=Kind.RATING)),
+                  places=Value(study.raters_per_stimulus) + Coalesce(Subquery(extra), 0))
+        .filter(taken__lt=F("places")).order_by("-taken", "pk")
+        .values_list("pk", "taken", "source_content")[:limit]
+    )
+    return {pk: (taken, content) for pk, taken, content in rows}
 
 
 # --- submission -----------------------------------------------------------------------------------------
