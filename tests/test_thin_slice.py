@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from annotation import services as annotation_services
+from annotation import assignment_services
 from annotation.models import RatingTask
 from studies.models import MosComputation
 from tests.worker import wait_for
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.worker]
 
 
 def test_ratings_to_mos_csv_through_a_real_worker(client, open_study, annotators, coordinator, celery_worker_process):
-    annotation_services.assignment_create(study=open_study, seed=3)
+    assignment_services.assignment_create(study=open_study, seed=3)
     votes: dict[str, list[float]] = {}
     for user in annotators:
         client.force_login(user)

@@ -3,7 +3,7 @@ from collections import Counter
 
 import pytest
 
-from annotation import services
+from annotation import assignment_services, services
 from annotation.models import RatingTask
 from common.errors import DomainError
 from studies.models import Rating, Study
@@ -12,13 +12,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_every_stimulus_gets_exactly_n_distinct_annotators(open_study, annotators):
-    report = services.assignment_create(study=open_study, seed=1)
+    report = assignment_services.assignment_create(study=open_study, seed=1)
     assert report.created == 4 * open_study.raters_per_stimulus
     per_stimulus = Counter(RatingTask.objects.filter(study=open_study).values_list("stimulus_id", flat=True))
     assert set(per_stimulus.values()) == {open_study.raters_per_stimulus}
     loads = Counter(RatingTask.objects.filter(study=open_study).values_list("annotator_id", flat=True))
     assert max(loads.values()) - min(loads.values()) <= 1, "work is balanced"
-    again = services.assignment_create(study=open_study, seed=2)
+    again = assignment_services.assignment_create(study=open_study, seed=2)
     assert again.created == 0, "assigning again adds nothing"
 
 
@@ -26,7 +26,7 @@ def test_assignment_needs_enough_annotators(open_study, annotators):
     open_study.raters_per_stimulus = 5
     open_study.save()
     with pytest.raises(DomainError, match="needs 5 distinct raters"):
-        services.assignment_create(study=open_study)
+        assignment_services.assignment_create(study=open_study)
 
 
 def first_task(study, user):
@@ -34,7 +34,7 @@ def first_task(study, user):
 
 
 def test_submit_is_idempotent_per_client_id(open_study, annotators):
-    services.assignment_create(study=open_study, seed=1)
+    assignment_services.assignment_create(study=open_study, seed=1)
     user = annotators[0]
     task = first_task(open_study, user)
     client_id = uuid.uuid4()
@@ -51,7 +51,7 @@ def test_submit_is_idempotent_per_client_id(open_study, annotators):
 
 @pytest.mark.parametrize("score", [0, 6, -1])
 def test_off_scale_scores_are_refused(open_study, annotators, score):
-    services.assignment_create(study=open_study, seed=1)
+    assignment_services.assignment_create(study=open_study, seed=1)
     task = first_task(open_study, annotators[0])
     with pytest.raises(DomainError, match="off the scale"):
         services.rating_submit(task=task, user=annotators[0], score=score, client_id=uuid.uuid4())
@@ -61,7 +61,7 @@ def test_off_scale_scores_are_refused(open_study, annotators, score):
 
 
 def test_someone_elses_task_and_closed_study_are_refused(open_study, annotators):
-    services.assignment_create(study=open_study, seed=1)
+    assignment_services.assignment_create(study=open_study, seed=1)
     task = first_task(open_study, annotators[0])
     with pytest.raises(DomainError, match="not assigned to you"):
         services.rating_submit(task=task, user=annotators[1], score=3, client_id=uuid.uuid4())

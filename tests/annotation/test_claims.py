@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from annotation import services
+from annotation import assignment_services
 from annotation.models import RatingTask, StimulusReview
 from annotation.protocol import protocol_from_dict
 from studies import services as study_services
@@ -41,7 +41,7 @@ def test_the_most_covered_stimuli_are_claimed_first_wherever_they_are_in_the_stu
     give(study, second, stimuli[284:290], slot=1)
     give(study, third, stimuli[289:290], slot=2)  # s0289 is full
     protocol = protocol_from_dict({"raters_per_stimulus": 3, "block_size": 4})
-    assert services.queue_fill(study=study, user=me, protocol=protocol, rng=random.Random(1)) == 4
+    assert assignment_services.queue_fill(study=study, user=me, protocol=protocol, rng=random.Random(1)) == 4
     claimed = set(RatingTask.objects.filter(annotator=me).values_list("stimulus__name", flat=True))
     assert claimed <= {s.name for s in stimuli[284:289]}, "two raters already beat one beats none"
     slots = dict(RatingTask.objects.filter(annotator=me).values_list("stimulus__name", "slot"))
@@ -52,7 +52,7 @@ def test_a_claim_never_repeats_a_stimulus_for_a_rater_nor_overfills_one(big_stud
     study, users = big_study
     protocol = protocol_from_dict({"raters_per_stimulus": 3, "block_size": 20})
     rng = random.Random(3)
-    while any(services.queue_fill(study=study, user=user, protocol=protocol, rng=rng) for user in users):
+    while any(assignment_services.queue_fill(study=study, user=user, protocol=protocol, rng=rng) for user in users):
         pass
     tasks = RatingTask.objects.filter(study=study, kind="rating")
     assert tasks.count() == 300 * 3
@@ -71,5 +71,5 @@ def test_extra_raters_asked_for_by_a_review_open_more_places(big_study, coordina
         give(study, user, [stimulus], slot=slot)
     StimulusReview.objects.create(study=study, stimulus=stimulus, extra_raters=1, round=1)
     protocol = protocol_from_dict({"raters_per_stimulus": 3, "block_size": 1})
-    services.queue_fill(study=study, user=me, protocol=protocol, rng=random.Random(0))
+    assignment_services.queue_fill(study=study, user=me, protocol=protocol, rng=random.Random(0))
     assert RatingTask.objects.get(annotator=me).stimulus == stimulus

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from annotation import review_services, selectors, services
+from annotation import assignment_services, review_services, selectors, services
 from annotation.models import Enrolment, QualityItem, RatingTask, StimulusReview
 from annotation.protocol import ProtocolError, protocol_from_dict
 from common.errors import DomainError
@@ -107,7 +107,7 @@ def test_a_single_score_is_refused_where_dimensions_are_asked_and_vice_versa(mul
     study, (user, _) = multi
     with pytest.raises(DomainError, match='send scores, e.g. {"technical": ..., "aesthetic": ..., "alignment": ...}'):
         services.rating_submit(task=next_task(study, user), user=user, client_id=uuid.uuid4(), score=60)
-    services.assignment_create(study=open_study, seed=1)
+    assignment_services.assignment_create(study=open_study, seed=1)
     task = RatingTask.objects.filter(study=open_study, annotator=annotators[0]).order_by("position").first()
     with pytest.raises(DomainError, match="asks for a single score: send score, not scores"):
         services.rating_submit(task=task, user=annotators[0], client_id=uuid.uuid4(), scores={"technical": 3})

@@ -3,6 +3,7 @@ import uuid
 
 import pytest
 
+from annotation import assignment_services
 from annotation import services as annotation_services
 from annotation.models import RatingTask
 from studies import services
@@ -26,7 +27,7 @@ def demo_like_study(coordinator, make_user, tmp_path):
     Study.objects.filter(pk=study.pk).update(status=Study.Status.OPEN)
     annotator = make_user("rater")
     services.membership_add(study=study, user=annotator, role=Membership.Role.ANNOTATOR)
-    annotation_services.assignment_create(study=study, seed=0)
+    assignment_services.assignment_create(study=study, seed=0)
     return study, annotator
 
 

@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from annotation import services as annotation_services
+from annotation import assignment_services
 from annotation.models import RatingTask
 from studies import services
 from studies.models import Membership, MosComputation, Rating
@@ -48,7 +48,7 @@ def test_annotator_cannot_see_ratings_or_mos(client, open_study, annotators, coo
 
 
 def test_annotator_cannot_submit_another_users_task(client, open_study, annotators):
-    annotation_services.assignment_create(study=open_study, seed=1)
+    assignment_services.assignment_create(study=open_study, seed=1)
     theirs = RatingTask.objects.filter(study=open_study, annotator=annotators[1]).first()
     client.force_login(annotators[0])
     response = client.post(
@@ -61,7 +61,7 @@ def test_annotator_cannot_submit_another_users_task(client, open_study, annotato
 
 
 def test_api_submit_and_replay(client, open_study, annotators):
-    annotation_services.assignment_create(study=open_study, seed=1)
+    assignment_services.assignment_create(study=open_study, seed=1)
     mine = RatingTask.objects.filter(study=open_study, annotator=annotators[0]).first()
     client.force_login(annotators[0])
     body = {"task_id": mine.pk, "client_id": str(uuid.uuid4()), "score": 4, "response_time_ms": 900}

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from PIL import Image
 
-from annotation import review_services, services
+from annotation import assignment_services, review_services, services
 from annotation.models import RatingTask, StimulusReview
 from annotation.simulation import latent_quality, make_raters, simulated_vote
 from common.errors import DomainError
@@ -49,7 +49,7 @@ class Command(BaseCommand):
             services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=target, user=user))
             users[user.pk] = (user, rater)
         try:
-            services.assignment_create(study=target, seed=seed)
+            assignment_services.assignment_create(study=target, seed=seed)
         except DomainError as error:
             raise CommandError(str(error)) from None
         self.qualities: dict[int, float] = {}
