@@ -196,3 +196,13 @@ def test_bad_specs_and_items_list_every_problem():
         make_splits([item("a"), item("a"), item("b")], SplitSpec("ratio", (("train", 1), ("test", 1)), seed=1))
     with pytest.raises(DatasetError, match="both train_groups and test_groups"):
         make_splits(enhanced_items(2), SplitSpec("cross_group", (), seed=1, cross_column="degradation"))
+
+
+def test_repeats_differ_when_source_contents_differ_a_little_in_size():
+    """Five photographs with 3 to 6 rated versions each (the demo study): repeats must not all test one photo."""
+    sizes = [6, 5, 4, 3, 3]
+    items = [item(f"c{c}_{k}", 3.0, content=f"c{c}") for c, size in enumerate(sizes) for k in range(size)]
+    splits = make_splits(items, SplitSpec("ratio", (("train", 7), ("val", 1), ("test", 2)), seed=0, repeats=6))
+    tested = {frozenset(name.split("_")[0] for name, part in parts.items() if part == "test")
+              for parts in splits.values()}
+    assert len(tested) > 1
