@@ -9,8 +9,8 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_benchmark_snapshots_the_demo_study_and_runs_both_benchmarks(capsys):
     call_command("demo_study")
-    call_command("simulate_raters", "au-iqa-demo", "--raters", "6", "--careless-share", "0.2",
-                 "--coordinator", "coordinator")
+    call_command("simulate_raters", "au-iqa-demo", "--raters", "12", "--careless-share", "0.15",
+                 "--coordinator", "coordinator")  # as bin/demo: enough rated images for 3+ per test part
     call_command("demo_benchmark", "au-iqa-demo", "--models", "niqe", "--repeats", "2", "--inline")
     benchmarks = {b.preset: b for b in BenchmarkRun.objects.all()}
     assert set(benchmarks) == {"au-iqa", "ntire2024"}
