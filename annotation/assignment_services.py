@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from annotation import vote_queries
 from annotation.models import QualityItem, RatingTask, StimulusReview
 from annotation.ordering import block_choice, spread_order
 from annotation.protocol import Protocol
@@ -135,11 +136,15 @@ def _last_group(*, study: Study, annotator_id: int, groups: dict[int, str]) -> s
     return _group(groups.get(last, ""), last) if last is not None else None
 
 
+CLAIM_AHEAD = 5  # pending tasks left in a queue when a worker claims its next block (see session_next)
 CLAIM_POOL_PER_PLACE = 25  # candidates read per block place: room for block_choice to keep contents apart
 
 
 @transaction.atomic
-def queue_fill(*, study: Study, user: AbstractBaseUser, protocol: Protocol, rng: random.Random | None = None) -> int:
+def queue_fill(
+    *, study: Study, user: AbstractBaseUser, protocol: Protocol, rng: random.Random | None = None,
+    pending_at_most: int | None = None,
+) -> int:
     """Claim the next block for `user`: stimuli still short of raters, most covered first.
 
     Claims are serialised per study by a row lock, and a unique (stimulus, slot) constraint makes
@@ -147,17 +152,24 @@ def queue_fill(*, study: Study, user: AbstractBaseUser, protocol: Protocol, rng:
     follows the annotator's last image with no two neighbours from one source content; near the
     end of a study that can mean a smaller block (see `ordering.block_choice`). The database counts
     the raters per stimulus and hands back only the most covered candidates (25 per block place),
-    so a claim costs the same in a study of 500 images as in one of 20,000.
+    so a claim costs the same in a study of 500 images as in one of 20,000. With `pending_at_most`,
+    nothing is claimed once the queue holds more pending tasks than that (checked under the lock, so
+    two claims ahead for one queue add one block).
     """
     rng = rng or random.Random()
+    if not vote_queries.open_place_exists(study_id=study.pk, user_id=user.pk,
+                                          raters_per_stimulus=study.raters_per_stimulus):
+        return 0  # nothing open: no need to wait for the study's lock (a place a coordinator adds now goes to others)
     Study.objects.select_for_update(no_key=True).filter(pk=study.pk).first()
+    mine = RatingTask.objects.filter(study=study, annotator=user)
+    if pending_at_most is not None and mine.filter(status=RatingTask.Status.PENDING).count() > pending_at_most:
+        return 0
     candidates = _open_stimuli(study=study, user=user, limit=CLAIM_POOL_PER_PLACE * protocol.block_size)
     if not candidates:
         return 0
     open_stimuli = list(candidates)
     rng.shuffle(open_stimuli)
     open_stimuli.sort(key=lambda pk: -candidates[pk][0])
-    mine = RatingTask.objects.filter(study=study, annotator=user)
     extra: list[tuple[int, str]] = []
     if protocol.repeats_per_block:
         repeated = set(mine.filter(kind=Kind.REPEAT).values_list("stimulus_id", flat=True))

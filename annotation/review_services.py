@@ -6,9 +6,10 @@ dimension is; review decisions (accept, relabel, add raters) then cover every di
 """
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
+from annotation import vote_queries
 from annotation.crosscheck import CheckResult, consistency_check
 from annotation.models import RatingTask, StimulusReview
 from annotation.protocol import Protocol
@@ -25,18 +26,16 @@ def crosscheck_if_complete(*, study: Study, stimulus: Stimulus, protocol: Protoc
     Call inside the transaction that stored the last vote, with the stimulus row locked. Most votes
     are not the last of their image and cost one query here.
     """
-    tasks = RatingTask.objects.filter(stimulus=stimulus, kind__in=[Kind.RATING, Kind.RELABEL])
-    counts = tasks.aggregate(pending=Count("pk", filter=Q(status=RatingTask.Status.PENDING)),
-                             claimed=Count("pk", filter=Q(kind=Kind.RATING)), last_round=Max("round"))
-    if counts["pending"] or counts["claimed"] < study.raters_per_stimulus:
+    pending, claimed, last_round = vote_queries.stimulus_task_counts(stimulus_id=stimulus.pk)
+    if pending or claimed < study.raters_per_stimulus:
         return None
     extra = StimulusReview.objects.filter(stimulus=stimulus).aggregate(extra=Sum("extra_raters"))["extra"] or 0
-    if counts["claimed"] < study.raters_per_stimulus + extra:
+    if claimed < study.raters_per_stimulus + extra:
         return None
     latest = list(Rating.objects.filter(stimulus=stimulus).latest_per_rater())
     result = _check_each_dimension(latest, protocol)
     review = StimulusReview.objects.create(
-        study=study, stimulus=stimulus, round=counts["last_round"] or 0,
+        study=study, stimulus=stimulus, round=last_round or 0,
         status=Status.OPEN if result.flagged else Status.CONSISTENT, reasons=result.reasons,
         scores={str(rating.pk): rating.score for rating in latest}, deviating=list(result.deviating),
     )

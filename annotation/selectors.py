@@ -2,10 +2,11 @@
 from collections import defaultdict
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from annotation import vote_queries
 from annotation.indicators import AnnotatorIndicators, annotator_indicators
 from annotation.models import Enrolment, QualityItem, RatingTask, StimulusReview
 from common.errors import PermissionDeniedError
@@ -22,14 +23,7 @@ def task_next_for_user(*, study: Study, user: AbstractBaseUser) -> RatingTask | 
 
 def pending_tasks(*, study: Study, user: AbstractBaseUser, limit: int = 2) -> list[RatingTask]:
     """The user's next tasks, each with `study_done`, the study's votes so far (see `study_votes_done`)."""
-    done = (Enrolment.objects.filter(study=OuterRef("study")).order_by().values("study")
-            .annotate(done=Sum("study_votes")).values("done"))
-    return list(
-        RatingTask.objects.filter(study=study, annotator=user, status=RatingTask.Status.PENDING)
-        .select_related("stimulus").only("kind", "study_id", "stimulus__width", "stimulus__height",
-                                         "stimulus__media_type", "stimulus__duration_seconds", "stimulus__prompt")
-        .annotate(study_done=Subquery(done)).order_by("priority", "position")[:limit]
-    )
+    return vote_queries.pending_tasks(study_id=study.pk, user_id=user.pk, limit=limit)
 
 
 def task_get_for_user(*, study: Study, user: AbstractBaseUser, task_id: int) -> RatingTask:

@@ -1,4 +1,5 @@
 """Protocol versions, enrolment, assignment and rating submission: the only way votes enter a study."""
+import functools
 import logging
 import secrets
 import uuid
@@ -7,11 +8,12 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Exists, JSONField, Max, OuterRef, QuerySet, Subquery
+from django.db.models import Max
 from django.utils import timezone
+from kombu.exceptions import KombuError
 
-from annotation import selectors
-from annotation.assignment_services import next_position, queue_fill
+from annotation import selectors, tasks, vote_queries
+from annotation.assignment_services import CLAIM_AHEAD, next_position, queue_fill
 from annotation.models import Enrolment, QualityItem, RatingTask
 from annotation.notifications import pause_notify
 from annotation.playback import playthrough_problem
@@ -19,7 +21,7 @@ from annotation.protocol import Protocol, ProtocolError, protocol_from_dict
 from annotation.review_services import crosscheck_if_complete
 from common.errors import DomainError, PermissionDeniedError
 from studies import services as study_services
-from studies.models import Membership, Rating, Stimulus, Study, StudyProtocol
+from studies.models import Rating, Stimulus, Study, StudyProtocol
 
 logger = logging.getLogger(__name__)
 Kind = RatingTask.Kind
@@ -154,8 +156,8 @@ def rating_submit(
     vote = _vote(score=score, scores=scores, client_id=client_id, response_time_ms=response_time_ms,
                  deductions=deductions, reason=reason, display=display)
     with transaction.atomic():
-        task = _task_locked(RatingTask.objects.filter(pk=task.pk), user=user, client_id=client_id).get()
-        if task.annotator_id != user.pk:
+        task = vote_queries.task_for_vote(task_id=task.pk, user_id=user.pk, client_id=client_id)
+        if task is None or task.annotator_id != user.pk:
             raise DomainError("This task is not assigned to you.")
         return _submit_locked(task=task, user=user, vote=vote)
 
@@ -173,12 +175,8 @@ def rating_submit_for_annotator(
     """
     vote = _vote(score=score, scores=scores, client_id=client_id, response_time_ms=response_time_ms,
                  deductions=deductions, reason=reason, display=display)
-    rows = RatingTask.objects.filter(  # one membership row at most: unique (study, user, role)
-        pk=task_id, study_id=study_id, annotator_id=user.pk,
-        study__memberships__user_id=user.pk, study__memberships__role=Membership.Role.ANNOTATOR,
-    )
     with transaction.atomic():
-        task = next(iter(_task_locked(rows, user=user, client_id=client_id)), None)  # at most one (pk)
+        task = vote_queries.task_for_vote(task_id=task_id, user_id=user.pk, client_id=client_id, study_id=study_id)
         if task is None:
             raise PermissionDeniedError("This task is not assigned to you in this study, or you may not rate there.")
         return _submit_locked(task=task, user=user, vote=vote)
@@ -202,16 +200,6 @@ def _vote(*, score: float | None, scores: dict[str, float] | None, **rest) -> _V
         return _Vote(scores={"": float(score)}, single=True, **rest)
     return _Vote(scores={str(name): value if value is None else float(value) for name, value in scores.items()},
                  single=False, **rest)
-
-
-def _task_locked(rows: QuerySet, *, user: AbstractBaseUser, client_id: uuid.UUID) -> QuerySet:
-    """The task with its study and stimulus, task and stimulus rows locked; `client_id_used` says
-    whether the rater has a vote with this client id (one query instead of a lookup of its own)."""
-    used = Rating.objects.filter(rater_id=user.pk, client_id=client_id)
-    return (
-        rows.select_for_update(of=("self", "stimulus"), no_key=True).select_related("study", "stimulus")
-        .annotate(client_id_used=Exists(used)).order_by()
-    )
 
 
 def _submit_locked(*, task: RatingTask, user: AbstractBaseUser, vote: _Vote) -> SubmitResult:
@@ -251,7 +239,7 @@ def _submit_locked(*, task: RatingTask, user: AbstractBaseUser, vote: _Vote) -> 
     rating = ratings[names[0]]
     task.rating = rating
     task.status = RatingTask.Status.DONE
-    task.save(update_fields=["rating", "status", "updated_at"])
+    vote_queries.row_update(task, ("rating", "status", "updated_at"))
     _after_vote(enrolment=enrolment, task=task, score=rating.score, protocol=protocol)
     if task.kind in (Kind.RATING, Kind.RELABEL):
         crosscheck_if_complete(study=study, stimulus=task.stimulus, protocol=protocol)
@@ -291,18 +279,25 @@ def _check_vote(*, vote: _Vote, protocol: Protocol, stimulus: Stimulus) -> None:
 
 
 def _enrolment_locked(*, study: Study, user: AbstractBaseUser) -> tuple[Enrolment, int | None, Protocol]:
-    """The annotator's enrolment, locked, with the study's current protocol read in the same query."""
-    latest = StudyProtocol.objects.filter(study=OuterRef("study")).order_by("-version")
-    rows = Enrolment.objects.select_for_update(of=("self",), no_key=True).annotate(
-        current_protocol_id=Subquery(latest.values("pk")[:1]),
-        current_protocol_config=Subquery(latest.values("config")[:1], output_field=JSONField()),
-    )
-    enrolment = next(iter(rows.filter(study=study, user=user).order_by()), None)  # unique (study, user)
+    """The annotator's enrolment, locked, with the id of the study's current protocol read in the same query."""
+    enrolment = vote_queries.enrolment_for_vote(study_id=study.pk, user_id=user.pk)
     if enrolment is None:
-        enrolment = rows.get(pk=enrolment_get_or_start(study=study, user=user).pk)
+        enrolment_get_or_start(study=study, user=user)
+        enrolment = vote_queries.enrolment_for_vote(study_id=study.pk, user_id=user.pk)
     if enrolment.current_protocol_id is None:
         return enrolment, None, protocol_from_dict({"raters_per_stimulus": study.raters_per_stimulus})
-    return enrolment, enrolment.current_protocol_id, protocol_from_dict(enrolment.current_protocol_config)
+    return enrolment, enrolment.current_protocol_id, _protocol_version(
+        enrolment.current_protocol_id, stamp=enrolment.current_protocol_stamp)
+
+
+@functools.lru_cache(maxsize=256)
+def _protocol_version(protocol_id: int, *, stamp: object) -> Protocol:
+    """One protocol version, read and checked once per process: versions are never edited, only added.
+
+    `stamp` (its creation time) is part of the key, so an id that a database hands out again (SQLite
+    does after a rollback) is never mistaken for the version that had it.
+    """
+    return protocol_from_dict(StudyProtocol.objects.values_list("config", flat=True).get(pk=protocol_id))
 
 
 def _check_may_rate(*, enrolment: Enrolment, task: RatingTask) -> None:
@@ -342,8 +337,8 @@ def _after_vote(*, enrolment: Enrolment, task: RatingTask, score: float, protoco
         enrolment.rated_in_block = 0
         if protocol.break_seconds:
             enrolment.break_until = timezone.now() + timedelta(seconds=protocol.break_seconds)
-    enrolment.save(update_fields=["gold_failures", "paused", "pause_reason", "study_votes", "rated_in_block",
-                                  "break_until", "updated_at"])
+    vote_queries.row_update(enrolment, ("gold_failures", "paused", "pause_reason", "study_votes", "rated_in_block",
+                                        "break_until", "updated_at"))
 
 
 def _qualification_decide(*, enrolment: Enrolment, protocol: Protocol) -> None:
@@ -404,21 +399,53 @@ def enrolment_finish_if_done(*, enrolment: Enrolment, protocol: Protocol) -> Enr
 def session_next(
     *, study: Study, user: AbstractBaseUser, enrolment: Enrolment | None = None, protocol: Protocol | None = None,
 ) -> tuple[Enrolment, dict]:
-    """The annotator's state and next two tasks, claiming a new block when the queue has run dry.
+    """The annotator's state and next two tasks.
 
-    After a vote, pass the `enrolment` and `protocol` that `rating_submit` returned: they are not
-    read again, and the answer leaves out the study's number of rater places, which the page has.
+    When the queue is down to CLAIM_AHEAD pending tasks, a worker claims the next block in the
+    background (`queue_refill`), so votes do not wait for claims; a queue that has run dry (no
+    worker, or a late one) is filled here, in the request. After a vote, pass the `enrolment` and
+    `protocol` that `rating_submit` returned: they are not read again, and the answer leaves out the
+    study's number of rater places, which the page has.
     """
     after_vote = enrolment is not None
     enrolment = enrolment or enrolment_get_or_start(study=study, user=user)
     protocol = protocol or protocol_current(study=study)[1]
-    tasks = selectors.pending_tasks(study=study, user=user)
-    if not tasks and enrolment.phase == Phase.RATING and not enrolment.paused and study.status == Study.Status.OPEN:
+    tasks_left = selectors.pending_tasks(study=study, user=user, limit=CLAIM_AHEAD + 1)
+    may_claim = enrolment.phase == Phase.RATING and not enrolment.paused and study.status == Study.Status.OPEN
+    if not tasks_left and may_claim:
         if queue_fill(study=study, user=user, protocol=protocol):
-            tasks = selectors.pending_tasks(study=study, user=user)
+            tasks_left = selectors.pending_tasks(study=study, user=user)
         else:
             enrolment = enrolment_finish_if_done(enrolment=enrolment, protocol=protocol)
-    state = selectors.queue_state(study=study, enrolment=enrolment, tasks=tasks, block_size=protocol.block_size,
-                                  with_total=not after_vote, show_prompt=protocol.show_prompt)
+    elif len(tasks_left) == CLAIM_AHEAD and may_claim:
+        transaction.on_commit(lambda: _queue_refill_dispatch(study_id=study.pk, user_id=user.pk))
+    state = selectors.queue_state(study=study, enrolment=enrolment, tasks=tasks_left[:2],
+                                  block_size=protocol.block_size, with_total=not after_vote,
+                                  show_prompt=protocol.show_prompt)
     state["completion_code"] = enrolment.completion_code if enrolment.phase == Phase.DONE else ""
     return enrolment, state
+
+
+def _queue_refill_dispatch(*, study_id: int, user_id: int) -> None:
+    """Ask a worker to claim the next block; a broker that is down costs no vote (the request claims instead)."""
+    try:
+        tasks.queue_refill_task.apply_async(kwargs={"study_id": study_id, "user_id": user_id}, retry=False)
+    except (KombuError, OSError):
+        logger.warning("Could not queue a block claim for user %s in study %s; the next empty queue claims it",
+                       user_id, study_id, exc_info=True)
+
+
+def queue_refill(*, study_id: int, user_id: int) -> int:
+    """Claim the annotator's next block ahead of need (the worker's half of `session_next`).
+
+    Claims only while the queue holds at most CLAIM_AHEAD pending tasks and the annotator may rate
+    in the open study, so a late or repeated message adds nothing. Returns the tasks added.
+    """
+    enrolment = Enrolment.objects.filter(study_id=study_id, user_id=user_id).select_related("study", "user").first()
+    if enrolment is None or enrolment.phase != Phase.RATING or enrolment.paused:
+        return 0
+    study = enrolment.study
+    if study.status != Study.Status.OPEN:
+        return 0
+    return queue_fill(study=study, user=enrolment.user, protocol=protocol_current(study=study)[1],
+                      pending_at_most=CLAIM_AHEAD)

@@ -17,6 +17,10 @@ def pytest_sessionstart(session):
         engine = settings.DATABASES["default"]["ENGINE"]
         assert engine == "django.db.backends.postgresql", f"CI must use PostgreSQL, not {engine}"
         assert settings.CELERY_BROKER_URL.startswith("redis://"), "CI must use the Redis broker"
+        assert settings.CACHE_URL.startswith("redis://"), "CI must use the Redis cache (sessions are read from it)"
+        from django.core.cache import cache
+
+        cache.clear()  # sessions of an earlier run must not be found
 
 
 @pytest.fixture(autouse=True)

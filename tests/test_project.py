@@ -31,6 +31,8 @@ def check_production(env_overrides: dict[str, str]) -> subprocess.CompletedProce
         ("DATABASE_URL", {"SECRET_KEY": "x" * 50, "CELERY_BROKER_URL": "redis://127.0.0.1/0"}),
         ("CELERY_BROKER_URL", {"SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://u@127.0.0.1/x",
                                "CELERY_BROKER_URL": ""}),
+        ("CACHE_URL", {"SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://u@127.0.0.1/x",
+                       "CELERY_BROKER_URL": "redis://127.0.0.1/0", "CACHE_URL": ""}),
     ],
 )
 def test_production_requires_its_settings(missing, env):
@@ -39,17 +41,24 @@ def test_production_requires_its_settings(missing, env):
     assert f"Set the {missing} environment variable" in result.stderr
 
 
+def test_a_cache_url_that_is_not_redis_is_refused_with_an_example():
+    result = check_production({"SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://u@127.0.0.1/x",
+                               "CELERY_BROKER_URL": "redis://127.0.0.1/0", "CACHE_URL": "memcached://127.0.0.1"})
+    assert result.returncode != 0
+    assert "CACHE_URL must be a Redis URL such as redis://127.0.0.1:6379/1" in result.stderr
+
+
 def test_production_refuses_sqlite():
-    result = check_production(
-        {"SECRET_KEY": "x" * 50, "DATABASE_URL": "sqlite:///x.db", "CELERY_BROKER_URL": "redis://127.0.0.1/0"}
-    )
+    result = check_production({"SECRET_KEY": "x" * 50, "DATABASE_URL": "sqlite:///x.db",
+                               "CELERY_BROKER_URL": "redis://127.0.0.1/0", "CACHE_URL": "redis://127.0.0.1/1"})
     assert result.returncode != 0 and "Production needs PostgreSQL" in result.stderr
 
 
 def test_production_starts_with_everything_set():
     result = check_production(
         {"SECRET_KEY": "q8-Zr2xkPw5vLm0NcY3tJh7uBs9eDg4fAo1iVn6WbKa_RyTe", "DATABASE_URL": "postgres://u@127.0.0.1/x",
-         "CELERY_BROKER_URL": "redis://127.0.0.1/0", "ALLOWED_HOSTS": "moslab.example.org"}
+         "CELERY_BROKER_URL": "redis://127.0.0.1/0", "CACHE_URL": "redis://127.0.0.1/1",
+         "ALLOWED_HOSTS": "moslab.example.org"}
     )
     assert result.returncode == 0, result.stderr
     assert "DEBUG" not in result.stderr

@@ -17,6 +17,7 @@ def required(name: str) -> str:
 SECRET_KEY = required("SECRET_KEY")
 required("DATABASE_URL")
 CELERY_BROKER_URL = required("CELERY_BROKER_URL")
+required("CACHE_URL")  # sessions are read from Redis (base settings)
 DEBUG = False
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production needs PostgreSQL: DATABASE_URL=postgres://user:pass@host:5432/db")
