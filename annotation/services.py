@@ -411,7 +411,7 @@ def session_next(
     enrolment = enrolment or enrolment_get_or_start(study=study, user=user)
     protocol = protocol or protocol_current(study=study)[1]
     tasks_left = selectors.pending_tasks(study=study, user=user, limit=CLAIM_AHEAD + 1)
-    may_claim = enrolment.phase == Phase.RATING and not enrolment.paused and study.status == Study.Status.OPEN
+    may_claim = _may_claim(enrolment=enrolment, study=study)
     if not tasks_left and may_claim:
         if queue_fill(study=study, user=user, protocol=protocol):
             tasks_left = selectors.pending_tasks(study=study, user=user)
@@ -424,6 +424,11 @@ def session_next(
                                   show_prompt=protocol.show_prompt)
     state["completion_code"] = enrolment.completion_code if enrolment.phase == Phase.DONE else ""
     return enrolment, state
+
+
+def _may_claim(*, enrolment: Enrolment, study: Study) -> bool:
+    """Whether new images may be claimed for this annotator: rating phase, not paused, the study open."""
+    return enrolment.phase == Phase.RATING and not enrolment.paused and study.status == Study.Status.OPEN
 
 
 def _queue_refill_dispatch(*, study_id: int, user_id: int) -> None:
@@ -442,10 +447,8 @@ def queue_refill(*, study_id: int, user_id: int) -> int:
     in the open study, so a late or repeated message adds nothing. Returns the tasks added.
     """
     enrolment = Enrolment.objects.filter(study_id=study_id, user_id=user_id).select_related("study", "user").first()
-    if enrolment is None or enrolment.phase != Phase.RATING or enrolment.paused:
+    if enrolment is None or not _may_claim(enrolment=enrolment, study=enrolment.study):
         return 0
     study = enrolment.study
-    if study.status != Study.Status.OPEN:
-        return 0
     return queue_fill(study=study, user=enrolment.user, protocol=protocol_current(study=study)[1],
                       pending_at_most=CLAIM_AHEAD)
