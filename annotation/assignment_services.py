@@ -11,9 +11,9 @@ from django.db.models.functions import Coalesce
 
 from annotation import vote_queries
 from annotation.models import QualityItem, RatingTask, StimulusReview
-from annotation.ordering import block_choice, spread_order
-from annotation.protocol import Protocol
 from common.errors import DomainError
+from moslab_science.rating.ordering import block_choice, spread_order
+from moslab_science.rating.protocol import Protocol
 from studies.models import Membership, Stimulus, Study
 
 Kind = RatingTask.Kind

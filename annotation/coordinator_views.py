@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from annotation import review_services, selectors, services
-from common.csv_safe import safe_cell
 from common.errors import DomainError
 from common.views import scoped
+from moslab_science.csv_safe import safe_cell
 from studies import selectors as study_selectors
 from studies.models import Membership
 

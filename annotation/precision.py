@@ -9,8 +9,8 @@ from django.db.models import Count, Max
 
 from annotation.models import RatingTask
 from common.errors import DomainError
+from moslab_science.mos import MosInputError, allocate_ratings, ci_half_width, mos_stats, raters_needed
 from studies.models import Membership, Stimulus, Study
-from studies.mos import MosInputError, allocate_ratings, ci_half_width, mos_stats, raters_needed
 from studies.mos_adapter import study_score_matrix
 from studies.selectors import dimension_chosen
 

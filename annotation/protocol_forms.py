@@ -1,11 +1,11 @@
-"""The coordinator's protocol form: every setting of `annotation.protocol`, turned into a config dict.
+"""The coordinator's protocol form: every setting of `moslab_science.rating.protocol`, turned into a config dict.
 
 The form checks each field; `protocol_publish` then checks the whole (unknown keys, shortcuts, 'none'
 severity...) and stores it as a new version.
 """
 from django import forms
 
-from annotation.protocol import ACR5, MAX_DIMENSIONS, SLIDER100, Protocol
+from moslab_science.rating.protocol import ACR5, MAX_DIMENSIONS, SLIDER100, Protocol
 
 SCALES = [(ACR5, "ACR 1–5 (Bad, Poor, Fair, Good, Excellent)"), (SLIDER100, "Continuous slider 0–100")]
 SETTINGS = ("scale", "raters_per_stimulus", "instructions", "reason_tolerance", "qualification_threshold",

@@ -2,8 +2,8 @@
 from django.db import transaction
 
 from annotation.models import QualityItem, RatingTask
-from annotation.quality_csv import read_quality_rows
 from common.errors import DomainError
+from moslab_science.rating.quality_csv import read_quality_rows
 from studies.models import Stimulus, Study
 
 Kind = RatingTask.Kind

@@ -10,10 +10,10 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from annotation import vote_queries
-from annotation.crosscheck import CheckResult, consistency_check
 from annotation.models import RatingTask, StimulusReview
-from annotation.protocol import Protocol
 from common.errors import DomainError
+from moslab_science.rating.crosscheck import CheckResult, consistency_check
+from moslab_science.rating.protocol import Protocol
 from studies.models import Rating, Stimulus, Study
 
 Kind = RatingTask.Kind

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotation import vote_queries
-from annotation.indicators import AnnotatorIndicators, annotator_indicators
 from annotation.models import Enrolment, QualityItem, RatingTask, StimulusReview
 from common.errors import PermissionDeniedError
+from moslab_science.rating.indicators import AnnotatorIndicators, annotator_indicators
 from studies.models import Rating, Stimulus, Study, StudyProtocol
 
 Kind = RatingTask.Kind

@@ -17,9 +17,9 @@ from annotation.assignment_services import CLAIM_AHEAD, next_position, queue_fil
 from annotation.models import Enrolment, QualityItem, RatingTask
 from annotation.notifications import pause_notify
 from annotation.playback import playthrough_problem
-from annotation.protocol import Protocol, ProtocolError, protocol_from_dict
 from annotation.review_services import crosscheck_if_complete
 from common.errors import DomainError, PermissionDeniedError
+from moslab_science.rating.protocol import Protocol, ProtocolError, protocol_from_dict
 from studies import services as study_services
 from studies.models import Rating, Stimulus, Study, StudyProtocol
 

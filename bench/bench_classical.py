@@ -1,6 +1,6 @@
 """Classical baselines on BIQ2021 (../shared/data/biq2021-dev): BRISQUE against NIQE on the same test part.
 
-The 3,000 photos are split 80/20 by studies.datasets.make_splits (per image: each photo is its
+The 3,000 photos are split 80/20 by moslab_science.datasets.make_splits (per image: each photo is its
 own content in BIQ2021, so a per-image split is content-safe; stratified by source subset). BRISQUE
 trains its SVR on the 80% and scores the 20%; NIQE (bundled pristine model) scores the same 20%.
 Prints SRCC/PLCC with bootstrap CIs, the paired test BRISQUE vs NIQE, and the times.
@@ -20,11 +20,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from modeling.classical.batch import TableSpec, run_baseline  # noqa: E402
-from modeling.classical.images import load_gray  # noqa: E402
-from modeling.metrics import compare_models, evaluate_predictions  # noqa: E402
-from studies.datasets.records import DatasetItem  # noqa: E402
-from studies.datasets.splits import SplitSpec, make_splits  # noqa: E402
+from moslab_science.classical.batch import TableSpec, run_baseline  # noqa: E402
+from moslab_science.classical.images import load_gray  # noqa: E402
+from moslab_science.datasets.records import DatasetItem  # noqa: E402
+from moslab_science.datasets.splits import SplitSpec, make_splits  # noqa: E402
+from moslab_science.metrics import compare_models, evaluate_predictions  # noqa: E402
 
 BIQ = REPO.parent / "shared" / "data" / "biq2021-dev"
 

@@ -22,8 +22,8 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from modeling.dashboards.pages import prediction_dashboard  # noqa: E402
-from modeling.metrics.evaluation import evaluate_predictions  # noqa: E402
+from moslab_science.charts.pages import prediction_dashboard  # noqa: E402
+from moslab_science.metrics.evaluation import evaluate_predictions  # noqa: E402
 
 BIQ = REPO.parent / "shared" / "data" / "biq2021-dev"
 

@@ -1,7 +1,7 @@
 """Importing and exporting a 20,000-stimulus dataset: time and peak memory.
 
 Import: a MOS table (image,mos,source_subset) and a folder of small synthetic PNGs through
-`dataset_import` (every image checked and decoded by studies.ingest, stored byte for byte, one
+`dataset_import` (every image checked and decoded by moslab_science.ingest, stored byte for byte, one
 transaction). Export: a version's zip bundle through `dataset_export_run` (original bytes, table,
 ratings, datasheet, checksums). Each is run twice: once timed, once under tracemalloc for the peak
 of Python allocations. Runs on a throwaway test database (SQLite file by default, or DATABASE_URL).
@@ -40,8 +40,8 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from studies import dataset_services  # noqa: E402
-from studies.dataset_imports import dataset_import  # noqa: E402
+from studies.datasets import services as dataset_services  # noqa: E402
+from studies.datasets.imports import dataset_import  # noqa: E402
 
 
 def make_dataset(folder: Path, count: int) -> Path:

@@ -21,10 +21,10 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from modeling.iqa import resolve_config, train_run  # noqa: E402
-from modeling.iqa.config import read_config_file  # noqa: E402
-from studies.datasets.records import DatasetItem  # noqa: E402
-from studies.datasets.splits import SplitSpec, make_splits  # noqa: E402
+from moslab_science.datasets.records import DatasetItem  # noqa: E402
+from moslab_science.datasets.splits import SplitSpec, make_splits  # noqa: E402
+from moslab_science.iqa import resolve_config, train_run  # noqa: E402
+from moslab_science.iqa.config import read_config_file  # noqa: E402
 
 BIQ = REPO.parent / "shared" / "data" / "biq2021-dev"
 PUBLISHED_SRCC = {"BRISQUE": 0.604, "ResNet-50 (fine-tuned)": 0.647, "DeepEns": 0.792}

@@ -20,7 +20,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from studies.mos import ScoreMatrix, compute_mos, matrix_from_sureal_raw  # noqa: E402
+from moslab_science.mos import ScoreMatrix, compute_mos, matrix_from_sureal_raw  # noqa: E402
 
 ORACLE = REPO.parent / "shared" / "data" / "raw-ratings" / "sureal-oracle"
 SUREAL_PYTHON = REPO / ".bench-venv" / "bin" / "python"

@@ -4,7 +4,7 @@ In a fresh SQLite database under ``--var`` (default /tmp/moslab-bench-runs) it b
 and runs the demo benchmarks (``demo_benchmark --inline``). It then imports BIQ2021's 3,000 dev images
 from ../shared/data and runs one VQualA 2025 benchmark (8:1:1 split grouped by image, seed 0) with
 EfficientNet-Lite0 (ImageNet weights, a short fine-tune) and NIQE, through the same code the gpu worker
-runs. The peer is the same EfficientNet-Lite training called directly (``modeling.iqa.train_run`` on
+runs. The peer is the same EfficientNet-Lite training called directly (``moslab_science.iqa.train_run`` on
 the same table, images and configuration). It prints both times and their ratio: what the run system
 adds (the table, progress rows, heartbeats, evaluation). With ``--screenshots`` it then serves the
 pages and saves headless Chromium screenshots of every dashboard into docs/screenshots/.
@@ -63,11 +63,13 @@ def run_biq(steps: int):
     import torch
     from django.contrib.auth import get_user_model
 
-    from modeling import run_execution, run_services
-    from modeling.benchmarks import PRESETS, Protocol
-    from modeling.iqa import train_run
-    from studies import dataset_services, services
-    from studies.dataset_imports import dataset_import
+    from modeling.runs import execution as run_execution
+    from modeling.runs import services as run_services
+    from moslab_science.benchmarks import PRESETS, Protocol
+    from moslab_science.iqa import train_run
+    from studies import services
+    from studies.datasets import services as dataset_services
+    from studies.datasets.imports import dataset_import
     from studies.models import Membership
 
     torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))

@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 
 from challenges import selectors, services
 from challenges.models import Phase, Submission
-from challenges.predictions import MAX_BYTES
 from challenges.submission_services import submission_mark_final, submission_submit
+from moslab_science.challenges.predictions import MAX_BYTES
 
 # Phase kinds are plain strings here: an enum named "kind" would collide with the other apps' "kind" enums.
 PHASE_KINDS = " or ".join(Phase.Kind.values)

@@ -7,8 +7,8 @@ from challenges.models import Baseline, Phase
 from challenges.selectors import require_organiser
 from challenges.services import baseline_add
 from common.errors import DomainError
-from modeling.benchmarks.configs import RUN_PREFIX, ZERO_SHOT_MODELS
 from modeling.models import RunStatus, TrainingRun
+from moslab_science.benchmarks.configs import RUN_PREFIX, ZERO_SHOT_MODELS
 
 
 def runs_for_baselines(*, phase: Phase, user: AbstractBaseUser) -> list[TrainingRun]:

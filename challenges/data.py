@@ -3,8 +3,8 @@
 `hidden_mos` is for scoring and for organisers; nothing a participant reaches may call it before results are
 published (the selectors check that).
 """
-from challenges.bundle import TRAIN_PART
 from challenges.models import Challenge
+from moslab_science.challenges.bundle import TRAIN_PART
 
 
 def parts_of(challenge: Challenge) -> dict[str, list[str]]:

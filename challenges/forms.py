@@ -2,9 +2,9 @@
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 
-from challenges.factsheets import FIELDS as FACT_SHEET_FIELDS
 from challenges.models import Phase
 from challenges.selectors import ORGANISER_ROLES
+from moslab_science.challenges.factsheets import FIELDS as FACT_SHEET_FIELDS
 from studies.models import DatasetSplit, Membership
 
 RESERVED_SLUGS = ("new",)
@@ -58,7 +58,7 @@ class PhaseForm(forms.Form):
 
 
 class FactSheetForm(forms.Form):
-    """Text in; `challenges.factsheets.clean_fact_sheet` types and checks every field."""
+    """Text in; `moslab_science.challenges.factsheets.clean_fact_sheet` types and checks every field."""
 
     submission = forms.IntegerField()
     method = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from challenges.data import hidden_mos, parts_of
 from challenges.models import Baseline, Challenge, FactSheet, Participant, ParticipantBundle, Phase, Submission, Team
-from challenges.scoring import ScoreSpec
-from challenges.tables import FinalRow, write_final_table
 from common.errors import DomainError, PermissionDeniedError
-from modeling.metrics import fit_mapping, mapping_curve
+from moslab_science.challenges.scoring import ScoreSpec
+from moslab_science.challenges.tables import FinalRow, write_final_table
+from moslab_science.metrics import fit_mapping, mapping_curve
 from studies.models import Membership
 
 ORGANISER_ROLES = (Membership.Role.COORDINATOR, Membership.Role.RESEARCHER)

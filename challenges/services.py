@@ -16,14 +16,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from challenges import tasks
-from challenges.bundle import TRAIN_PART, BundleImage, participant_readme, write_participant_bundle
 from challenges.data import hidden_mos, part_names, parts_of, train_mos
 from challenges.models import Baseline, Challenge, Participant, ParticipantBundle, Phase, Submission, Team
-from challenges.predictions import check_mapping
-from challenges.scoring import ScoreSpec, score_predictions
 from challenges.selectors import is_organiser, participant_get, require_organiser
 from common.errors import DomainError, PermissionDeniedError
-from studies.datasets import content_hash
+from moslab_science.challenges.bundle import TRAIN_PART, BundleImage, participant_readme, write_participant_bundle
+from moslab_science.challenges.predictions import check_mapping
+from moslab_science.challenges.scoring import ScoreSpec, score_predictions
+from moslab_science.datasets import content_hash
 from studies.models import DatasetSplit, DatasetVersion, Stimulus
 
 logger = logging.getLogger(__name__)

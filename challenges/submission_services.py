@@ -14,12 +14,12 @@ from django.utils import timezone
 
 from challenges import tasks
 from challenges.data import hidden_mos, part_names
-from challenges.factsheets import clean_fact_sheet
 from challenges.models import FactSheet, Phase, Submission, Team
-from challenges.predictions import MAX_BYTES, read_predictions
-from challenges.scoring import ScoreSpec, score_predictions
 from challenges.selectors import participant_get, phase_is_open, submission_quota
 from common.errors import DomainError, PermissionDeniedError
+from moslab_science.challenges.factsheets import clean_fact_sheet
+from moslab_science.challenges.predictions import MAX_BYTES, read_predictions
+from moslab_science.challenges.scoring import ScoreSpec, score_predictions
 
 logger = logging.getLogger(__name__)
 

@@ -17,13 +17,13 @@ from challenges.baseline_services import baseline_from_run, runs_for_baselines
 from challenges.data import part_names
 from challenges.forms import ChallengeForm, FactSheetForm, PhaseForm, organised_splits
 from challenges.models import Phase
-from challenges.predictions import MAX_BYTES
 from challenges.submission_services import submission_mark_final, submission_submit
 from common.errors import DomainError, PermissionDeniedError
 from common.views import scoped
-from modeling.dashboards.chart import slug_part
-from modeling.dashboards.predictions import prediction_scatter
-from modeling.views import _chart_csv
+from modeling.dashboards.views import _chart_csv
+from moslab_science.challenges.predictions import MAX_BYTES
+from moslab_science.charts.chart import slug_part
+from moslab_science.charts.predictions import prediction_scatter
 
 REFRESH_SECONDS = 5
 

@@ -1,18 +1,7 @@
-"""Domain errors: raised by services, turned into clear messages by views, the API and commands."""
+"""The apps' errors: the science package's DomainError, and the refusal of a role in a study."""
+from moslab_science.errors import DomainError
 
-
-class DomainError(Exception):
-    """A request the domain refuses; the message says what to fix."""
-
-    def __init__(self, message: str, *, problems: list[str] | None = None):
-        self.problems = problems or []
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        base = super().__str__()
-        if not self.problems:
-            return base
-        return base + "\n" + "\n".join(f"- {problem}" for problem in self.problems)
+__all__ = ["DomainError", "PermissionDeniedError"]
 
 
 class PermissionDeniedError(DomainError):

@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from common.errors import DomainError
-from modeling import run_services
-from modeling.benchmarks import PRESETS
-from modeling.launch_form import BenchmarkLaunchForm
 from modeling.models import BenchmarkRun, TrainingRun
-from studies.dataset_admin import DatasetVersionAdmin
+from modeling.runs import services as run_services
+from modeling.runs.launch_form import BenchmarkLaunchForm
+from moslab_science.benchmarks import PRESETS
+from studies.datasets.admin import DatasetVersionAdmin
 from studies.models import DatasetVersion, Membership
 
 READ_ROLES = (Membership.Role.COORDINATOR, Membership.Role.RESEARCHER)

@@ -6,7 +6,8 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 
-from modeling import run_execution, run_services
+from modeling.runs import execution as run_execution
+from modeling.runs import services as run_services
 
 
 @shared_task(bind=True, ignore_result=True, acks_late=True, reject_on_worker_lost=True,

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from modeling import run_views, views
+from modeling.dashboards import views
+from modeling.runs import views as run_views
 
 app_name = "modeling"
 BASE = "studies/<int:study_id>/dashboards"

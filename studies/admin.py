@@ -7,7 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 
 from common.errors import DomainError
-from studies import dataset_admin, dataset_services, selectors, services  # noqa: F401  (dataset_admin registers pages)
+from studies import selectors, services
+from studies.datasets import admin as dataset_admin  # noqa: F401  (registers the dataset pages)
+from studies.datasets import services as dataset_services
 from studies.models import Membership, MosComputation, Rating, Stimulus, StimulusMos, Study
 
 

@@ -324,7 +324,7 @@ class SubjectDecision(models.Model):
 
 
 # Dataset versions, splits, exports and imports live in their own module.
-from studies.dataset_models import (  # noqa: E402, F401
+from studies.datasets.models import (  # noqa: E402, F401
     DatasetExport,
     DatasetImport,
     DatasetSplit,

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from moslab_science.mos import MosResult, ScoreMatrix, compute_mos
+from moslab_science.mos.errors import MosInputError
+from moslab_science.mos.screening_correlation import subject_correlations
 from studies.models import MosComputation, Rating, Stimulus, StimulusMos, Study, SubjectDecision, SubjectReport
-from studies.mos import MosResult, ScoreMatrix, compute_mos
-from studies.mos.errors import MosInputError
-from studies.mos.screening_correlation import subject_correlations
 
 Decision = SubjectDecision.Decision
 # After a forced keep: the same estimate without its screening.

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.errors import DomainError
-from studies import ingest, selectors, tasks
+from moslab_science import ingest
+from studies import selectors, tasks
 from studies.models import (
     Membership,
     MosComputation,

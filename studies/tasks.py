@@ -1,7 +1,8 @@
 """Celery tasks: ids in, one service call."""
 from celery import shared_task
 
-from studies import dataset_services, services
+from studies import services
+from studies.datasets import services as dataset_services
 
 
 @shared_task(ignore_result=True)

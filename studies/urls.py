@@ -1,6 +1,7 @@
 from django.urls import path
 
-from studies import dataset_views, views
+from studies import views
+from studies.datasets import views as dataset_views
 
 app_name = "studies"
 urlpatterns = [

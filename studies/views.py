@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from common.csv_safe import safe_cell
 from common.errors import DomainError
 from common.views import scoped
+from moslab_science.csv_safe import safe_cell
 from studies import selectors, services
 from studies.media_response import content_type_of, media_response
 from studies.models import Membership, MosComputation, SubjectDecision

@@ -138,7 +138,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "moslab API",
     "VERSION": "0.1.0",
     # choice sets that share a field name ("status", "kind") each keep a stable schema name
-    "ENUM_NAME_OVERRIDES": {"StatusEnum": "common.models.JobStatus", "KindEnum": "studies.dataset_inputs.SPLIT_KINDS",
+    "ENUM_NAME_OVERRIDES": {"StatusEnum": "common.models.JobStatus", "KindEnum": "studies.datasets.inputs.SPLIT_KINDS",
                             "RunStatusEnum": "modeling.models.RunStatus",
                             "TrainingRunKindEnum": "modeling.models.TrainingRun.Kind"},
 }

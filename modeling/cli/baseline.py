@@ -6,10 +6,10 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from modeling.classical.batch import METHODS, TableSpec, run_baseline
-from modeling.classical.images import BaselineInputError
-from modeling.metrics import MetricsInputError
-from modeling.metrics.tables import read_rows, write_predictions
+from moslab_science.classical.batch import METHODS, TableSpec, run_baseline
+from moslab_science.classical.images import BaselineInputError
+from moslab_science.metrics import MetricsInputError
+from moslab_science.metrics.tables import read_rows, write_predictions
 
 NAME = "baseline"
 HELP = "Score images with a classical baseline (brisque, niqe, psnr, ssim); writes image,score (higher = better)."

@@ -5,9 +5,9 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from modeling.metrics import FITS, MAPPINGS, Evaluation, MetricsInputError, evaluate_table, format_rows
-from modeling.metrics.evaluation import DEFAULT_RESAMPLES
-from studies.mos.cli import write_json
+from moslab_science.metrics import FITS, MAPPINGS, Evaluation, MetricsInputError, evaluate_table, format_rows
+from moslab_science.metrics.evaluation import DEFAULT_RESAMPLES
+from moslab_science.mos.cli import write_json
 
 NAME = "evaluate"
 HELP = "Evaluate predictions (image,score) against a MOS table (image,mos,...): SRCC, KRCC, PLCC, fits, CIs."

@@ -7,7 +7,7 @@ from django.core.management import CommandError
 
 
 def iqa_package() -> ModuleType:
-    """modeling.iqa (with read_config_file), imported only when a subcommand needs it."""
+    """moslab_science.iqa (with read_config_file), imported only when a subcommand needs it."""
     if importlib.util.find_spec("torch") is None:
         raise CommandError('this subcommand needs PyTorch: pip install -e ".[iqa]" (torch and the model weights)')
-    return importlib.import_module("modeling.iqa")
+    return importlib.import_module("moslab_science.iqa")

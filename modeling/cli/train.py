@@ -8,7 +8,7 @@ from common.errors import DomainError
 from modeling.cli.torch_guard import iqa_package
 
 NAME = "train"
-HELP = "Train an IQA model (modeling.iqa) on a MOS table and an image folder; writes a run directory."
+HELP = "Train an IQA model (moslab_science.iqa) on a MOS table and an image folder; writes a run directory."
 
 
 def add_arguments(parser) -> None:

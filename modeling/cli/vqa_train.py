@@ -14,10 +14,10 @@ HELP = "Train a video quality model (aigc-vqa, clip-video) on a MOS table and a 
 
 
 def vqa_package() -> ModuleType:
-    """modeling.vqa, imported only when a subcommand needs it (torch is an optional extra)."""
+    """moslab_science.vqa, imported only when a subcommand needs it (torch is an optional extra)."""
     if importlib.util.find_spec("torch") is None:
         raise CommandError('this subcommand needs PyTorch: pip install -e ".[iqa]" (torch, transformers)')
-    return importlib.import_module("modeling.vqa")
+    return importlib.import_module("moslab_science.vqa")
 
 
 def add_arguments(parser) -> None:

@@ -1,1 +1,1 @@
-"""Dashboard figures as plain functions: plotly figure dicts plus the CSV of their data (no Django)."""
+"""Dashboard pages: MOS, raters, predictions and runs, drawn with moslab_science.charts."""

@@ -1,7 +1,7 @@
 """The study page's dataset section, rendered from the dataset selectors."""
 from django import template
 
-from studies.dataset_selectors import dataset_versions_for_study
+from studies.datasets.selectors import dataset_versions_for_study
 from studies.selectors import study_dimensions
 
 register = template.Library()

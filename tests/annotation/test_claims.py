@@ -5,7 +5,7 @@ import pytest
 
 from annotation import assignment_services
 from annotation.models import RatingTask, StimulusReview
-from annotation.protocol import protocol_from_dict
+from moslab_science.rating.protocol import protocol_from_dict
 from studies import services as study_services
 from studies.models import Membership, Stimulus, Study
 

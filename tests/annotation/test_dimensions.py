@@ -7,8 +7,8 @@ import pytest
 
 from annotation import assignment_services, review_services, selectors, services
 from annotation.models import Enrolment, QualityItem, RatingTask, StimulusReview
-from annotation.protocol import ProtocolError, protocol_from_dict
 from common.errors import DomainError
+from moslab_science.rating.protocol import ProtocolError, protocol_from_dict
 from studies.models import Rating
 from tests.annotation.helpers import protocol_study
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from annotation import services
 from annotation.models import RatingTask
-from annotation.ordering import adjacent_repeats, block_choice, spread_order, spreadable
+from moslab_science.rating.ordering import adjacent_repeats, block_choice, spread_order, spreadable
 from studies import services as study_services
 from studies.models import Membership, Rating, Stimulus, Study
 

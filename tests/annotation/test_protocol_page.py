@@ -1,7 +1,7 @@
 """The coordinator's protocol page: saving publishes a new version; bad settings are explained, nothing stored."""
 import pytest
 
-from annotation.protocol import DEFAULTS
+from moslab_science.rating.protocol import DEFAULTS
 from studies.models import Stimulus, Study, StudyProtocol
 from tests.annotation.helpers import protocol_study
 

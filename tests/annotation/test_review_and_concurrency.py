@@ -8,8 +8,8 @@ from django.db import connection
 
 from annotation import review_services, selectors, services
 from annotation.models import RatingTask, StimulusReview
-from annotation.ordering import adjacent_repeats
 from common.errors import DomainError
+from moslab_science.rating.ordering import adjacent_repeats
 from studies.models import Rating, Stimulus
 from tests.annotation.helpers import protocol_study
 

@@ -4,10 +4,10 @@ from collections import Counter
 
 import pytest
 
-from annotation.crosscheck import consistency_check
-from annotation.indicators import annotator_indicators
-from annotation.ordering import adjacent_repeats, spread_order
-from annotation.protocol import ConsistencyRule, ProtocolError, protocol_from_dict
+from moslab_science.rating.crosscheck import consistency_check
+from moslab_science.rating.indicators import annotator_indicators
+from moslab_science.rating.ordering import adjacent_repeats, spread_order
+from moslab_science.rating.protocol import ConsistencyRule, ProtocolError, protocol_from_dict
 
 
 def test_default_guideline_starts_at_five_and_weighs_resolution_and_distortion_most():

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from studies.datasets import read_table
+from moslab_science.datasets import read_table
 from studies.models import DatasetExport, DatasetVersion
 from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.studies.datasets_app.conftest import rated_study  # noqa: F401  (the fixture)

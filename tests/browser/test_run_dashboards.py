@@ -1,8 +1,9 @@
 """Headless Chromium on the run pages: the list, a benchmark's leaderboard and tables, a training run's charts."""
 import pytest
 
-from modeling import run_services, tasks
-from modeling.benchmarks import Protocol
+from modeling import tasks
+from modeling.runs import services as run_services
+from moslab_science.benchmarks import Protocol
 from tests.browser.conftest import screenshot
 from tests.browser.test_dashboard_browser import open_dashboard
 from tests.modeling.runs.conftest import dataset_version, researcher  # noqa: F401  (the fixtures)

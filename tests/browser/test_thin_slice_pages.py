@@ -6,8 +6,8 @@ import pytest
 from annotation import assignment_services
 from annotation import services as annotation_services
 from annotation.models import RatingTask
+from moslab_science.demo import build_demo_images
 from studies import services
-from studies.demo import build_demo_images
 from studies.models import Membership, MosComputation, Rating, Study
 from tests.browser.conftest import screenshot
 

@@ -23,8 +23,8 @@ def std_of(index: int) -> float:
 @pytest.fixture
 def dataset_version(coordinator, tmp_path):
     """20 images, MOS with std and count, official split train 10 / val 4 / test 6; the coordinator organises."""
-    from studies import dataset_services
-    from studies.dataset_imports import dataset_import
+    from studies.datasets import services as dataset_services
+    from studies.datasets.imports import dataset_import
 
     folder = tmp_path / "challenge-data"
     folder.mkdir()

@@ -10,12 +10,13 @@ from challenges import selectors, services
 from challenges.baseline_services import baseline_from_run
 from challenges.data import hidden_mos, part_names
 from challenges.models import Baseline
-from challenges.scoring import ScoreSpec, score_predictions
 from common.errors import DomainError, PermissionDeniedError
-from modeling import run_execution, run_services
-from modeling.benchmarks import Protocol
-from studies import dataset_services
-from studies.datasets import SplitSpec
+from modeling.runs import execution as run_execution
+from modeling.runs import services as run_services
+from moslab_science.benchmarks import Protocol
+from moslab_science.challenges.scoring import ScoreSpec, score_predictions
+from moslab_science.datasets import SplitSpec
+from studies.datasets import services as dataset_services
 from tests.modeling.runs.conftest import TINY, dataset_version, researcher  # noqa: F401  (the fixtures)
 
 pytestmark = pytest.mark.django_db

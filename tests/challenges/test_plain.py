@@ -5,12 +5,12 @@ import zipfile
 import numpy as np
 import pytest
 
-from challenges.errors import MAX_PROBLEMS, ChallengeInputError
-from challenges.factsheets import clean_fact_sheet
-from challenges.predictions import check_mapping, read_predictions
-from challenges.scoring import ScoreSpec, score_predictions
-from challenges.tables import FINAL_COLUMNS, FinalRow, write_final_table
-from modeling.metrics import MetricsInputError, evaluate_predictions, fit_mapping, plcc, srcc
+from moslab_science.challenges.errors import MAX_PROBLEMS, ChallengeInputError
+from moslab_science.challenges.factsheets import clean_fact_sheet
+from moslab_science.challenges.predictions import check_mapping, read_predictions
+from moslab_science.challenges.scoring import ScoreSpec, score_predictions
+from moslab_science.challenges.tables import FINAL_COLUMNS, FinalRow, write_final_table
+from moslab_science.metrics import MetricsInputError, evaluate_predictions, fit_mapping, plcc, srcc
 
 NAMES = [f"a{index}.png" for index in range(12)]
 MOS = {name: 1 + 0.3 * index + (0.5 if index % 4 == 0 else 0) for index, name in enumerate(NAMES)}

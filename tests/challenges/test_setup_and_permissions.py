@@ -7,9 +7,9 @@ from challenges import selectors, services
 from challenges.models import Challenge, Participant
 from challenges.submission_services import submission_submit
 from common.errors import DomainError, PermissionDeniedError
-from studies import dataset_services
+from moslab_science.datasets import SplitSpec
 from studies import services as study_services
-from studies.datasets import SplitSpec
+from studies.datasets import services as dataset_services
 from studies.models import Membership
 
 from .conftest import phase, predictions_csv, window

@@ -10,7 +10,7 @@ from challenges import selectors, services
 from challenges.models import FactSheet, Submission
 from challenges.submission_services import submission_mark_final, submission_score_run, submission_submit
 from common.errors import DomainError, PermissionDeniedError
-from modeling.metrics import evaluate_predictions
+from moslab_science.metrics import evaluate_predictions
 
 from .conftest import mos_of, names_of, phase, predictions_csv
 

@@ -2,7 +2,7 @@
 
 from hypothesis import strategies as st
 
-from studies.datasets import DatasetItem, RawVote
+from moslab_science.datasets import DatasetItem, RawVote
 
 
 def item(name: str, mos: float = 3.0, *, content: str = "", **groups: str) -> DatasetItem:

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from studies.datasets import DatasetError, RawVote, SplitSpec, make_splits
-from studies.datasets.formats import (
+from moslab_science.datasets import DatasetError, RawVote, SplitSpec, make_splits
+from moslab_science.datasets.formats import (
     LEVELS,
     read_deqa_json,
     read_dover_labels,
@@ -23,7 +23,7 @@ from studies.datasets.formats import (
     write_sujson,
     write_t2vqa_labels,
 )
-from studies.datasets.votes import vote_statistics
+from moslab_science.datasets.votes import vote_statistics
 from tests.datasets.builders import enhanced_items, item, votes_for
 
 

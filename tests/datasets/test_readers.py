@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from studies.datasets import ColumnMapping, DatasetError, read_histograms, read_long_ratings, read_mos_table
+from moslab_science.datasets import ColumnMapping, DatasetError, read_histograms, read_long_ratings, read_mos_table
 
 
 def _problems(call) -> list[str]:

@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 import pytest
 
-from studies.datasets import (
+from moslab_science.datasets import (
     ColumnMapping,
     SplitSpec,
     content_hash,

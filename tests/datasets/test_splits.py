@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studies.datasets import DatasetError, SplitSpec, make_splits, split_names, split_parts, split_summary
+from moslab_science.datasets import DatasetError, SplitSpec, make_splits, split_names, split_parts, split_summary
 from tests.datasets.builders import enhanced_items, item, ratios
 
 RATIO_712 = (("train", 7.0), ("val", 1.0), ("test", 2.0))

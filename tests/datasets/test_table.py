@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studies.datasets import (
+from moslab_science.datasets import (
     TABLE_COLUMNS,
     DatasetError,
     DatasetItem,

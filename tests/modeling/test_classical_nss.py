@@ -7,11 +7,11 @@ from scipy import stats
 from scipy.special import gamma
 from skimage import data, filters
 
-from modeling.classical.brisque import Brisque, brisque_features
-from modeling.classical.images import BaselineInputError, load_gray
-from modeling.classical.niqe import NiqeModel
-from modeling.classical.nss import fit_aggd, fit_ggd
-from modeling.metrics import srcc
+from moslab_science.classical.brisque import Brisque, brisque_features
+from moslab_science.classical.images import BaselineInputError, load_gray
+from moslab_science.classical.niqe import NiqeModel
+from moslab_science.classical.nss import fit_aggd, fit_ggd
+from moslab_science.metrics import srcc
 
 
 @pytest.mark.parametrize("shape", [0.8, 1.0, 2.0, 3.5])

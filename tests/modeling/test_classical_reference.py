@@ -7,9 +7,9 @@ import pytest
 from PIL import Image
 from skimage import data, filters
 
-from modeling.classical.batch import TableSpec, run_baseline
-from modeling.classical.images import BaselineInputError
-from modeling.classical.reference import psnr, ssim
+from moslab_science.classical.batch import TableSpec, run_baseline
+from moslab_science.classical.images import BaselineInputError
+from moslab_science.classical.reference import psnr, ssim
 
 
 def test_psnr_of_a_uniform_offset_by_hand():

@@ -7,14 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from modeling.dashboards.distributions import mos_histograms, mos_violins
-from modeling.dashboards.groups import group_table
-from modeling.dashboards.leaderboard import ModelResult, leaderboard
-from modeling.dashboards.predictions import SCATTER_FITS, metrics_table, prediction_scatter, residual_plot
-from modeling.dashboards.training import training_curves
-from modeling.metrics.evaluation import evaluate_predictions
-from modeling.metrics.fits import fit_mapping, mapping_curve
-from modeling.metrics.groups import evaluate_groups
+from moslab_science.charts.distributions import mos_histograms, mos_violins
+from moslab_science.charts.groups import group_table
+from moslab_science.charts.leaderboard import ModelResult, leaderboard
+from moslab_science.charts.predictions import SCATTER_FITS, metrics_table, prediction_scatter, residual_plot
+from moslab_science.charts.training import training_curves
+from moslab_science.metrics.evaluation import evaluate_predictions
+from moslab_science.metrics.fits import fit_mapping, mapping_curve
+from moslab_science.metrics.groups import evaluate_groups
 
 
 def sample(n=40, seed=0, noise=0.4):

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from scipy import stats
 
-from modeling.selectors import predictions_folder
+from modeling.dashboards.selectors import predictions_folder
 from studies import services
 from studies.models import Membership, MosComputation, StimulusMos
 from tests.conftest import write_image

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from modeling.dashboards.raters import (
+from moslab_science.charts.raters import (
     RaterRow,
     agreement_statistics,
     agreement_table,

@@ -8,10 +8,10 @@ import string
 import pytest
 import torch
 
-from modeling.iqa import IqaError, WeightError, build_model, predict_folder, resolve_config, train_run
-from modeling.iqa.architectures.clip_iqa import level_expectation
-from modeling.iqa.losses import fidelity, fidelity_plcc_l1
-from modeling.metrics import MetricsInputError
+from moslab_science.iqa import IqaError, WeightError, build_model, predict_folder, resolve_config, train_run
+from moslab_science.iqa.architectures.clip_iqa import level_expectation
+from moslab_science.iqa.losses import fidelity, fidelity_plcc_l1
+from moslab_science.metrics import MetricsInputError
 from tests.modeling.iqa_fixtures import make_study_data
 
 HF_REPO = "openai/clip-vit-base-patch32"

@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from modeling.iqa import IqaError, resolve_config, train_run
-from modeling.iqa.config import COMMON_DEFAULTS
-from modeling.iqa.images import MID_GREY, read_rgb, scan_images
-from modeling.iqa.table import read_training_table
-from modeling.metrics import MetricsInputError
+from moslab_science.iqa import IqaError, resolve_config, train_run
+from moslab_science.iqa.config import COMMON_DEFAULTS
+from moslab_science.iqa.images import MID_GREY, read_rgb, scan_images
+from moslab_science.iqa.table import read_training_table
+from moslab_science.metrics import MetricsInputError
 from tests.conftest import write_image
 from tests.modeling.iqa_fixtures import make_study_data, write_table
 

@@ -6,7 +6,7 @@ import textwrap
 
 import torch
 
-from modeling.iqa.distributed import Processes
+from moslab_science.iqa.distributed import Processes
 from tests.conftest import REPO
 from tests.modeling.iqa_fixtures import make_study_data
 
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 import torch
 torch.set_num_threads(1)
-from modeling.iqa import resolve_config, train_run
+from moslab_science.iqa import resolve_config, train_run
 root = Path(sys.argv[1])
 config = resolve_config("effnet-lite", {"preset": "tiny", "input": {"train_crop": 64}, "train": {"batch_size": 1}})
 train_run(config=config, table=root / "table.csv", images=root / "images", out=root / "run", log=lambda m: None)

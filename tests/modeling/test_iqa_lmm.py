@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from modeling.iqa import IqaError, WeightError, build_model, predict_names, resolve_config, train_run
-from modeling.iqa.architectures.clip_iqa import level_expectation
-from modeling.iqa.architectures.lmm import tiny_llava, tiny_processor, word_tokenizer
-from modeling.iqa.losses import level_kl
-from modeling.iqa.soft_labels import deqa_distribution, level_bins
-from studies.datasets.formats.levels import level_index
+from moslab_science.datasets.formats.levels import level_index
+from moslab_science.iqa import IqaError, WeightError, build_model, predict_names, resolve_config, train_run
+from moslab_science.iqa.architectures.clip_iqa import level_expectation
+from moslab_science.iqa.architectures.lmm import tiny_llava, tiny_processor, word_tokenizer
+from moslab_science.iqa.losses import level_kl
+from moslab_science.iqa.soft_labels import deqa_distribution, level_bins
 from tests.modeling.iqa_fixtures import make_study_data, write_table
 
 LLAVA_REPO = "llava-hf/llava-1.5-7b-hf"

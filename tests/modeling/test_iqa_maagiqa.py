@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from modeling.iqa import WeightError, build_model, predict_folder, resolve_config, train_run
-from modeling.iqa.architectures.ma_agiqa import QUESTIONS, AdaptiveFusion
+from moslab_science.iqa import WeightError, build_model, predict_folder, resolve_config, train_run
+from moslab_science.iqa.architectures.ma_agiqa import QUESTIONS, AdaptiveFusion
 from tests.conftest import write_image
 from tests.modeling.iqa_fixtures import make_study_data
 

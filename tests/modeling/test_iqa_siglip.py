@@ -4,9 +4,9 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from modeling.iqa import WeightError, build_model, resolve_config, train_run
-from modeling.iqa.architectures.clip_iqa import quality_prompts
-from modeling.iqa.architectures.lmm import word_tokenizer
+from moslab_science.iqa import WeightError, build_model, resolve_config, train_run
+from moslab_science.iqa.architectures.clip_iqa import quality_prompts
+from moslab_science.iqa.architectures.lmm import word_tokenizer
 from tests.modeling.iqa_fixtures import make_study_data
 
 SIGLIP_REPO = "google/siglip-base-patch16-224"

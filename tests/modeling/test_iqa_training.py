@@ -9,7 +9,7 @@ import pytest
 import torch
 from django.core.management import call_command
 
-from modeling.iqa import ARCHITECTURES, IqaError, predict_folder, resolve_config, train_run
+from moslab_science.iqa import ARCHITECTURES, IqaError, predict_folder, resolve_config, train_run
 from tests.conftest import REPO
 from tests.modeling.iqa_fixtures import make_study_data  # (also: one torch thread)
 

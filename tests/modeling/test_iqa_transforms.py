@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import torch
 
-from modeling.iqa import build_model, resolve_config
-from modeling.iqa.architectures.hyperiqa import HyperIqa
-from modeling.iqa.optim import cosine_with_warmup, hyperiqa_head_factor, make_optimizer, make_scheduler
-from modeling.iqa.transforms import eval_views, random_crop
+from moslab_science.iqa import build_model, resolve_config
+from moslab_science.iqa.architectures.hyperiqa import HyperIqa
+from moslab_science.iqa.optim import cosine_with_warmup, hyperiqa_head_factor, make_optimizer, make_scheduler
+from moslab_science.iqa.transforms import eval_views, random_crop
 from tests.modeling import iqa_fixtures  # noqa: F401  (one torch thread)
 
 INPUTS = resolve_config("hyperiqa")["input"]

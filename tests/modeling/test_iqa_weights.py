@@ -6,11 +6,11 @@ import pytest
 import torch
 from skimage import data as photos
 
-from modeling.iqa import WeightError, build_model, resolve_config
-from modeling.iqa.backbones.efficientnet_lite import EfficientNetLite
-from modeling.iqa.backbones.resnet import ResNetTrunk
-from modeling.iqa.transforms import to_tensor
-from modeling.iqa.weights import load_state_dict, resolve_weight
+from moslab_science.iqa import WeightError, build_model, resolve_config
+from moslab_science.iqa.backbones.efficientnet_lite import EfficientNetLite
+from moslab_science.iqa.backbones.resnet import ResNetTrunk
+from moslab_science.iqa.transforms import to_tensor
+from moslab_science.iqa.weights import load_state_dict, resolve_weight
 from tests.modeling import iqa_fixtures  # noqa: F401  (one torch thread)
 
 CATS = {281, 282, 283, 284, 285}  # ImageNet tabby, tiger cat, Persian, Siamese, Egyptian cat

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from modeling.metrics import MetricsInputError, UndefinedMetricError, krcc, plcc, rmse, srcc
+from moslab_science.metrics import MetricsInputError, UndefinedMetricError, krcc, plcc, rmse, srcc
 
 scores = st.lists(st.integers(-50, 50), min_size=3, max_size=40)
 

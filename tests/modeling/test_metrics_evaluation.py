@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from modeling.metrics import (
+from moslab_science.metrics import (
     FITS,
     UndefinedMetricError,
     evaluate_predictions,

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modeling.metrics import MAPPINGS, fit_mapping, mapping_curve, plcc
-from modeling.metrics import fits as fits_module
-from modeling.metrics.fits import logistic4, zscore
+from moslab_science.metrics import MAPPINGS, fit_mapping, mapping_curve, plcc
+from moslab_science.metrics import fits as fits_module
+from moslab_science.metrics.fits import logistic4, zscore
 
 
 def test_logistic4_recovers_a_noiseless_logistic_relation():

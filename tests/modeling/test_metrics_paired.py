@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from modeling.metrics import MetricsInputError, compare_models, williams_test
+from moslab_science.metrics import MetricsInputError, compare_models, williams_test
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from tests.conftest import REPO
 
 def test_metrics_and_classical_baselines_import_neither_django_nor_torch():
     code = (
-        "import sys, modeling.metrics, modeling.classical.batch; "
+        "import sys, moslab_science.metrics, moslab_science.classical.batch; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'django', 'torch'}))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)

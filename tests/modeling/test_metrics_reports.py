@@ -5,7 +5,7 @@ import csv
 import numpy as np
 import pytest
 
-from modeling.metrics import (
+from moslab_science.metrics import (
     ZERO_SHOT,
     MetricsInputError,
     evaluate_groups,
@@ -15,7 +15,7 @@ from modeling.metrics import (
     pair_rows,
     srcc,
 )
-from modeling.metrics.tables import read_rows, write_predictions
+from moslab_science.metrics.tables import read_rows, write_predictions
 
 
 def write_csv(path, header, rows):

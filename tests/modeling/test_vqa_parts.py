@@ -1,16 +1,16 @@
-"""The pieces of modeling.vqa: fragments, the spatial-temporal adapter, the losses, Video Swin windows, the
+"""The pieces of moslab_science.vqa: fragments, the spatial-temporal adapter, the losses, Video Swin windows, the
 stage parameter shares and the video table (training runs are in test_vqa_training.py)."""
 import numpy as np
 import pytest
 import torch
 
-from modeling.vqa import VqaError, resolve_config
-from modeling.vqa.adapter import SpatialTemporalAdapter
-from modeling.vqa.fragments import fragment_offsets, fragments
-from modeling.vqa.losses import branch_loss, ranking_loss
-from modeling.vqa.stages import last_share
-from modeling.vqa.swin3d import SwinTransformer3D, shift_mask, window_partition, window_reverse
-from modeling.vqa.table import read_video_table
+from moslab_science.vqa import VqaError, resolve_config
+from moslab_science.vqa.adapter import SpatialTemporalAdapter
+from moslab_science.vqa.fragments import fragment_offsets, fragments
+from moslab_science.vqa.losses import branch_loss, ranking_loss
+from moslab_science.vqa.stages import last_share
+from moslab_science.vqa.swin3d import SwinTransformer3D, shift_mask, window_partition, window_reverse
+from moslab_science.vqa.table import read_video_table
 from tests.modeling.iqa_fixtures import write_table  # (also: one torch thread)
 
 DATA = {"video_column": "video", "mos_column": "mos", "prompt_column": "prompt", "split_column": "split",

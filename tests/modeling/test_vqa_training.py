@@ -11,10 +11,10 @@ import torch
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from modeling.iqa import WeightError
-from modeling.iqa.checkpoints import load_best
-from modeling.vqa import VqaError, build_model, predict_videos, resolve_config, train_video_run
-from modeling.vqa.training import fresh_model
+from moslab_science.iqa import WeightError
+from moslab_science.iqa.checkpoints import load_best
+from moslab_science.vqa import VqaError, build_model, predict_videos, resolve_config, train_video_run
+from moslab_science.vqa.training import fresh_model
 from tests.conftest import REPO
 from tests.modeling.iqa_fixtures import write_table  # (also: one torch thread)
 from tests.videos import write_video

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from PIL import Image
 
 from annotation.models import RatingTask, StimulusReview
-from annotation.simulation import ADVERSARIAL, CARELESS, NORMAL, latent_quality, make_raters, simulated_vote
-from studies.demo import DEGRADATIONS, build_demo_images
+from moslab_science.demo import DEGRADATIONS, build_demo_images
+from moslab_science.rating.simulation import ADVERSARIAL, CARELESS, NORMAL, latent_quality, make_raters, simulated_vote
 from studies.models import Rating, Stimulus, Study
 
 

@@ -10,9 +10,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from common.errors import DomainError
+from moslab_science.mos.errors import MosInputError
 from studies import selectors, services
 from studies.models import MosComputation, Rating, StudyProtocol, SubjectReport
-from studies.mos.errors import MosInputError
 from studies.mos_adapter import study_score_matrix
 from tests.studies.conftest import CLIPS, RATERS, dimension_quality
 

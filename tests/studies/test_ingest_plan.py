@@ -4,8 +4,8 @@ import zipfile
 
 import pytest
 
-from studies.ingest import ImportRejected, plan_import, read_source
-from studies.ingest.sources import SourceProblem
+from moslab_science.ingest import ImportRejected, plan_import, read_source
+from moslab_science.ingest.sources import SourceProblem
 from tests.conftest import write_image
 
 LIMIT = 10_000_000

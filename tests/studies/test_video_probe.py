@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from studies.ingest.video import VideoProblem, probe_video, read_frames, sample_frame_indices
+from moslab_science.ingest.video import VideoProblem, probe_video, read_frames, sample_frame_indices
 from tests.videos import write_video
 
 LIMITS = {"max_seconds": 60, "max_pixels": 4096 * 4096}

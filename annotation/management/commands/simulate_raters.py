@@ -7,10 +7,10 @@ from PIL import Image
 
 from annotation import assignment_services, review_services, services
 from annotation.models import RatingTask, StimulusReview
-from annotation.simulation import latent_quality, make_raters, simulated_vote
 from common.errors import DomainError
+from moslab_science.ingest.video import read_frames
+from moslab_science.rating.simulation import latent_quality, make_raters, simulated_vote
 from studies import services as study_services
-from studies.ingest.video import read_frames
 from studies.models import Membership, Stimulus, Study
 
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from common.errors import DomainError
-from modeling import services
+from modeling.dashboards import services
 from studies.models import Study
 
 

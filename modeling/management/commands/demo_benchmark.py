@@ -9,10 +9,12 @@ from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 
 from common.errors import DomainError
-from modeling import run_execution, run_services
-from modeling.benchmarks import PRESETS, Protocol
 from modeling.models import RunStatus
-from studies import dataset_services, services
+from modeling.runs import execution as run_execution
+from modeling.runs import services as run_services
+from moslab_science.benchmarks import PRESETS, Protocol
+from studies import services
+from studies.datasets import services as dataset_services
 from studies.models import DatasetVersion, MosComputation, Study
 
 RESEARCHER_PERMISSIONS = ("add_benchmarkrun", "view_benchmarkrun", "view_trainingrun", "view_datasetversion")

@@ -1,4 +1,4 @@
-"""``manage.py vqa <subcommand>``: video quality models without the database (modeling.vqa).
+"""``manage.py vqa <subcommand>``: video quality models without the database (moslab_science.vqa).
 
 Each subcommand lives in its own module under ``modeling/cli/`` (the contract is in that package's docstring).
 """

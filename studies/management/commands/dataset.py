@@ -6,9 +6,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from common.errors import DomainError
-from studies import dataset_services
-from studies.dataset_imports import FORMATS, dataset_import
-from studies.dataset_inputs import SPLIT_KINDS, import_options, split_spec_from_options
+from studies.datasets import services as dataset_services
+from studies.datasets.imports import FORMATS, dataset_import
+from studies.datasets.inputs import SPLIT_KINDS, import_options, split_spec_from_options
 from studies.models import DatasetExport, DatasetVersion, Study
 
 COLUMNS = ("name_column", "mos_column", "std_column", "count_column", "source_content_column", "group_columns",

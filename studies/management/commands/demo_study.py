@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from moslab_science.demo import build_demo_images
 from studies import services
-from studies.demo import build_demo_images
 from studies.models import Membership, Study
 
 DEMO_SLUG = "au-iqa-demo"

@@ -4,11 +4,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from studies.mos.cli import compute, write_json
-from studies.mos.engine import METHODS
-from studies.mos.errors import MosInputError
-from studies.mos.modes import MODES
-from studies.mos.normalization import RESCALES
+from moslab_science.mos.cli import compute, write_json
+from moslab_science.mos.engine import METHODS
+from moslab_science.mos.errors import MosInputError
+from moslab_science.mos.modes import MODES
+from moslab_science.mos.normalization import RESCALES
 
 
 class Command(BaseCommand):

@@ -37,8 +37,9 @@ def researcher(make_user):
 
 @pytest.fixture
 def dataset_version(coordinator, researcher, tmp_path):
-    from studies import dataset_services, services
-    from studies.dataset_imports import dataset_import
+    from studies import services
+    from studies.datasets import services as dataset_services
+    from studies.datasets.imports import dataset_import
     from studies.models import Membership
 
     table, images = write_dataset(tmp_path / "bright")

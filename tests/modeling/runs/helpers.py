@@ -2,9 +2,10 @@
 import csv
 import io
 
-from modeling import run_execution, run_services
-from modeling.benchmarks import Protocol
 from modeling.models import BenchmarkRun
+from modeling.runs import execution as run_execution
+from modeling.runs import services as run_services
+from moslab_science.benchmarks import Protocol
 from tests.modeling.runs.conftest import TINY
 
 

@@ -3,9 +3,10 @@ import pytest
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 
-from modeling import run_api
 from modeling.models import BenchmarkRun, RunStatus
-from studies import dataset_services, services
+from modeling.runs import api as run_api
+from studies import services
+from studies.datasets import services as dataset_services
 from studies.models import Membership
 from tests.modeling.runs.helpers import execute_all
 
@@ -99,7 +100,7 @@ def test_launches_the_domain_refuses_answer_400_with_what_to_fix(
     assert twice[0].status_code == 201 and twice[1].status_code == 400
     assert f"already queued as #{twice[0].json()['id']}" in twice[1].json()["detail"]
 
-    from studies.dataset_imports import dataset_import
+    from studies.datasets.imports import dataset_import
     from tests.modeling.runs.conftest import write_dataset
     table, images = write_dataset(tmp_path / "other", count=12)
     other = dataset_import(name="Other", slug="other", by=coordinator, source_format="mos_table", source=table,

@@ -7,12 +7,13 @@ import pytest
 import torch
 from django.urls import NoReverseMatch, reverse
 
-from modeling import run_services
-from modeling.benchmarks import Protocol
-from modeling.dashboards.pages import MosItem
-from modeling.dashboards.runs import RunScores, benchmark_dashboard
 from modeling.models import RunStatus
-from studies import dataset_services, services
+from modeling.runs import services as run_services
+from moslab_science.benchmarks import Protocol
+from moslab_science.charts.pages import MosItem
+from moslab_science.charts.runs import RunScores, benchmark_dashboard
+from studies import services
+from studies.datasets import services as dataset_services
 from studies.models import Membership
 from tests.modeling.runs.helpers import csv_rows, execute_all, launch
 
@@ -196,7 +197,7 @@ def test_coordinators_read_but_cannot_cancel_or_retry_and_annotators_and_strange
 
 def test_a_benchmark_is_reached_only_through_its_own_study(
         client, finished, researcher, coordinator, tmp_path):
-    from studies.dataset_imports import dataset_import
+    from studies.datasets.imports import dataset_import
     from tests.modeling.runs.conftest import write_dataset
 
     table, images = write_dataset(tmp_path / "other", count=12)

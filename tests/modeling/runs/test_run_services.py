@@ -8,9 +8,10 @@ from django.utils import timezone
 from PIL import Image
 
 from common.errors import DomainError, PermissionDeniedError
-from modeling import run_execution, run_services
-from modeling.benchmarks import PRESETS, Protocol
 from modeling.models import BenchmarkRun, RunStatus, TrainingRun
+from modeling.runs import execution as run_execution
+from modeling.runs import services as run_services
+from moslab_science.benchmarks import PRESETS, Protocol
 from studies.models import Stimulus
 from tests.modeling.runs.conftest import TINY
 

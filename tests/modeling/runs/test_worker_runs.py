@@ -8,9 +8,9 @@ import torch
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from modeling import run_services
-from modeling.benchmarks import Protocol
 from modeling.models import BenchmarkRun, RunStatus, TrainingRun
+from modeling.runs import services as run_services
+from moslab_science.benchmarks import Protocol
 from tests.worker import start_worker, stop_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,8 @@ import zipfile
 
 import pytest
 
-from studies import dataset_services, services
+from studies import services
+from studies.datasets import services as dataset_services
 from studies.models import DatasetExport, Membership, Rating, Stimulus
 from tests.conftest import write_image
 
@@ -18,7 +19,7 @@ Format = DatasetExport.Format
 
 @pytest.fixture
 def version(rated_study, coordinator):
-    from studies.dataset_inputs import split_spec_from_options
+    from studies.datasets.inputs import split_spec_from_options
 
     base = dataset_services.dataset_version_create(study=rated_study, by=coordinator)
     spec = split_spec_from_options(kind="ratio", seed=3, ratios="train=3,test=2")

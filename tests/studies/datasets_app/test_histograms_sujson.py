@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 
 from common.errors import DomainError
-from studies import dataset_services
-from studies.dataset_imports import dataset_import
-from studies.datasets import DatasetItem, RawVote
-from studies.datasets.formats import write_sujson
+from moslab_science.datasets import DatasetItem, RawVote
+from moslab_science.datasets.formats import write_sujson
+from studies.datasets import services as dataset_services
+from studies.datasets.imports import dataset_import
 from studies.models import DatasetExport, ImportedMos, ImportedSubject, Rating, Stimulus, Study
 
 pytestmark = pytest.mark.django_db

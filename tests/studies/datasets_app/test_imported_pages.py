@@ -3,8 +3,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from studies import dataset_services, services
-from studies.dataset_imports import dataset_import
+from studies import services
+from studies.datasets import services as dataset_services
+from studies.datasets.imports import dataset_import
 from studies.models import Study
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,9 @@ import zipfile
 import pytest
 
 from common.errors import DomainError
-from studies import dataset_services, services
-from studies.dataset_imports import dataset_import
+from studies import services
+from studies.datasets import services as dataset_services
+from studies.datasets.imports import dataset_import
 from studies.models import DatasetImport, ImportedMos, ImportedSubject, Rating, Stimulus, Study
 from tests.conftest import write_image
 

@@ -9,7 +9,8 @@ from django.urls import reverse
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 
-from studies import dataset_api, dataset_services
+from studies.datasets import api as dataset_api
+from studies.datasets import services as dataset_services
 from studies.models import DatasetExport, DatasetVersion, Membership, Rating, Stimulus, Study
 
 pytestmark = pytest.mark.django_db

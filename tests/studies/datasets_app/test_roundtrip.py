@@ -4,9 +4,9 @@ import zipfile
 
 import pytest
 
-from studies import dataset_services
-from studies.dataset_imports import dataset_import
-from studies.dataset_inputs import split_spec_from_options
+from studies.datasets import services as dataset_services
+from studies.datasets.imports import dataset_import
+from studies.datasets.inputs import split_spec_from_options
 from studies.models import DatasetExport, Rating, Stimulus
 
 pytestmark = pytest.mark.django_db

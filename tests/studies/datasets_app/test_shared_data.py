@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from studies import dataset_services, services
+from studies import services
+from studies.datasets import services as dataset_services
 from studies.models import ImportedMos, Rating, Stimulus, Study
 
 from .conftest import require_shared

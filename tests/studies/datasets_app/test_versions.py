@@ -2,8 +2,9 @@
 import pytest
 
 from common.errors import DomainError
-from studies import dataset_services, services
-from studies.dataset_inputs import split_spec_from_options
+from studies import services
+from studies.datasets import services as dataset_services
+from studies.datasets.inputs import split_spec_from_options
 from studies.models import DatasetVersion, StimulusMos, SubjectReport
 
 pytestmark = pytest.mark.django_db

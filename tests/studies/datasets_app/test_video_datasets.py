@@ -11,11 +11,12 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from common.errors import DomainError
-from studies import dataset_services, services
-from studies.dataset_exports import export_filename
-from studies.dataset_inputs import split_spec_from_options
-from studies.dataset_snapshot import hash_version
-from studies.datasets.formats import read_dover_labels, read_t2vqa_labels
+from moslab_science.datasets.formats import read_dover_labels, read_t2vqa_labels
+from studies import services
+from studies.datasets import services as dataset_services
+from studies.datasets.exports import export_filename
+from studies.datasets.inputs import split_spec_from_options
+from studies.datasets.snapshot import hash_version
 from studies.models import DatasetExport, DatasetVersion, MosComputation, Rating
 from tests.studies.conftest import CLIPS, RATERS
 

@@ -4,7 +4,7 @@ import zipfile
 import pytest
 from django.db import transaction
 
-from studies import dataset_services
+from studies.datasets import services as dataset_services
 from studies.models import DatasetExport
 from tests.worker import wait_for
 

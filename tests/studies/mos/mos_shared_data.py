@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from studies.mos import ScoreMatrix, matrix_from_sureal_raw
+from moslab_science.mos import ScoreMatrix, matrix_from_sureal_raw
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 RAW_RATINGS = SHARED_DATA / "raw-ratings"

@@ -5,8 +5,15 @@ import itertools
 import numpy as np
 import pytest
 
-from studies.mos import MosInputError, icc2, krippendorff_alpha, rater_vs_rest, sos_parameter, split_half_reliability
-from studies.mos.screening_correlation import subject_correlations
+from moslab_science.mos import (
+    MosInputError,
+    icc2,
+    krippendorff_alpha,
+    rater_vs_rest,
+    sos_parameter,
+    split_half_reliability,
+)
+from moslab_science.mos.screening_correlation import subject_correlations
 
 nan = np.nan
 

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from moslab_science.mos import MosInputError
+from moslab_science.mos.cli import compute
 from studies.management.commands.mos import Command
-from studies.mos import MosInputError
-from studies.mos.cli import compute
 
 RATINGS = "stimulus,subject,score\n" + "".join(
     f"img{e},rater{s},{(e + s) % 5 + 1}\n" for e in range(6) for s in range(4)

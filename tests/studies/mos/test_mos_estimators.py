@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from studies.mos import MosInputError, ScoreMatrix, compute_mos, mos_stats, p913_bias_removal, subject_zscores
-from studies.mos.normalization import rescale_zscores
-from studies.mos.stats import NORMAL_Z95, SUREAL_Z95
+from moslab_science.mos import MosInputError, ScoreMatrix, compute_mos, mos_stats, p913_bias_removal, subject_zscores
+from moslab_science.mos.normalization import rescale_zscores
+from moslab_science.mos.stats import NORMAL_Z95, SUREAL_Z95
 
 nan = np.nan
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from studies.mos import MosInputError, ScoreMatrix, compute_mos, fit_subject_model, p913_bias_removal
-from studies.mos.stats import NORMAL_Z95
+from moslab_science.mos import MosInputError, ScoreMatrix, compute_mos, fit_subject_model, p913_bias_removal
+from moslab_science.mos.stats import NORMAL_Z95
 
 nan = np.nan
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from mos_shared_data import Oracle
 
-from studies.mos import bt500_screen, compute_mos, correlation_screen, mos_stats, subject_zscores
-from studies.mos.stats import SUREAL_Z95
+from moslab_science.mos import bt500_screen, compute_mos, correlation_screen, mos_stats, subject_zscores
+from moslab_science.mos.stats import SUREAL_Z95
 
 pytestmark = pytest.mark.shared_data
 

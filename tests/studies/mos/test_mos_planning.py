@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from studies.mos import (
+from moslab_science.mos import (
     MosInputError,
     ScoreMatrix,
     allocate_for_matrix,
@@ -14,7 +14,7 @@ from studies.mos import (
     ci_half_width,
     raters_needed,
 )
-from studies.mos.stats import NORMAL_Z95, mos_stats
+from moslab_science.mos.stats import NORMAL_Z95, mos_stats
 
 
 def test_half_width_by_hand() -> None:

@@ -4,8 +4,8 @@ import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from studies.mos import ScoreMatrix, bt500_screen, compute_mos, subject_zscores
-from studies.mos.stats import mos_stats
+from moslab_science.mos import ScoreMatrix, bt500_screen, compute_mos, subject_zscores
+from moslab_science.mos.stats import mos_stats
 
 METHODS = ("mean", "bt500", "correlation", "zscore", "p913", "mle")
 nan = np.nan

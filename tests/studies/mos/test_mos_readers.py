@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from studies.mos import (
+from moslab_science.mos import (
     MosInputError,
     ScoreMatrix,
     compute_mos,

@@ -7,7 +7,7 @@ import pytest
 from mos_shared_data import RAW_RATINGS, require_shared
 from scipy import stats
 
-from studies.mos import compute_mos, read_histogram_csv, read_long_csv
+from moslab_science.mos import compute_mos, read_histogram_csv, read_long_csv
 
 pytestmark = pytest.mark.shared_data
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from studies.mos import MosInputError, ScoreMatrix, bt500_screen, compute_mos, correlation_screen
+from moslab_science.mos import MosInputError, ScoreMatrix, bt500_screen, compute_mos, correlation_screen
 
 nan = np.nan
 

@@ -1,0 +1,1 @@
+"""Training and benchmark runs: launch, execution on the gpu queue, run pages and API."""

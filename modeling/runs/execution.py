@@ -1,0 +1,265 @@
+"""A training run inside the gpu worker: claim it, write its data table, run the model, store what it found.
+
+The run directory is MEDIA_ROOT/runs/<benchmark>/<run>/: ``data/table.csv`` (image, mos, split, group,
+prompt) and, for a trained architecture, ``train/`` (the moslab_science.iqa run directory: last.pt, best.pt,
+metrics.json...). A resumed attempt finds last.pt there and continues after its epoch.
+"""
+import csv
+import importlib
+import logging
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import connection
+
+from common.errors import DomainError
+from modeling.models import RunStatus, TrainingRun
+from modeling.runs import services as run_services
+from moslab_science.classical.batch import TableSpec, run_baseline
+from moslab_science.classical.images import BaselineInputError
+from moslab_science.metrics import MetricsInputError, evaluate_groups, evaluate_predictions
+from moslab_science.metrics.tables import numbers_by_name, read_rows
+from studies.models import Stimulus
+
+logger = logging.getLogger(__name__)
+TABLE_COLUMNS = ("image", "mos", "split", "group", "prompt", "source_content")
+FLUSH_SECONDS = 1.0
+
+
+class RunCancelled(Exception):
+    """The training loop stopped because a researcher cancelled the run."""
+
+
+def training_run_execute(*, run_id: int, attempt: int, worker: str) -> None:
+    run = run_services.training_run_claim(run_id=run_id, attempt=attempt, worker=worker)
+    if run is None:
+        logger.info("training run %s attempt %s: not queued for this attempt, message skipped", run_id, attempt)
+        return
+    reporter = Reporter(run)
+    with _heartbeat(run.pk):
+        try:
+            outcome = _execute(run, reporter)
+        except SoftTimeLimitExceeded:
+            _end(run, reporter, RunStatus.FAILED, f"ran past the time limit of {settings.MOSLAB_RUN_TIME_LIMIT} s "
+                 "(MOSLAB_RUN_TIME_LIMIT); Retry resumes after the last finished epoch")
+        except RunCancelled as stop:
+            _end(run, reporter, RunStatus.CANCELLED, f"cancelled: {stop}")
+        except DomainError as error:
+            _end(run, reporter, RunStatus.FAILED, str(error))
+        except Exception as error:  # the row must say why; the worker log keeps the traceback
+            logger.exception("training run %s failed", run.pk)
+            _end(run, reporter, RunStatus.FAILED, f"{type(error).__name__}: {error} (traceback in the worker log)")
+        else:
+            _end(run, reporter, RunStatus.SUCCEEDED, "finished", **outcome)
+
+
+def _end(run: TrainingRun, reporter: "Reporter", status: str, message: str, **fields) -> None:
+    reporter.flush(force=True)
+    run_services.training_run_finish(run=run, status=status, message=message, **fields)
+
+
+class Reporter:
+    """Progress, epoch records and log lines of a run, written to its row at most once a second; also learns
+    whether a cancel was asked for."""
+
+    def __init__(self, run: TrainingRun):
+        self.run = run
+        self.lines: list[str] = []
+        self.fields: dict = {}
+        self.metrics = {record["epoch"]: record for record in run.metrics}
+        self.cancelled = run.cancel_requested
+        self.flushed = 0.0
+
+    def log(self, text: str) -> None:
+        self.lines.extend(str(text).rstrip("\n").splitlines())
+        self.flush()
+
+    def on_step(self, epoch: int, step: int, steps: int) -> None:
+        self.fields["progress"] = min(1.0, (epoch + step / steps) / max(1, self.run.epochs))
+        self.flush()
+
+    def on_epoch(self, record: dict) -> None:
+        val = record.get("val") or {}
+        self.metrics[record["epoch"]] = {"epoch": record["epoch"], "train_loss": record["train_loss"],
+                                         "val_srcc": val.get("srcc"), "val_plcc": val.get("plcc"),
+                                         "val_krcc": val.get("krcc"), "seconds": record.get("seconds")}
+        self.fields.update(epoch=record["epoch"], metrics=[self.metrics[key] for key in sorted(self.metrics)],
+                           progress=record["epoch"] / max(1, self.run.epochs))
+        self.flush(force=True)
+
+    def should_stop(self) -> bool:
+        return self.cancelled
+
+    def flush(self, *, force: bool = False) -> None:
+        if not force and time.monotonic() - self.flushed < FLUSH_SECONDS:
+            return
+        self.cancelled = run_services.training_run_progress(run=self.run, fields=self.fields, log_lines=self.lines)
+        self.fields, self.lines, self.flushed = {}, [], time.monotonic()
+
+
+@contextmanager
+def _heartbeat(run_id: int):
+    """A thread marks the run alive every MOSLAB_RUN_HEARTBEAT_SECONDS while the worker works on it."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(settings.MOSLAB_RUN_HEARTBEAT_SECONDS):
+            try:
+                run_services.training_run_heartbeat(run_id=run_id)
+            except Exception:  # a missed beat only delays recovery
+                logger.exception("heartbeat of training run %s failed", run_id)
+        connection.close()
+
+    thread = threading.Thread(target=beat, daemon=True, name=f"heartbeat-{run_id}")
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _execute(run: TrainingRun, reporter: Reporter) -> dict:
+    folder = Path(settings.MEDIA_ROOT) / run.run_dir
+    table, rows = _write_table(run, folder / "data")
+    images = Path(settings.MEDIA_ROOT)
+    scored = [row for row in rows if row["split"] == "test"]
+    if run.kind == TrainingRun.Kind.TRAIN:
+        predictions, checkpoint = _train(run, reporter, table, images, folder / "train")
+    elif run.model.startswith("run:"):
+        predictions, checkpoint = _score_with_run(run, reporter, images, scored), ""
+    else:
+        predictions, checkpoint = _classical(run, reporter, rows, images), ""
+    predictions = {row["image"]: predictions[row["image"]] for row in scored if row["image"] in predictions}
+    names = [row["image"] for row in scored if row["image"] in predictions]
+    if not names:
+        raise DomainError("the run scored no test image")
+    by_image = {row["image"]: row for row in scored}
+    result = _evaluation(run, [predictions[n] for n in names], [float(by_image[n]["mos"]) for n in names],
+                         [by_image[n]["group"] for n in names])
+    stimulus_names = {row["image"]: row["name"] for row in scored}
+    unscored = sorted(stimulus_names[row["image"]] for row in scored if row["image"] not in predictions)
+    if unscored:
+        result["unscored"] = unscored
+        reporter.log(f"{len(unscored)} test image(s) have no score and are left out of the evaluation: "
+                     f"{', '.join(unscored[:10])}")
+    reporter.log(f"test part: {len(names)} images, SRCC {result['srcc']:.4f}, PLCC {result['plcc']:.4f}")
+    return {"predictions": {stimulus_names[n]: predictions[n] for n in names}, "result": result,
+            "checkpoint": checkpoint}
+
+
+def _write_table(run: TrainingRun, folder: Path) -> tuple[Path, list[dict]]:
+    """The version's items with their stimulus files (checked against the version's hashes) and the run's parts."""
+    version = run.benchmark.version
+    group_column = run.benchmark.protocol.get("group_column") or ""
+    stimuli = {s.name: s for s in Stimulus.objects.filter(study_id=version.study_id).only(
+        "name", "file", "sha256", "prompt")}
+    rows, problems = [], []
+    for item in version.items:
+        part = run.assignment.get(item["name"]) if run.assignment else "test"
+        if part is None:
+            continue  # left out of this split (cross-group)
+        stimulus = stimuli.get(item["name"])
+        if stimulus is None or not stimulus.file:
+            problems.append(f"{item['name']}: no image file (a ratings-only import cannot be trained on)")
+            continue
+        if item.get("sha256") and stimulus.sha256 != item["sha256"]:
+            problems.append(f"{item['name']}: the stimulus file changed since the version was taken")
+            continue
+        rows.append({"image": stimulus.file.name, "name": item["name"], "mos": repr(float(item["mos"])),
+                     "split": part, "group": (item.get("groups") or {}).get(group_column, "") if group_column else "",
+                     "prompt": stimulus.prompt, "source_content": item.get("source_content") or item["name"]})
+    if problems:
+        raise DomainError(f"{len(problems)} item(s) of dataset v{version.number} cannot be used",
+                          problems=problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20
+                                                    else []))
+    folder.mkdir(parents=True, exist_ok=True)
+    table = folder / "table.csv"
+    with table.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=TABLE_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return table, rows
+
+
+def _iqa():
+    try:
+        return importlib.import_module("moslab_science.iqa")
+    except ImportError:
+        raise DomainError('this worker cannot train: PyTorch is missing (pip install -e ".[iqa]")') from None
+
+
+def _device(requested: str) -> str:
+    if requested == "cuda" and not importlib.import_module("torch").cuda.is_available():
+        raise DomainError("the benchmark asked for a CUDA device but this worker has none "
+                          "(torch.cuda.is_available() is false); launch it with device CPU or run the gpu queue's "
+                          "worker on a GPU machine")
+    return requested
+
+
+def _train(run: TrainingRun, reporter: Reporter, table: Path, images: Path, out: Path) -> tuple[dict, str]:
+    iqa = _iqa()
+    device = _device(run.benchmark.device)
+    resume = (out / "last.pt").exists()
+    if not resume and out.exists():
+        shutil.rmtree(out)  # an attempt that died before its first epoch ended: start clean
+    hooks = iqa.TrainingHooks(on_step=reporter.on_step, on_epoch=reporter.on_epoch, should_stop=reporter.should_stop)
+    try:
+        iqa.train_run(config=run.config, table=table, images=images, out=out, device=device, resume=resume,
+                      log=reporter.log, hooks=hooks)
+    except iqa.TrainingStopped as stop:
+        raise RunCancelled(str(stop)) from None
+    rows = read_rows(out / "predictions_test.csv", required=("image", "score"))
+    scores = numbers_by_name(rows, name_column="image", value_column="score", file_label="predictions_test.csv")
+    return scores, str((out / "best.pt").relative_to(settings.MEDIA_ROOT))
+
+
+def _classical(run: TrainingRun, reporter: Reporter, rows: list[dict], images: Path) -> dict:
+    spec = TableSpec(name_column="image", mos_column="mos", split_column="split", train_part="train",
+                     content_column="source_content")
+    try:
+        outcome = run_baseline(run.config["method"], rows, images, spec=spec, seed=run.config.get("seed", 0),
+                               skip_undefined=True)
+    except (BaselineInputError, MetricsInputError) as error:
+        text = str(error)
+        for row in rows:  # name the stimuli, not their storage paths
+            text = text.replace(row["image"], row["name"])
+        raise DomainError(f"{run.model}: {text}") from None
+    names = {row["image"]: row["name"] for row in rows}
+    for note in outcome.notes:
+        for path, name in names.items():
+            note = note.replace(path, name)
+        reporter.log(note)
+    return outcome.scores
+
+
+def _score_with_run(run: TrainingRun, reporter: Reporter, images: Path, scored: list[dict]) -> dict:
+    source = TrainingRun.objects.select_related("benchmark__version").get(pk=run.config["source_run"])
+    checkpoint_dir = (Path(settings.MEDIA_ROOT) / source.checkpoint).parent
+    reporter.log(f"scoring with the best checkpoint of run #{source.pk} ({source.model}, "
+                 f"dataset v{source.benchmark.version.number} of study {source.benchmark.version.study_id})")
+    names = [row["image"] for row in scored]
+    scores = _iqa().predict_names(run_dir=checkpoint_dir, images=images, names=names,
+                                  device=_device(run.benchmark.device), prompts=[row["prompt"] for row in scored])
+    return dict(zip(names, (float(score) for score in scores), strict=True))
+
+
+def _evaluation(run: TrainingRun, predictions: list[float], mos: list[float], groups: list[str]) -> dict:
+    seed = run.benchmark.protocol.get("seed", 0) + run.repeat
+    try:
+        evaluation = evaluate_predictions(np.array(predictions), np.array(mos), seed=seed)
+    except MetricsInputError as error:
+        raise DomainError(f"the test predictions cannot be evaluated: {error}") from None
+    result = evaluation.as_dict()
+    column = run.benchmark.protocol.get("group_column")
+    if column and any(groups):
+        labels = [group or "(none)" for group in groups]
+        result["by_group"] = evaluate_groups(np.array(predictions), np.array(mos), labels, column=column,
+                                             resamples=0).as_dict()
+    return result

@@ -1,0 +1,105 @@
+"""The launch form of the admin: a preset, then only what changes. Blank fields take the preset's values."""
+import json
+
+from django import forms
+
+from common.errors import DomainError
+from modeling.models import Device
+from moslab_science.benchmarks import CLASSICAL_MODELS, PRESETS, RANK_METRICS, SCHEMES, Protocol
+from moslab_science.benchmarks.configs import architecture_names
+from studies.models import DatasetVersion
+
+
+def merged(base: dict, overrides: dict) -> dict:
+    """`base` with `overrides` laid over it, nested sections merged key by key."""
+    result = dict(base)
+    for key, value in overrides.items():
+        result[key] = merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) \
+            else value
+    return result
+
+
+def names(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.replace("\n", ",").split(",") if part.strip())
+
+
+class BenchmarkLaunchForm(forms.Form):
+    version = forms.ModelChoiceField(queryset=DatasetVersion.objects.none(), help_text="The dataset version to run on.")
+    preset = forms.ChoiceField(choices=[(key, preset.label) for key, preset in PRESETS.items()],
+                               help_text="The protocol to start from; the fields below change only what they name.")
+    models = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
+                                       help_text="Empty: the preset's models.")
+    trained_runs = forms.CharField(required=False, help_text="Zero-shot with earlier runs' checkpoints: run:12, run:15")
+    scheme = forms.ChoiceField(required=False, choices=[("", "(the preset's)")] + [(s, s.replace("_", " "))
+                                                                                   for s in SCHEMES])
+    ratios = forms.CharField(required=False, help_text="train:val:test, e.g. 7:1:2 (seeded splits).")
+    seed = forms.IntegerField(required=False, min_value=0, help_text="Split and training seed of the first repeat.")
+    repeats = forms.IntegerField(required=False, min_value=1, max_value=20, help_text="Repeated splits, seeds seed..")
+    split = forms.CharField(required=False, help_text="Stored split: the name of the version's split.")
+    cross_column = forms.CharField(required=False, help_text="Cross-group: the group column.")
+    train_groups = forms.CharField(required=False, help_text="Cross-group: values trained on, comma-separated.")
+    test_groups = forms.CharField(required=False, help_text="Cross-group: values tested on, comma-separated.")
+    group_column = forms.CharField(required=False, help_text="Per-group tables, e.g. enhancer or source_subset.")
+    rank_by = forms.ChoiceField(required=False, choices=[("", "(the preset's)")] + list(RANK_METRICS.items()))
+    hyperparameters = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        help_text='JSON laid over the preset\'s and each architecture\'s defaults, e.g. {"train": {"epochs": 5}} '
+        'or {"preset": "tiny"} for tiny test models.')
+    device = forms.ChoiceField(choices=Device.choices, initial=Device.CUDA)
+    name = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args, versions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = versions
+        self.fields["models"].choices = [(name, name) for name in [*architecture_names(), *CLASSICAL_MODELS]]
+
+    def clean_hyperparameters(self) -> dict:
+        text = self.cleaned_data["hyperparameters"].strip()
+        if not text:
+            return {}
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise forms.ValidationError(f"Not valid JSON: {error}") from None
+        if not isinstance(value, dict):
+            raise forms.ValidationError('Give a JSON object, e.g. {"train": {"epochs": 5}}.')
+        return value
+
+    def clean_ratios(self) -> tuple | None:
+        text = self.cleaned_data["ratios"].strip()
+        if not text:
+            return None
+        try:
+            weights = [float(part) for part in text.split(":")]
+        except ValueError:
+            raise forms.ValidationError("Write the ratios as numbers separated by colons, e.g. 7:1:2.") from None
+        if len(weights) != 3:
+            raise forms.ValidationError("Give three ratios: train:val:test.")
+        return tuple(zip(("train", "val", "test"), weights, strict=True))
+
+    def launch_arguments(self) -> dict:
+        """The arguments of run_services.benchmark_launch: the preset with the form's changes."""
+        data = self.cleaned_data
+        preset = PRESETS[data["preset"]]
+        protocol = preset.protocol.as_dict()
+        for key in ("scheme", "split", "cross_column", "group_column", "rank_by"):
+            if data[key]:
+                protocol[key] = data[key].strip()
+        for key in ("seed", "repeats"):
+            if data[key] is not None:
+                protocol[key] = data[key]
+        if data["ratios"]:
+            protocol["ratios"] = data["ratios"]
+        for key in ("train_groups", "test_groups"):
+            if data[key]:
+                protocol[key] = names(data[key])
+        if protocol["scheme"] != "seeded" and not data["ratios"]:
+            protocol["ratios"] = () if protocol["scheme"] == "zero_shot" else protocol["ratios"]
+        models = list(data["models"]) + list(names(data["trained_runs"]))
+        try:
+            protocol_value = Protocol.from_dict(protocol)
+        except TypeError as error:
+            raise DomainError(f"The protocol cannot be read: {error}") from None
+        return {"version": data["version"], "preset": preset.key, "models": models or list(preset.models),
+                "protocol": protocol_value, "hyperparameters": merged(preset.hyperparameters, data["hyperparameters"]),
+                "device": data["device"], "name": data["name"].strip()}

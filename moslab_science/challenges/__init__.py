@@ -1,0 +1,1 @@
+"""Challenge scoring, prediction files, bundles and fact sheets: plain Python."""

@@ -1,0 +1,1 @@
+"""Dashboard figures as plain functions: plotly figure dicts plus the CSV of their data (no Django)."""

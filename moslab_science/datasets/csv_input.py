@@ -1,0 +1,82 @@
+"""Reading the CSV files people bring: columns checked by name, every problem collected, then raised together."""
+
+import csv
+import difflib
+import io
+import math
+from collections.abc import Mapping
+from typing import IO
+
+from moslab_science.datasets.records import DatasetError, name_examples
+from moslab_science.datasets.text import text_of
+
+#: Official split values as datasets spell them -> moslab part names.
+PART_ALIASES = {"training": "train", "validation": "val", "valid": "val", "testing": "test"}
+
+
+class Problems:
+    """Problems found so far, grouped by kind; :meth:`raise_if_any` raises them all in one DatasetError."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, list[str]] = {}
+
+    def add(self, kind: str, example: str = "") -> None:
+        self._found.setdefault(kind, []).append(example)
+
+    def raise_if_any(self) -> None:
+        if self._found:
+            raise DatasetError(
+                [
+                    f"{kind} ({len(examples)}): {name_examples(examples)}." if any(examples) else kind
+                    for kind, examples in self._found.items()
+                ]
+            )
+
+
+def csv_rows(stream: IO) -> tuple[list[str], list[dict[str, str]]]:
+    """Header (names stripped) and rows of a CSV stream (text or bytes, BOM removed); refuses an empty file."""
+    text = text_of(stream)
+    if not text.strip():
+        raise DatasetError("the file is empty: it needs a header row, then one row per stimulus or rating.")
+    reader = csv.reader(io.StringIO(text))
+    header = [name.strip() for name in next(reader)]
+    rows = [dict(zip(header, (cell.strip() for cell in row), strict=False)) for row in reader if any(row)]
+    if not rows:
+        raise DatasetError(f"the file has a header ({','.join(header)}) but no data rows.")
+    return header, rows
+
+
+def require_columns(header: list[str], wanted: Mapping[str, str | None]) -> None:
+    """Refuse, naming each missing column, its role, the columns present and a close match if any."""
+    problems = []
+    for role, column in wanted.items():
+        if column is not None and column not in header:
+            close = difflib.get_close_matches(column.lower(), [h.lower() for h in header], n=1, cutoff=0.6)
+            hint = f"; did you mean {header[[h.lower() for h in header].index(close[0])]!r}?" if close else ""
+            problems.append(
+                f"column {column!r} ({role}) is missing; the file has columns {', '.join(header)}{hint} "
+                "Set the column mapping to the file's names."
+            )
+    if problems:
+        raise DatasetError(problems)
+
+
+def number(text: str) -> float | None:
+    """A finite float, or None when the text is not one."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def part_name(value: str) -> str:
+    """An official split value as a moslab part name (training -> train, validation -> val, ...)."""
+    return PART_ALIASES.get(value.lower(), value)
+
+
+def check_scale(scale: tuple[float, float]) -> tuple[float, float]:
+    lo, hi = (float(scale[0]), float(scale[1]))
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise DatasetError(f"the scale must be two finite numbers (low, high) with low < high; got {scale!r}.")
+    return lo, hi

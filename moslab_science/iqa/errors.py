@@ -1,0 +1,14 @@
+"""Errors of the IQA package; each message says what to fix."""
+from moslab_science.errors import DomainError
+
+
+class IqaError(DomainError):
+    """Bad input to training or prediction: a table, an image, a configuration."""
+
+
+class WeightError(IqaError):
+    """A pretrained weight file is missing, unreadable or not the file the registry names."""
+
+
+class TrainingStopped(Exception):
+    """The run was asked to stop (cancelled); the last finished epoch's checkpoint is intact."""

@@ -1,0 +1,1 @@
+"""Rating protocols, ordering, cross-checks and rater simulation: plain Python."""

@@ -1,0 +1,188 @@
+"""Writing one export of a dataset version to a file: the database side of the plain-Python writers."""
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from django.utils.text import slugify
+
+from moslab_science.csv_safe import safe_cell
+from moslab_science.datasets import RawVote, table_rows, write_csv, write_json, write_parquet
+from moslab_science.datasets.formats import (
+    write_deqa_json,
+    write_dover_labels,
+    write_pyiqa_meta,
+    write_qalign_json,
+    write_sujson,
+    write_t2vqa_labels,
+)
+from studies.datasets.datasheet import datasheet_markdown, mos_histogram_png
+from studies.datasets.snapshot import items_of, subject_labels
+from studies.models import DatasetExport, DatasetVersion, Rating, SubjectReport
+
+Format = DatasetExport.Format
+EXTENSIONS = {
+    Format.TABLE_CSV: "csv", Format.TABLE_JSON: "json", Format.TABLE_PARQUET: "parquet",
+    Format.RATINGS_CSV: "csv", Format.BUNDLE: "zip", Format.PYIQA: "csv", Format.QALIGN: "json",
+    Format.DEQA: "json", Format.DOVER: "txt", Format.T2VQA: "txt", Format.SUJSON: "json",
+}
+DOVER_DIMENSIONS = ("aesthetic", "technical")  # DOVER's middle fields, in its order
+RATING_COLUMNS = (
+    "rating_id", "stimulus", "subject", "score", "purpose", "round", "verified", "current", "supersedes",
+    "change_reason", "created_at", "subject_rejected", "screening_reason",
+)
+BUNDLE_TABLE, BUNDLE_RATINGS, BUNDLE_META = "dataset.csv", "ratings.csv", "dataset.json"
+BUNDLE_CHECKSUMS, BUNDLE_README, BUNDLE_PLOT = "checksums.sha256", "README.md", "plots/mos_histogram.png"
+Progress = Callable[[float], None]
+
+
+def export_filename(export: DatasetExport) -> str:
+    """``<study>-v<n>[-<dimension>]-<format>.<ext>``: a version of one rating dimension names it."""
+    version = export.version
+    dimension = f"-{slugify(version.dimension)}" if version.dimension else ""
+    return f"{version.study.slug}-v{version.number}{dimension}-{export.format}.{EXTENSIONS[export.format]}"
+
+
+def export_write(export: DatasetExport, destination: Path, *, progress: Progress) -> None:
+    """Write `export`'s file at `destination`, calling `progress(fraction)` as it goes."""
+    version = export.version
+    items, splits = items_of(version.items), {split.name: split.assignment for split in version.splits.all()}
+    scale = (version.scale_min, version.scale_max)
+    if export.format == Format.BUNDLE:
+        _write_bundle(version, destination, progress=progress)
+        return
+    with destination.open("w", encoding="utf-8", newline="") as stream:
+        match export.format:
+            case Format.TABLE_CSV:
+                write_csv(table_rows(items, splits), stream)
+            case Format.TABLE_JSON:
+                write_json(table_rows(items, splits), stream)
+            case Format.RATINGS_CSV:
+                write_rating_rows(version, stream)
+            case Format.PYIQA:
+                write_pyiqa_meta(items, splits, stream)
+            case Format.QALIGN:
+                write_qalign_json(items, export.split.assignment, stream, scale=scale)
+            case Format.DEQA:
+                write_deqa_json(items, current_votes(version), stream, scale=scale)
+            case Format.DOVER:
+                write_dover_labels(items, stream, **dover_dimension_columns(version))
+            case Format.T2VQA:
+                write_t2vqa_labels(items, stream)
+            case Format.SUJSON:
+                write_sujson(items, current_votes(version), stream, dataset_name=version.study.name, scale=scale)
+    if export.format == Format.TABLE_PARQUET:
+        write_parquet(table_rows(items, splits), destination)
+
+
+def dover_dimension_columns(version: DatasetVersion) -> dict[str, dict[str, float]]:
+    """{"aesthetic": {name: MOS}, "technical": {name: MOS}} for DOVER's middle fields, or {} (``0, 0``).
+
+    Each comes from the newest version of the same study of that rating dimension (the version itself
+    if it is one) whose items are exactly this version's; both must exist, else the fields stay 0.
+    """
+    names = {item["name"] for item in version.items}
+    columns = {}
+    for dimension in DOVER_DIMENSIONS:
+        candidates = [version] if version.dimension == dimension else []
+        candidates += DatasetVersion.objects.filter(study=version.study_id, dimension=dimension).order_by("-number")
+        source = next((other for other in candidates if {item["name"] for item in other.items} == names), None)
+        if source is None:
+            return {}
+        columns[dimension] = {item["name"]: item["mos"] for item in source.items}
+    return columns
+
+
+def _screening(version: DatasetVersion) -> dict[int, SubjectReport]:
+    if version.computation_id is None:
+        return {}
+    return {report.rater_id: report for report in SubjectReport.objects.filter(computation=version.computation_id)}
+
+
+def current_votes(version: DatasetVersion) -> list[RawVote]:
+    """The votes the MOS counts (each rater's latest verified study rating of the version's dimension), with
+    screening decisions."""
+    names = {item["stimulus_id"]: item["name"] for item in version.items}
+    labels, screening = subject_labels(version.study), _screening(version)
+    rows = (
+        Rating.objects.filter(study=version.study_id, stimulus_id__in=names, dimension=version.dimension).current()
+        .order_by("stimulus__name", "rater_id", "created_at", "pk")
+        .values_list("stimulus_id", "rater_id", "score", "round", "created_at")
+    )
+    return [
+        RawVote(stimulus=names[stimulus], subject=labels.get(rater, str(rater)), score=score, round=round_,
+                verified=True, subject_rejected=bool(screening.get(rater) and screening[rater].rejected),
+                created_at=created.isoformat())
+        for stimulus, rater, score, round_, created in rows
+    ]
+
+
+def write_rating_rows(version: DatasetVersion, stream) -> tuple[int, int]:
+    """Every vote of the version's dimension on its stimuli, history included, with screening decisions;
+    (votes, raters) written."""
+    names = {item["stimulus_id"]: item["name"] for item in version.items}
+    labels, screening = subject_labels(version.study), _screening(version)
+    votes = Rating.objects.filter(study=version.study_id, stimulus_id__in=names, dimension=version.dimension)
+    current = set(votes.current().values_list("pk", flat=True))
+    writer = csv.writer(stream)
+    writer.writerow(RATING_COLUMNS)
+    count, raters = 0, set()
+    for rating in votes.order_by("created_at", "pk"):
+        report = screening.get(rating.rater_id)
+        writer.writerow([safe_cell(cell) for cell in (
+            rating.pk, names[rating.stimulus_id], labels.get(rating.rater_id, str(rating.rater_id)),
+            repr(rating.score), rating.purpose, rating.round, rating.verified, rating.pk in current,
+            rating.supersedes_id or "", rating.change_reason, rating.created_at.isoformat(),
+            bool(report and report.rejected), report.reason if report else "",
+        )])
+        count += 1
+        raters.add(rating.rater_id)
+    return count, len(raters)
+
+
+def bundle_metadata(version: DatasetVersion) -> dict:
+    return {
+        "study": version.study.name, "version": version.number, "label": version.label,
+        "content_hash": version.content_hash, "scale": [version.scale_min, version.scale_max],
+        "method": version.method, "mode": version.mode, "parameters": version.parameters,
+        "dimension": version.dimension, "protocol_version": version.protocol_version,
+        "protocol": version.protocol_config,
+        "exclusions": version.exclusions, "created_at": version.created_at.isoformat(),
+        "splits": [{"name": split.name, "spec": split.spec, "seed": split.seed, "summary": split.summary}
+                   for split in version.splits.all()],
+    }
+
+
+def _write_bundle(version: DatasetVersion, destination: Path, *, progress: Progress) -> None:
+    """Images stored byte for byte (never re-encoded), the table, the ratings, a datasheet and checksums."""
+    checksums: list[str] = []
+
+    def add(archive: zipfile.ZipFile, name: str, data: bytes, compress: bool = True) -> None:
+        archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED)
+        checksums.append(f"{hashlib.sha256(data).hexdigest()}  {name}")
+
+    items, splits = items_of(version.items), {split.name: split.assignment for split in version.splits.all()}
+    metadata = bundle_metadata(version)
+    stimuli = {item["stimulus_id"]: item for item in version.items if item["sha256"]}
+    with zipfile.ZipFile(destination, "w", allowZip64=True) as archive:
+        for done, stimulus in enumerate(version.study.stimuli.filter(pk__in=stimuli).order_by("name"), start=1):
+            with stimulus.file.open("rb") as handle:
+                data = handle.read()
+            if hashlib.sha256(data).hexdigest() != stimulus.sha256:
+                raise ValueError(f"the stored file of {stimulus.name} no longer matches its SHA-256; not exporting")
+            add(archive, stimuli[stimulus.pk]["file"], data, compress=False)
+            if done % 200 == 0:
+                progress(0.9 * done / len(stimuli))
+        table, ratings = io.StringIO(), io.StringIO()
+        write_csv(table_rows(items, splits), table)
+        num_ratings, num_raters = write_rating_rows(version, ratings)
+        add(archive, BUNDLE_TABLE, table.getvalue().encode())
+        add(archive, BUNDLE_RATINGS, ratings.getvalue().encode())
+        add(archive, BUNDLE_META, json.dumps(metadata, indent=2, sort_keys=True).encode())
+        add(archive, BUNDLE_PLOT, mos_histogram_png([item.mos for item in items], scale=tuple(metadata["scale"])))
+        readme = datasheet_markdown(metadata, items, num_ratings=num_ratings, num_raters=num_raters)
+        add(archive, BUNDLE_README, readme.encode())
+        archive.writestr(BUNDLE_CHECKSUMS, "\n".join(checksums) + "\n")

@@ -1,0 +1,280 @@
+"""Importing a public dataset as a new study in imported mode: all or nothing, every problem listed at once.
+
+A dataset may come without images (raw ratings only, e.g. ISRGen-QA): its stimuli then have no media
+(empty file and sha256) and the study can still compute MOS, take versions and export tables and ratings.
+Raw votes become Rating rows (study ratings, verified) by one inactive user per subject, who cannot log in;
+`ImportedSubject` keeps the dataset's own subject id, which exports use.
+"""
+import csv
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from common.errors import DomainError
+from moslab_science import ingest
+from moslab_science.datasets import (
+    ColumnMapping,
+    DatasetError,
+    ImportedDataset,
+    content_hash,
+    read_histograms,
+    read_long_ratings,
+    read_mos_table,
+    read_table,
+)
+from moslab_science.datasets.formats import read_sujson
+from studies.datasets.exports import BUNDLE_META, BUNDLE_RATINGS, BUNDLE_TABLE
+from studies.models import (
+    DatasetImport,
+    ImportedMos,
+    ImportedSubject,
+    Membership,
+    Rating,
+    Stimulus,
+    Study,
+)
+
+FORMATS = ("mos_table", "histograms", "long_ratings", "sujson", "bundle")
+
+
+@dataclass(frozen=True)
+class DatasetImportReport:
+    study: Study
+    created: bool
+    stimuli: int
+    with_media: int
+    votes: int
+
+
+def dataset_import(
+    *, name: str, slug: str, by: AbstractBaseUser, source_format: str, source: Path,
+    images: Path | None = None, scale: tuple[float, float] | None = None, options: dict | None = None,
+) -> DatasetImportReport:
+    """Read `source` (a table, or the zip bundle of an export) and its images into a new imported study.
+
+    Importing the same data under the same slug again is a no-op; anything wrong refuses it all.
+    """
+    options = options or {}
+    dataset = _read(source_format, Path(source), scale=scale, options=options)
+    if source_format == "bundle":
+        images = Path(source)
+    planned, problems = _plan_images(dataset, images)
+    problems += _scale_problems(dataset)
+    if problems:
+        raise DomainError(f"import refused, nothing was written ({len(problems)} problem(s))", problems=problems)
+    digest = content_hash({
+        "format": source_format, "scale": list(dataset.scale), "splits": dataset.splits,
+        "items": [[item.name, item.mos, item.std, item.ci95, item.count, item.source_content, item.groups,
+                   planned[item.name].info.sha256 if item.name in planned else ""] for item in dataset.items],
+        "votes": [[vote.stimulus, vote.subject, vote.score, vote.repetition, vote.round] for vote in dataset.votes],
+    })
+    existing = Study.objects.filter(slug=slug).first()
+    if existing is not None:
+        previous = DatasetImport.objects.filter(study=existing).first()
+        if previous is None or previous.content_hash != digest:
+            raise DomainError(f"A study with the slug {slug!r} exists already and holds other data; choose another.")
+        return DatasetImportReport(existing, False, len(dataset.items), len(planned), previous.num_votes)
+    stored: list[str] = []
+    try:
+        study = _write(name=name, slug=slug, by=by, dataset=dataset, planned=planned, stored=stored,
+                       record={"source_format": source_format, "options": options, "source_name": Path(source).name,
+                               "content_hash": digest})
+    except BaseException:
+        for path in stored:
+            default_storage.delete(path)
+        raise
+    return DatasetImportReport(study, True, len(dataset.items), len(planned), len(dataset.votes))
+
+
+def _read(source_format: str, source: Path, *, scale, options: dict) -> ImportedDataset:
+    if source_format not in FORMATS:
+        raise DomainError(f"Unknown import format {source_format!r}; choose one of {', '.join(FORMATS)}.")
+    if source_format in ("mos_table", "long_ratings") and scale is None and "scale" not in options:
+        raise DomainError("Declare the rating scale (e.g. 1 5, or 0 1 for MOS published on 0..1).")
+    if not source.is_file():
+        raise DomainError(f"{source} is not a file; give the table (or the bundle zip) to import.")
+    try:
+        if source_format == "bundle":
+            return _read_bundle(source)
+        with source.open(encoding="utf-8-sig", newline="") as stream:
+            match source_format:
+                case "mos_table":
+                    return read_mos_table(stream, ColumnMapping(**_tuples(options)), scale=tuple(scale))
+                case "histograms":
+                    return _histograms(read_histograms(stream, **options), scale)
+                case "long_ratings":
+                    return read_long_ratings(stream, **_tuples(options), scale=tuple(scale))
+                case _:
+                    return _sujson(*read_sujson(stream), scale=scale)
+    except DatasetError as error:
+        raise DomainError(f"import refused, nothing was written: {source.name} cannot be read",
+                          problems=error.problems) from None
+    except (TypeError, UnicodeDecodeError, zipfile.BadZipFile, KeyError, json.JSONDecodeError) as error:
+        raise DomainError(f"import refused, nothing was written: {source.name}: {error}") from None
+
+
+def _histograms(dataset: ImportedDataset, scale) -> ImportedDataset:
+    """The scale of a histogram is its levels' (1..5 for KonIQ); a declared scale must agree with it."""
+    if scale is not None and tuple(map(float, scale)) != dataset.scale:
+        lo, hi = dataset.scale
+        raise DomainError(f"Histogram levels span {lo:g}..{hi:g}, not the declared {scale[0]:g}..{scale[1]:g}; "
+                          "leave the scale out (a published MOS on another scale, e.g. KonIQ's 1..100, is not read).")
+    return dataset
+
+
+def _sujson(items, votes, meta: dict, *, scale) -> ImportedDataset:
+    """A stimulus scored only by unverified votes or rejected subjects has no MOS: refused. One never scored is
+    left out."""
+    if not (scale or meta["scale"]):
+        raise DomainError("The suJSON file declares no scale; give it (e.g. 1 5).")
+    voted = {vote.stimulus for vote in votes}
+    uncounted = [name for name in meta["unrated"] if name in voted]
+    if uncounted:
+        raise DomainError(
+            "import refused, nothing was written: stimuli without a counted vote (every vote unverified or by a "
+            "rejected subject) have no MOS; remove them and their scores from the file",
+            problems=[f"{name}: no counted vote" for name in uncounted][:200],
+        )
+    return ImportedDataset(items=items, votes=votes, splits={}, source_format="sujson",
+                           scale=tuple(scale or meta["scale"]))
+
+
+def _tuples(options: dict) -> dict:
+    """JSON gives lists; the readers take tuples of column names."""
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in options.items()}
+
+
+def _read_bundle(source: Path) -> ImportedDataset:
+    """An export bundle: dataset.csv (items and splits), dataset.json (scale), ratings.csv (the current votes)."""
+    with zipfile.ZipFile(source) as archive:
+        metadata = json.loads(archive.read(BUNDLE_META))
+        table = archive.read(BUNDLE_TABLE)
+        ratings = archive.read(BUNDLE_RATINGS).decode("utf-8") if BUNDLE_RATINGS in archive.namelist() else ""
+    items, splits = read_table(io.StringIO(table.decode("utf-8")))
+    votes = []
+    if ratings:
+        current = [row for row in csv.DictReader(io.StringIO(ratings)) if row["current"] == "True"]
+        if current:
+            text = io.StringIO()
+            writer = csv.DictWriter(text, fieldnames=["stimulus", "subject", "score"], extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(current)
+            text.seek(0)
+            votes = read_long_ratings(text, stimulus="stimulus", subject="subject", score="score").votes
+    return ImportedDataset(items=items, votes=votes, splits=splits, scale=tuple(metadata["scale"]),
+                           source_format="bundle")
+
+
+def _plan_images(dataset: ImportedDataset, images: Path | None) -> tuple[dict, list[str]]:
+    """{item name: planned image} after every image check of moslab_science.ingest, and the problems found."""
+    if images is None:
+        return {}, []
+    try:
+        files = ingest.read_source(images, max_total_bytes=settings.MOSLAB_MAX_UPLOAD_BYTES)
+    except ingest.sources.SourceProblem as problem:
+        return {}, [f"{images.name}: {problem}"]
+    names = {file.name for file in files}
+    by_file = {_image_name(item, names): item for item in dataset.items}
+    selected = [file for file in files if file.name in by_file]
+    found = {file.name for file in selected}
+    problems = [f"{item.name}: no image {file!r} in {images.name}" for file, item in sorted(by_file.items())
+                if file not in found]
+    if not selected:
+        return {}, problems
+    try:
+        plan = ingest.plan_import(selected, manifest_text=None, existing={},
+                                  max_pixels=settings.MOSLAB_MAX_IMAGE_PIXELS,
+                                  max_seconds=settings.MOSLAB_MAX_VIDEO_SECONDS)
+    except ingest.ImportRejected as rejected:
+        return {}, problems + rejected.problems
+    planned = {by_file[image.name].name: image for image in plan.new}
+    for item in dataset.items:
+        actual = planned[item.name].info.sha256 if item.name in planned else ""
+        if item.sha256 and actual and actual != item.sha256:
+            problems.append(f"{item.name}: the image's SHA-256 is {actual}, not {item.sha256} as the table says")
+    return planned, problems
+
+
+def _image_name(item, names: set[str]) -> str:
+    """The item's file path as the table gives it (e.g. images/a.png), else its bare name in a flat folder."""
+    wanted = item.file or item.name
+    return item.name if wanted not in names and item.name in names else wanted
+
+
+def _scale_problems(dataset: ImportedDataset) -> list[str]:
+    lo, hi = dataset.scale
+    if not lo < hi:
+        return [f"the scale {lo:g}..{hi:g} is empty; give the lowest score first"]
+    problems = [f"{item.name}: MOS {item.mos!r} is outside the declared scale {lo:g}..{hi:g}"
+                for item in dataset.items if not lo <= item.mos <= hi]
+    problems += [f"{vote.stimulus}, subject {vote.subject}: score {vote.score!r} is outside the scale {lo:g}..{hi:g}"
+                 for vote in dataset.votes if not lo <= vote.score <= hi]
+    return problems[:200]
+
+
+@transaction.atomic
+def _write(*, name: str, slug: str, by: AbstractBaseUser, dataset: ImportedDataset, planned: dict,
+           stored: list[str], record: dict) -> Study:
+    lo, hi = dataset.scale
+    study = Study.objects.create(
+        name=name, slug=slug, created_by=by, origin=Study.Origin.IMPORTED, status=Study.Status.CLOSED,
+        scale_min=lo, scale_max=hi, description=f"Imported from {record['source_name']} ({record['source_format']}).",
+    )
+    Membership.objects.create(study=study, user=by, role=Membership.Role.COORDINATOR)
+    stimuli = []
+    for item in dataset.items:
+        stimulus = Stimulus(study=study, name=item.name, source_content=item.source_content, groups=item.groups,
+                            prompt=item.prompt)
+        image = planned.get(item.name)
+        if image is not None:
+            for field, value in image.info.stimulus_fields().items():
+                setattr(stimulus, field, value)
+            stimulus.file.save(Path(image.name).name, ContentFile(image.read_bytes()), save=False)
+            stored.append(stimulus.file.name)
+        stimuli.append(stimulus)
+    Stimulus.objects.bulk_create(stimuli, batch_size=1000)
+    by_name = {stimulus.name: stimulus for stimulus in Stimulus.objects.filter(study=study)}
+    linked = []
+    for item in dataset.items:
+        if item.reference in by_name:
+            by_name[item.name].reference = by_name[item.reference]
+            linked.append(by_name[item.name])
+    Stimulus.objects.bulk_update(linked, ["reference"], batch_size=1000)
+    ImportedMos.objects.bulk_create([
+        ImportedMos(stimulus=by_name[item.name], mos=item.mos, std=item.std, ci95=item.ci95, count=item.count)
+        for item in dataset.items
+    ], batch_size=1000)
+    _write_votes(study=study, dataset=dataset, by_name=by_name)
+    DatasetImport.objects.create(study=study, splits=dataset.splits, num_votes=len(dataset.votes), created_by=by,
+                                 **record)
+    return study
+
+
+def _write_votes(*, study: Study, dataset: ImportedDataset, by_name: dict[str, Stimulus]) -> None:
+    labels = sorted({vote.subject for vote in dataset.votes})
+    if not labels:
+        return
+    users = get_user_model().objects.bulk_create([
+        get_user_model()(username=f"imported-{study.pk}-{index}", is_active=False, password="!")
+        for index in range(1, len(labels) + 1)
+    ])
+    raters = dict(zip(labels, users, strict=True))
+    ImportedSubject.objects.bulk_create([ImportedSubject(study=study, user=user, label=label)
+                                         for label, user in raters.items()])
+    now = timezone.now()
+    ordered = sorted(dataset.votes, key=lambda vote: (vote.repetition, vote.round))
+    Rating.objects.bulk_create([
+        Rating(study=study, stimulus=by_name[vote.stimulus], rater=raters[vote.subject], score=vote.score,
+               purpose=Rating.Purpose.RATING, round=vote.round, verified=vote.verified, verified_at=now)
+        for vote in ordered
+    ], batch_size=2000)

@@ -1,0 +1,176 @@
+"""Dataset versions, splits and exports: immutable snapshots of a study's MOS, written all or nothing."""
+import hashlib
+import logging
+import socket
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from common.errors import DomainError
+from moslab_science.datasets import DatasetError, SplitSpec, make_splits, split_names, split_parts, split_summary
+from studies import tasks
+from studies.datasets.exports import export_filename, export_write
+from studies.datasets.snapshot import VersionData, hash_version, items_of, snapshot_study
+from studies.models import DatasetExport, DatasetSplit, DatasetVersion, Study
+
+MOS_TOLERANCE = 1e-12
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def dataset_version_create(
+    *, study: Study, by: AbstractBaseUser, label: str = "", split_specs: tuple[SplitSpec, ...] = (),
+    dimension: str = "",
+) -> DatasetVersion:
+    """Snapshot the latest succeeded MOS computation (or the imported MOS), with any splits asked for.
+
+    A version holds one rating dimension's MOS (`dimension`, "" for a single-score study): a study rated
+    on several dimensions has a version per dimension. The splits that came with an imported dataset
+    (e.g. "official") are part of every version of it.
+    """
+    Study.objects.select_for_update().get(pk=study.pk)  # numbers are given one at a time
+    data = snapshot_study(study, dimension=dimension)
+    splits = {name: (None, assignment) for name, assignment in data.imported_splits.items()}
+    for spec in split_specs:
+        splits.update(_made_splits(data, spec, taken=splits.keys()))
+    return _version_write(study=study, by=by, label=label, data=data, splits=splits)
+
+
+@transaction.atomic
+def dataset_split_create(*, version: DatasetVersion, spec: SplitSpec, by: AbstractBaseUser) -> DatasetVersion:
+    """A version never changes, so a new split makes a new version: the same items, its splits plus this one."""
+    Study.objects.select_for_update().get(pk=version.study_id)
+    data = VersionData.of_version(version)
+    splits = {split.name: (split.spec, split.assignment) for split in version.splits.all()}
+    splits.update(_made_splits(data, spec, taken=splits.keys()))
+    label = f"v{version.number} + {', '.join(split_names(spec))}"
+    return _version_write(study=version.study, by=by, label=label, data=data, splits=splits, derived_from=version)
+
+
+def _made_splits(data: VersionData, spec: SplitSpec, *, taken) -> dict[str, tuple[dict, dict[str, str]]]:
+    try:
+        made = make_splits(items_of(data.items), spec)
+    except (DatasetError, ValueError) as error:
+        problems = getattr(error, "problems", [])
+        raise DomainError(f"The split cannot be made: {error}", problems=problems) from None
+    clashes = sorted(set(made) & set(taken))
+    if clashes:
+        raise DomainError(f"The version already has split(s) named {', '.join(clashes)}; change the seed.")
+    spec_dict = asdict(spec)
+    return {name: (spec_dict, assignment) for name, assignment in made.items()}
+
+
+def _version_write(
+    *, study: Study, by: AbstractBaseUser, label: str, data: VersionData,
+    splits: dict[str, tuple[dict | None, dict[str, str]]], derived_from: DatasetVersion | None = None,
+) -> DatasetVersion:
+    number = (DatasetVersion.objects.filter(study=study).aggregate(top=Max("number"))["top"] or 0) + 1
+    assignments = {name: assignment for name, (_, assignment) in splits.items()}
+    version = DatasetVersion.objects.create(
+        study=study, number=number, label=label, computation=data.computation, derived_from=derived_from,
+        method=data.method, mode=data.mode, parameters=data.parameters, dimension=data.dimension,
+        scale_min=data.scale[0], scale_max=data.scale[1], items=data.items, exclusions=data.exclusions,
+        protocol_version=data.protocol_version, protocol_config=data.protocol_config,
+        content_hash=hash_version(items=data.items, scale=data.scale, splits=assignments, dimension=data.dimension),
+        created_by=by,
+    )
+    items = items_of(data.items)
+    DatasetSplit.objects.bulk_create([
+        DatasetSplit(
+            version=version, name=name, spec=spec, seed=spec["seed"] if spec else None, assignment=assignment,
+            summary=split_summary(items, assignment, parts=split_parts(SplitSpec.from_dict(spec)) if spec else ()),
+        )
+        for name, (spec, assignment) in sorted(splits.items())
+    ])
+    return version
+
+
+def dataset_version_compare(*, old: DatasetVersion, new: DatasetVersion) -> dict:
+    """What changed from `old` to `new`: items, MOS beyond 1e-12, splits, method (and dimension) and scale."""
+    if old.study_id != new.study_id:
+        raise DomainError("Compare versions of the same study.")
+    before = {item["name"]: item for item in old.items}
+    after = {item["name"]: item for item in new.items}
+    common = sorted(before.keys() & after.keys())
+    mos_changed = [
+        {"name": name, "old": before[name]["mos"], "new": after[name]["mos"]}
+        for name in common if abs(before[name]["mos"] - after[name]["mos"]) > MOS_TOLERANCE
+    ]
+    old_splits = {split.name: split.assignment for split in old.splits.all()}
+    new_splits = {split.name: split.assignment for split in new.splits.all()}
+    method = {key: [getattr(old, key), getattr(new, key)] for key in ("method", "mode", "parameters", "dimension")
+              if getattr(old, key) != getattr(new, key)}
+    return {
+        "old": old.number, "new": new.number, "same_content": old.content_hash == new.content_hash,
+        "items_added": sorted(after.keys() - before.keys()),
+        "items_removed": sorted(before.keys() - after.keys()),
+        "mos_changed": mos_changed,
+        "splits_added": sorted(new_splits.keys() - old_splits.keys()),
+        "splits_removed": sorted(old_splits.keys() - new_splits.keys()),
+        "splits_changed": sorted(name for name in old_splits.keys() & new_splits.keys()
+                                 if old_splits[name] != new_splits[name]),
+        "method_changed": method,
+        "scale_changed": [old.scale_min, old.scale_max] != [new.scale_min, new.scale_max],
+    }
+
+
+@transaction.atomic
+def dataset_export_start(
+    *, version: DatasetVersion, export_format: str, by: AbstractBaseUser, split: DatasetSplit | None = None,
+    enqueue: bool = True,
+) -> DatasetExport:
+    """Create the export row and, after commit, hand it to a worker (`enqueue=False`: the caller runs it)."""
+    if export_format not in DatasetExport.Format.values:
+        raise DomainError(f"Unknown export format {export_format!r}; choose one of "
+                          f"{', '.join(DatasetExport.Format.values)}.")
+    if split is not None and split.version_id != version.pk:
+        raise DomainError(f"The split {split.name} belongs to another version.")
+    if export_format == DatasetExport.Format.QALIGN and split is None:
+        raise DomainError("A Q-Align export needs a split: its training part sets the range of the five levels.")
+    export = DatasetExport.objects.create(version=version, format=export_format, split=split, requested_by=by)
+    if enqueue:
+        transaction.on_commit(lambda: tasks.dataset_export_run_task.delay(export_id=export.pk))
+    return export
+
+
+def dataset_export_run(*, export_id: int) -> DatasetExport:
+    """Write the export's file; progress and any failure are recorded on the row."""
+    with transaction.atomic():
+        export = DatasetExport.objects.select_for_update().get(pk=export_id)
+        if export.status != DatasetExport.Status.QUEUED:
+            logger.info("Dataset export %s is %s already; not running it again", export.pk, export.status)
+            return export
+        export.status, export.started_at = DatasetExport.Status.RUNNING, timezone.now()
+        export.save(update_fields=["status", "started_at", "updated_at"])
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / export_filename(export)
+            export_write(export, path, progress=lambda fraction: _progress(export.pk, fraction))
+            export.sha256, export.size_bytes = _sha256(path), path.stat().st_size
+            with path.open("rb") as handle:
+                export.file.save(path.name, File(handle), save=False)
+        export.status, export.progress = DatasetExport.Status.SUCCEEDED, 1.0
+    except Exception as error:
+        logger.exception("Dataset export %s failed on %s", export.pk, socket.gethostname())
+        export.status, export.error = DatasetExport.Status.FAILED, f"{type(error).__name__}: {error}"
+    export.finished_at = timezone.now()
+    export.save()
+    return export
+
+
+def _progress(export_id: int, fraction: float) -> None:
+    DatasetExport.objects.filter(pk=export_id).update(progress=round(fraction, 4))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
