@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
-from moslab_science.iqa import checkpoints, weights
+from moslab_science.iqa import checkpoints, official, weights
 from moslab_science.iqa.architectures.effnet_lite_iqa import EffNetLiteIqa
 from moslab_science.iqa.architectures.hyperiqa import HyperIqa
 from moslab_science.iqa.architectures.maniqa import Maniqa
@@ -63,7 +63,7 @@ def _clip(model: dict) -> nn.Module:
 
 
 MANIQA_MODEL = {"image": 224, "patch": 8, "embed_dim": 768, "vit_depth": 12, "vit_heads": 12, "depths": [2, 2],
-                "heads": [4, 4], "window": 4, "dim_mlp": 768, "num_tab": 2}
+                "heads": [4, 4], "window": 4, "dim_mlp": 768, "num_tab": 2, "scale": 0.8}
 MANIQA_TINY_MODEL = {"image": 32, "embed_dim": 16, "vit_depth": 10, "vit_heads": 2, "heads": [2, 2], "window": 2,
                      "dim_mlp": 32}
 MANIQA_DEFAULTS = {
@@ -304,12 +304,19 @@ def resolve_config(name: str, overrides: dict | None = None) -> dict:
 
 
 def build_model(name: str, config: dict) -> nn.Module:
-    """The architecture with its pretrained backbone, or randomly initialised when `pretrained` is false."""
+    """The architecture with its pretrained backbone (`pretrained` true), randomly initialised (false), or whole
+    from an official checkpoint (`pretrained` names its registered weight, e.g. "hyperiqa-koniq10k")."""
     arch = architecture(name)
+    pretrained = config["pretrained"]
+    if isinstance(pretrained, str) and arch.own_weights:
+        raise IqaError(f'{name} takes no official checkpoint: set "pretrained" to true or false, and name its model '
+                       "folder in model.weight")
     if arch.own_weights:
-        return arch.build({**config["model"], "pretrained": config["pretrained"]})
+        return arch.build({**config["model"], "pretrained": pretrained})
     model = arch.build(config["model"])
-    if config["pretrained"]:
+    if isinstance(pretrained, str):
+        official.load_official_state(model, weights.load_state_dict(pretrained), what=name)
+    elif pretrained:
         model.load_pretrained(weights.load_state_dict(arch.weight_name(config["model"])))
     return model
 

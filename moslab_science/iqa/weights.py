@@ -74,6 +74,24 @@ KNOWN_WEIGHTS = {
             hf_repo="timm/resnet50.tv_in1k",
         ),
         KnownWeight(
+            name="hyperiqa-koniq10k",
+            filename="koniq_pretrained.pkl",
+            source="official HyperIQA trained on KonIQ-10k (github.com/SSL92/hyperIQA README, Google Drive link; "
+            "no checksum published): the whole model, loaded with \"pretrained\": \"hyperiqa-koniq10k\"",
+        ),
+        KnownWeight(
+            name="maniqa-koniq10k",
+            filename="ckpt_koniq10k.pt",
+            source="official MANIQA trained on KonIQ-10k (github.com/IIGROUP/MANIQA release Koniq10k; no checksum "
+            "published): the whole model, loaded with \"pretrained\": \"maniqa-koniq10k\"",
+        ),
+        KnownWeight(
+            name="dover",
+            filename="DOVER.pth",
+            source="official DOVER (github.com/VQAssessment/DOVER release v0.1.0; no checksum published): its "
+            "technical branch, loaded by AIGC-VQA with model.technical.weight = \"dover\"",
+        ),
+        KnownWeight(
             name="clip-vit-base-patch32",
             filename="model.safetensors",
             source="OpenAI CLIP ViT-B/32 as transformers saves it, Hugging Face openai/clip-vit-base-patch32",

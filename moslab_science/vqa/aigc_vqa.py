@@ -1,8 +1,9 @@
 """AIGC-VQA (Lu et al., NTIRE 2024 AIGC video quality track winner): three branches, each scoring one aspect
 of a text-to-video clip, and the final score their sum.
 
-- technical: fragments (moslab_science.vqa.fragments) through a Video Swin backbone; a two-layer head scores every
-  spatio-temporal token and the scores are averaged (DOVER's technical head);
+- technical: fragments (moslab_science.vqa.fragments) through a Video Swin backbone with FAST-VQA's gated fragment
+  bias; a two-layer head scores every spatio-temporal token and the scores are averaged: DOVER's technical branch,
+  which loads DOVER's official checkpoint (model.technical.weight = "dover") or starts from Kinetics-400;
 - aesthetic: an EfficientNet-Lite (moslab_science.iqa) on whole frames resized to a square; the per-frame scores of
   its multi-level linear head are averaged over time (equal to averaging the features: the head is linear);
 - alignment: BLIP with the spatial-temporal adapter (moslab_science.vqa.alignment).
@@ -11,34 +12,63 @@ import torch
 from torch import nn
 
 from moslab_science.iqa.architectures.effnet_lite_iqa import EffNetLiteIqa
+from moslab_science.iqa.official import load_official_state
 from moslab_science.vqa.alignment import AlignmentBranch
 from moslab_science.vqa.config import DIMENSIONS
 from moslab_science.vqa.errors import VqaError
 from moslab_science.vqa.swin3d import SwinTransformer3D
 
-IGNORED_SWIN_KEYS = ("relative_position_index",)  # buffers the official files save; rebuilt here
-SWIN_PREFIXES = ("backbone.", "technical_backbone.")  # mmaction's Kinetics file, DOVER's file
+IGNORED_SWIN_KEYS = ("relative_position_index",)  # buffers the Kinetics file saves; computed here
+KINETICS_PREFIX = "backbone."  # mmaction's Video Swin Kinetics-400 file
+DOVER_PARTS = {"technical_backbone.": "backbone.", "technical_head.fc_hid.": "head.0.",
+               "technical_head.fc_last.": "head.2."}  # DOVER.pth's technical branch -> this module's names
+
+
+def dover_key(key: str) -> str | None:
+    """The name in TechnicalBranch of a key of DOVER's official checkpoint; None for its aesthetic branch."""
+    for official, own in DOVER_PARTS.items():
+        if key.startswith(official):
+            return own + key[len(official):]
+    return None
+
+
+def _head_as_linear(name: str, value: torch.Tensor) -> torch.Tensor:
+    """DOVER's head is two 1x1x1 convolutions; here the same maps are linear layers on channels-last features."""
+    return value.flatten(1) if name.startswith("head.") and value.dim() == 5 else value
 
 
 class TechnicalBranch(nn.Module):
     def __init__(self, *, weight: str, patch: list, embed_dim: int, depths: list, heads: list, window: list,
-                 head_hidden: int):
+                 frag_biases: list, head_hidden: int):
         super().__init__()
         self.backbone = SwinTransformer3D(patch=tuple(patch), embed_dim=embed_dim, depths=tuple(depths),
-                                          heads=tuple(heads), window=tuple(window))
+                                          heads=tuple(heads), window=tuple(window), frag_biases=tuple(frag_biases))
         self.head = nn.Sequential(nn.Linear(self.backbone.num_features, head_hidden), nn.GELU(),
                                   nn.Linear(head_hidden, 1))
 
     def forward(self, fragments: torch.Tensor) -> torch.Tensor:
-        return self.head(self.backbone(fragments)).flatten(1).mean(dim=1)
+        return self.score_map(fragments).flatten(1).mean(dim=1)
+
+    def score_map(self, fragments: torch.Tensor) -> torch.Tensor:
+        """(B, T', H', W'): the head's score of every spatio-temporal token (DOVER's map, whose mean is the score)."""
+        return self.head(self.backbone(fragments)).squeeze(-1)
 
     def always_trainable(self) -> list[nn.Parameter]:
         return list(self.head.parameters())
 
     def load_pretrained(self, state: dict[str, torch.Tensor]) -> None:
-        prefix = next((p for p in SWIN_PREFIXES if any(key.startswith(p) for key in state)), "")
-        part = {key[len(prefix):]: value for key, value in state.items()
-                if key.startswith(prefix) and not key.endswith(IGNORED_SWIN_KEYS)}
+        """DOVER's official checkpoint: the whole branch, strictly (its 1x1x1 convolution head as linear layers).
+        A Kinetics-400 Video Swin file: the backbone, each fragment table starting as a copy of its relative
+        position table, as DOVER's own loader does; the head stays new."""
+        if any(key.startswith("technical_head.") for key in state):
+            load_official_state(self, state, what="DOVER technical branch", official_key=dover_key,
+                                reshape=_head_as_linear)
+            return
+        part = {key[len(KINETICS_PREFIX):]: value for key, value in state.items()
+                if key.startswith(KINETICS_PREFIX) and not key.endswith(IGNORED_SWIN_KEYS)}
+        part.update({key.replace("relative_position", "fragment_position"): value for key, value in part.items()
+                     if key.endswith("relative_position_bias_table")
+                     and key.replace("relative_position", "fragment_position") in self.backbone.state_dict()})
         missing, _ = self.backbone.load_state_dict(part, strict=False)
         if missing:
             raise VqaError(f"the Video Swin weight file does not fit model.technical: {len(missing)} tensors "

@@ -41,7 +41,8 @@ def _clip_video(model: dict) -> nn.Module:
 AIGC_VQA_DEFAULTS = {
     "model": {
         "technical": {"weight": "video-swin-t-kinetics400", "patch": [2, 4, 4], "embed_dim": 96,
-                      "depths": [2, 2, 6, 2], "heads": [3, 6, 12, 24], "window": [8, 7, 7], "head_hidden": 64},
+                      "depths": [2, 2, 6, 2], "heads": [3, 6, 12, 24], "window": [8, 7, 7],
+                      "frag_biases": [True, True, True, False], "head_hidden": 64},
         "aesthetic": {"variant": "lite0", "frozen_blocks": 0, "dropout": 0.2, "frozen_bn": True,
                       "width_scale": 1.0, "depth_cap": None},
         "alignment": {"weight": "blip-itm-base-coco", "tokenizer": "bert", "adapter_bottleneck": 64,
@@ -63,7 +64,8 @@ AIGC_VQA_DEFAULTS = {
 AIGC_VQA_TINY = {
     "pretrained": False,
     "model": {
-        "technical": {"embed_dim": 16, "depths": [2], "heads": [2], "window": [2, 4, 4], "head_hidden": 8},
+        "technical": {"embed_dim": 16, "depths": [2], "heads": [2], "window": [2, 4, 4], "frag_biases": [True],
+                      "head_hidden": 8},
         "aesthetic": {"frozen_bn": False, "width_scale": 0.25, "depth_cap": 1},
         "alignment": {"tokenizer": "characters", "adapter_bottleneck": 4,
                       "vision": {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,

@@ -5,6 +5,13 @@ and patch merging between stages.
 Parameter names follow the official SwinTransformer/Video-Swin-Transformer code (``patch_embed.proj``,
 ``layers.N.blocks.M.attn.relative_position_bias_table``, ``layers.N.downsample.reduction`` ...), so its
 Kinetics-400 Swin-T file (the backbone DOVER's technical branch starts from) loads with ``backbone.`` removed.
+
+FAST-VQA's gated relative position bias (GRPB, the ``swin_tiny_grpb`` backbone of DOVER's technical branch) is
+on in the stages `frag_biases` names: such a stage has a second table, ``fragment_position_bias_table``, and each
+pair of tokens in a window gets ``relative x gate + fragment x (1 - gate)``, where the gate is the L1 distance
+between the two tokens' cells in a (window height x window width) grid of fragments stretched over the feature map
+(0 inside one fragment). The gate is not clipped to 1: the official code adds the tables that way, and DOVER's
+checkpoints were trained with it (tests/modeling/equivalence check the forward pass against that code).
 """
 import math
 from functools import reduce
@@ -13,6 +20,8 @@ from operator import mul
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from moslab_science.vqa.errors import VqaError
 
 
 def window_size_for(size: tuple[int, ...], window: tuple[int, ...], shift: tuple[int, ...]):
@@ -59,13 +68,27 @@ class Mlp(nn.Module):
         return self.fc2(self.act(self.fc1(x)))
 
 
+def fragment_gate(d: int, h: int, w: int, window, shift, device) -> torch.Tensor:
+    """(windows, N, N): the L1 distance between two tokens' fragment cells, FAST-VQA's GRPB gate. The cells are a
+    1 x window-height x window-width grid stretched (nearest) over the padded (d, h, w) map, shifted as the
+    tokens are."""
+    cells = (1, window[1], window[2])
+    axes = [F.interpolate(torch.arange(count, dtype=torch.float32, device=device).view(1, 1, -1), size=size,
+                          mode="nearest").long().view(-1) for count, size in zip(cells, (d, h, w), strict=True)]
+    grid = torch.stack(torch.meshgrid(*axes, indexing="ij"), dim=-1).unsqueeze(0)  # (1, d, h, w, 3)
+    grid = torch.roll(grid, shifts=[-s for s in shift], dims=(1, 2, 3))
+    coords = window_partition(grid.float(), window)  # (windows, N, 3), small integers: exact in float32
+    return sum((coords[:, None, :, axis] - coords[:, :, None, axis]).abs() for axis in range(3))
+
+
 class WindowAttention3D(nn.Module):
-    def __init__(self, dim: int, window: tuple[int, int, int], heads: int):
+    def __init__(self, dim: int, window: tuple[int, int, int], heads: int, frag_bias: bool = False):
         super().__init__()
         self.heads = heads
         wd, wh, ww = window
-        self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * wd - 1) * (2 * wh - 1) * (2 * ww - 1),
-                                                                     heads))
+        table_size = (2 * wd - 1) * (2 * wh - 1) * (2 * ww - 1)
+        self.relative_position_bias_table = nn.Parameter(torch.zeros(table_size, heads))
+        self.fragment_position_bias_table = nn.Parameter(torch.zeros(table_size, heads)) if frag_bias else None
         coords = torch.stack(torch.meshgrid(torch.arange(wd), torch.arange(wh), torch.arange(ww), indexing="ij"))
         coords = coords.flatten(1)
         relative = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0)
@@ -76,31 +99,41 @@ class WindowAttention3D(nn.Module):
         self.proj = nn.Linear(dim, dim)
         nn.init.trunc_normal_(self.relative_position_bias_table, std=0.02)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, gate: torch.Tensor | None) -> torch.Tensor:
+        """`mask` (windows, N, N) for shifted windows or None; `gate` (windows, N, N) from fragment_gate, needed
+        when the layer has the fragment table."""
         batch, tokens, dim = x.shape
         q, k, v = self.qkv(x).reshape(batch, tokens, 3, self.heads, dim // self.heads).permute(2, 0, 3, 1, 4)
-        index = self.relative_position_index[:tokens, :tokens].reshape(-1)
-        bias = self.relative_position_bias_table[index].reshape(tokens, tokens, -1).permute(2, 0, 1)
-        bias = bias.unsqueeze(0).to(q.dtype)
-        if mask is not None:  # windows are ordered batch-major: mask i belongs to window i % windows
-            windows = mask.shape[0]
-            bias = (bias.unsqueeze(0) + mask.to(q.dtype)[None, :, None]).expand(batch // windows, -1, -1, -1, -1)
-            bias = bias.reshape(batch, self.heads, tokens, tokens)
+        bias = self._table_bias(self.relative_position_bias_table, tokens).unsqueeze(0)  # (1, heads, N, N)
+        if self.fragment_position_bias_table is not None:
+            fragment = self._table_bias(self.fragment_position_bias_table, tokens).unsqueeze(0)
+            gate = gate.unsqueeze(1)
+            bias = bias * gate + fragment * (1 - gate)  # (windows, heads, N, N)
+        if mask is not None:
+            bias = bias + mask.unsqueeze(1)
+        windows = bias.shape[0]  # windows are ordered batch-major: bias i belongs to window i % windows
+        bias = bias.to(q.dtype).unsqueeze(0).expand(batch // windows, -1, -1, -1, -1)
+        bias = bias.reshape(-1, self.heads, tokens, tokens)
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
         return self.proj(out.transpose(1, 2).reshape(batch, tokens, dim))
+
+    def _table_bias(self, table: nn.Parameter, tokens: int) -> torch.Tensor:
+        index = self.relative_position_index[:tokens, :tokens].reshape(-1)
+        return table[index].reshape(tokens, tokens, -1).permute(2, 0, 1)
 
 
 class SwinTransformerBlock3D(nn.Module):
     def __init__(self, dim: int, heads: int, window: tuple[int, int, int], shift: tuple[int, int, int],
-                 mlp_ratio: float):
+                 mlp_ratio: float, frag_bias: bool):
         super().__init__()
         self.window, self.shift = window, shift
         self.norm1 = nn.LayerNorm(dim)
-        self.attn = WindowAttention3D(dim, window, heads)
+        self.attn = WindowAttention3D(dim, window, heads, frag_bias)
         self.norm2 = nn.LayerNorm(dim)
         self.mlp = Mlp(dim, int(dim * mlp_ratio))
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """`mask`: the layer's shifted-window mask, used by the shifted blocks only."""
         b, d, h, w, _ = x.shape
         window, shift = window_size_for((d, h, w), self.window, self.shift)
         y = self.norm1(x)
@@ -109,7 +142,10 @@ class SwinTransformerBlock3D(nn.Module):
         dp, hp, wp = y.shape[1:4]
         if any(shift):
             y = torch.roll(y, shifts=[-s for s in shift], dims=(1, 2, 3))
-        y = window_reverse(self.attn(window_partition(y, window), mask if any(shift) else None), window, b, dp, hp, wp)
+        gated = self.attn.fragment_position_bias_table is not None
+        gate = fragment_gate(dp, hp, wp, window, shift, x.device) if gated else None
+        y = self.attn(window_partition(y, window), mask if any(shift) else None, gate)
+        y = window_reverse(y, window, b, dp, hp, wp)
         if any(shift):
             y = torch.roll(y, shifts=list(shift), dims=(1, 2, 3))
         x = x + y[:, :d, :h, :w].contiguous()
@@ -130,11 +166,12 @@ class PatchMerging(nn.Module):
 
 class BasicLayer(nn.Module):
     def __init__(self, dim: int, depth: int, heads: int, window: tuple[int, int, int], mlp_ratio: float,
-                 downsample: bool):
+                 downsample: bool, frag_bias: bool):
         super().__init__()
         self.window, self.shift = window, tuple(size // 2 for size in window)
         self.blocks = nn.ModuleList([
-            SwinTransformerBlock3D(dim, heads, window, (0, 0, 0) if index % 2 == 0 else self.shift, mlp_ratio)
+            SwinTransformerBlock3D(dim, heads, window, (0, 0, 0) if index % 2 == 0 else self.shift, mlp_ratio,
+                                   frag_bias)
             for index in range(depth)])
         self.downsample = PatchMerging(dim) if downsample else None
 
@@ -166,15 +203,21 @@ class PatchEmbed3D(nn.Module):
 
 
 class SwinTransformer3D(nn.Module):
-    """Defaults: Video Swin-T (patch 2x4x4, width 96, depths 2-2-6-2, heads 3-6-12-24, window 8x7x7)."""
+    """Defaults: Video Swin-T (patch 2x4x4, width 96, depths 2-2-6-2, heads 3-6-12-24, window 8x7x7) with
+    FAST-VQA's gated fragment bias in every stage but the last (`frag_biases`), DOVER's technical backbone."""
 
     def __init__(self, *, patch=(2, 4, 4), embed_dim: int = 96, depths=(2, 2, 6, 2), heads=(3, 6, 12, 24),
-                 window=(8, 7, 7), mlp_ratio: float = 4.0):
+                 window=(8, 7, 7), mlp_ratio: float = 4.0, frag_biases: tuple[bool, ...] | None = None):
         super().__init__()
+        frag_biases = tuple(index < len(depths) - 1 for index in range(len(depths))) if frag_biases is None \
+            else frag_biases
+        if len(frag_biases) != len(depths):
+            raise VqaError(f"model.technical.frag_biases {list(frag_biases)} needs one entry per stage of "
+                           f"model.technical.depths {list(depths)}")
         self.patch_embed = PatchEmbed3D(tuple(patch), embed_dim)
         self.layers = nn.ModuleList([
             BasicLayer(embed_dim * 2**index, depth, heads[index], tuple(window), mlp_ratio,
-                       downsample=index < len(depths) - 1)
+                       downsample=index < len(depths) - 1, frag_bias=bool(frag_biases[index]))
             for index, depth in enumerate(depths)])
         self.num_features = embed_dim * 2 ** (len(depths) - 1)
         self.norm = nn.LayerNorm(self.num_features)

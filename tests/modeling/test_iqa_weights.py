@@ -8,7 +8,6 @@ from skimage import data as photos
 
 from moslab_science.iqa import WeightError, build_model, resolve_config
 from moslab_science.iqa.backbones.efficientnet_lite import EfficientNetLite
-from moslab_science.iqa.backbones.resnet import ResNetTrunk
 from moslab_science.iqa.transforms import to_tensor
 from moslab_science.iqa.weights import load_state_dict, resolve_weight
 from tests.modeling import iqa_fixtures  # noqa: F401  (one torch thread)
@@ -134,30 +133,3 @@ def test_effnet_baseline_loads_pretrained_backbone_and_differs_from_random_init(
     assert torch.equal(pretrained.backbone._conv_stem.weight, reference._conv_stem.weight)
     assert not torch.equal(random.backbone._conv_stem.weight, reference._conv_stem.weight)
     assert top_class(pretrained.backbone, photos.chelsea()) in CATS
-
-
-def test_hyperiqa_takes_a_torchvision_resnet_file_and_drops_its_classifier(tmp_path):
-    """A torchvision-layout file (trunk + fc) registered as resnet50-imagenet fills the trunk; LDA stays new."""
-    config = resolve_config("hyperiqa", {"preset": "tiny", "pretrained": True})
-    torch.manual_seed(1)
-    trunk = ResNetTrunk(layers=(1, 1, 1, 1), base_width=8)
-    state = {**trunk.state_dict(), "fc.weight": torch.zeros(1000, 256), "fc.bias": torch.zeros(1000)}
-    path = tmp_path / "registry" / "resnet.pth"
-    path.parent.mkdir()
-    torch.save(state, path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    (tmp_path / "registry" / "weights.toml").write_text(
-        f'[weights.resnet50-imagenet]\npath = "resnet.pth"\nsha256 = "{digest}"\nsource = "test"\n'
-    )
-    model = build_model("hyperiqa", config)
-    assert torch.equal(model.res.layer3[0].conv2.weight, trunk.layer3[0].conv2.weight)
-    assert torch.equal(model.res.bn1.running_var, trunk.bn1.running_var)
-
-    del state["layer2.0.conv1.weight"]
-    torch.save(state, path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    (tmp_path / "registry" / "weights.toml").write_text(
-        f'[weights.resnet50-imagenet]\npath = "resnet.pth"\nsha256 = "{digest}"\nsource = "test"\n'
-    )
-    with pytest.raises(WeightError, match="does not match the trunk: missing \\['layer2.0.conv1.weight'\\]"):
-        build_model("hyperiqa", config)

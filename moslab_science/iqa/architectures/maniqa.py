@@ -2,10 +2,11 @@
 transposed (channel) attention, Swin blocks, and a per-token score branch weighted by a per-token weight branch.
 
 Parameter names follow the official code (IIGROUP/MANIQA, models/maniqa.py and models/swin.py: ``vit``,
-``tablock1``, ``conv1``, ``swintransformer1.layers.N.blocks.M`` ...), so its checkpoints load. Two quirks of
-that code are kept because its checkpoints depend on them: the transposed attention reshapes (B, C, N) after a
-transpose, and each Swin stage adds 0.13 x its output to its input (the ``scale`` argument is unused there).
-Its unused ``downsample`` convolution is kept frozen for the same reason.
+``tablock1``, ``conv1``, ``swintransformer1.layers.N.blocks.M`` ...), so its checkpoints load; the forward pass
+matches that code's outputs (tests/modeling/equivalence). Two quirks of that code are kept because its
+checkpoints depend on them: the transposed attention reshapes (B, C, N) after a transpose, and each Swin layer's
+output is added to its input times ``scale`` (0.8). Its unused ``downsample`` convolution is kept frozen for the
+same reason.
 """
 import torch
 from torch import nn
@@ -15,7 +16,6 @@ from moslab_science.iqa.backbones.vit import Mlp, VisionTransformer
 from moslab_science.iqa.errors import IqaError, WeightError
 
 FEATURE_BLOCKS = (6, 7, 8, 9)  # ViT blocks whose patch tokens are concatenated
-STAGE_RESIDUAL = 0.13
 
 
 class TABlock(nn.Module):
@@ -136,12 +136,12 @@ class BasicLayer(nn.Module):
 
 
 class SwinStage(nn.Module):
-    """The official ``SwinTransformer``: Swin layers on a (B, C, side, side) map, each added at 0.13."""
+    """The official ``SwinTransformer``: Swin layers on a (B, C, side, side) map, each added at `scale`."""
 
     def __init__(self, *, dim: int, side: int, depths: list[int], heads: list[int], window: int, dim_mlp: int,
-                 drop: float = 0.1, drop_path_rate: float = 0.1):
+                 scale: float, drop: float = 0.1, drop_path_rate: float = 0.1):
         super().__init__()
-        self.side = side
+        self.side, self.scale = side, scale
         self.dropout = nn.Dropout(drop)
         self.downsample = nn.Conv2d(dim, dim, 3, stride=2, padding=1).requires_grad_(False)  # unused upstream
         rates = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
@@ -155,13 +155,13 @@ class SwinStage(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.dropout(x).flatten(2).transpose(1, 2)
         for layer in self.layers:
-            x = STAGE_RESIDUAL * layer(x) + x
+            x = self.scale * layer(x) + x
         return x.transpose(1, 2).reshape(x.shape[0], -1, self.side, self.side)
 
 
 class Maniqa(nn.Module):
     def __init__(self, *, image: int, patch: int, embed_dim: int, vit_depth: int, vit_heads: int, depths: list[int],
-                 heads: list[int], window: int, dim_mlp: int, num_tab: int, drop: float = 0.1):
+                 heads: list[int], window: int, dim_mlp: int, num_tab: int, scale: float = 0.8, drop: float = 0.1):
         super().__init__()
         side = image // patch
         if vit_depth <= max(FEATURE_BLOCKS):
@@ -175,11 +175,11 @@ class Maniqa(nn.Module):
         self.tablock1 = nn.ModuleList(TABlock(side * side) for _ in range(num_tab))
         self.conv1 = nn.Conv2d(embed_dim * len(FEATURE_BLOCKS), embed_dim, 1)
         self.swintransformer1 = SwinStage(dim=embed_dim, side=side, depths=depths, heads=heads, window=window,
-                                          dim_mlp=dim_mlp)
+                                          dim_mlp=dim_mlp, scale=scale)
         self.tablock2 = nn.ModuleList(TABlock(side * side) for _ in range(num_tab))
         self.conv2 = nn.Conv2d(embed_dim, embed_dim // 2, 1)
         self.swintransformer2 = SwinStage(dim=embed_dim // 2, side=side, depths=depths, heads=heads, window=window,
-                                          dim_mlp=dim_mlp)
+                                          dim_mlp=dim_mlp, scale=scale)
         half = embed_dim // 2
         self.fc_score = nn.Sequential(nn.Linear(half, half), nn.ReLU(), nn.Dropout(drop), nn.Linear(half, 1),
                                       nn.ReLU())
