@@ -15,6 +15,10 @@ class ScoreMatrix:
     ``scale`` is the rating scale ``(lo, hi)``: every vote must lie in it. Repetition ``r``
     of a cell is that subject's ``r``-th vote on that stimulus; cells with fewer votes
     are NaN-padded. A 2-D array is taken as one repetition.
+
+    The array is always stored C-contiguous, whatever layout it came in (``keep_subjects`` slices columns, which
+    NumPy returns column-ordered): NumPy's sums run in a layout-dependent order, and sureal-mode BT.500 compares
+    its float bounds exactly, so a vote on the boundary must fall on the same side whichever path built the matrix.
     """
 
     scores: np.ndarray
@@ -23,7 +27,7 @@ class ScoreMatrix:
     scale: tuple[float, float]
 
     def __post_init__(self) -> None:
-        scores = np.array(self.scores, dtype=float)
+        scores = np.array(self.scores, dtype=float, order="C")
         if scores.ndim == 2:
             scores = scores[:, :, None]
         if scores.ndim != 3:
