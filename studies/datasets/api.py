@@ -214,6 +214,7 @@ class ImportOutput(serializers.Serializer):
     stimuli = serializers.IntegerField()
     with_media = serializers.IntegerField()
     votes = serializers.IntegerField()
+    warnings = serializers.ListField(child=serializers.CharField())
 
 
 @extend_schema_field(OpenApiTypes.BINARY)
@@ -244,6 +245,8 @@ class DatasetImportApi(APIView):
         stimulus_column = serializers.CharField(required=False, default="")
         subject_column = serializers.CharField(required=False, default="")
         score_column = serializers.CharField(required=False, default="")
+        split_map = serializers.CharField(required=False, default="", help_text="e.g. 0=train,1=val,2=test")
+        question_id = serializers.CharField(required=False, default="", help_text="suJSON: the question to import")
 
     @extend_schema(request={"multipart/form-data": DatasetImportInput},
                    responses={201: ImportOutput, 200: ImportOutput})
