@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -226,6 +227,7 @@ class DatasetImportApi(APIView):
     """Import a public dataset as a new study (staff only; multipart upload), all or nothing."""
 
     permission_classes = [IsAdminUser]
+    parser_classes = [MultiPartParser]
 
     class DatasetImportInput(serializers.Serializer):
         name = serializers.CharField(max_length=200)
