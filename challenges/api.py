@@ -11,6 +11,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -228,6 +229,8 @@ class SubmitApi(APIView):
     A file with problems is refused with 400 and every line-level problem listed; it counts against no limit.
     The same file sent again answers 200 with the first submission.
     """
+
+    parser_classes = [MultiPartParser]
 
     class ChallengeSubmitInput(serializers.Serializer):
         file = PredictionsFileField()

@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import IO
 
-from moslab_science.datasets.records import DatasetError, name_examples
+from moslab_science.datasets.records import DatasetError, excerpt, name_examples
 from moslab_science.datasets.text import text_of
 
 #: Official split values as datasets spell them -> moslab part names.
@@ -38,27 +38,56 @@ def csv_rows(stream: IO) -> tuple[list[str], list[dict[str, str]]]:
     text = text_of(stream)
     if not text.strip():
         raise DatasetError("the file is empty: it needs a header row, then one row per stimulus or rating.")
+    if text.lstrip().startswith(("[", "{")):
+        raise DatasetError("the file is JSON, not a CSV table: import Q-Align files with the format qalign, "
+                           "DeQA-Score files with deqa and suJSON files with sujson.")
     reader = csv.reader(io.StringIO(text))
-    header = [name.strip() for name in next(reader)]
-    rows = [dict(zip(header, (cell.strip() for cell in row), strict=False)) for row in reader if any(row)]
+    try:
+        header = [name.strip() for name in next(reader)]
+        rows = [dict(zip(header, (cell.strip() for cell in row), strict=False)) for row in reader if any(row)]
+    except csv.Error as error:
+        raise DatasetError(f"the file cannot be read as a CSV table (line {reader.line_num}: {excerpt(error)}).") \
+            from None
     if not rows:
-        raise DatasetError(f"the file has a header ({','.join(header)}) but no data rows.")
+        raise DatasetError(f"the file has a header ({excerpt(','.join(header))}) but no data rows.")
     return header, rows
 
 
+#: How many of a file's columns a message lists.
+COLUMNS_NAMED = 12
+
+
 def require_columns(header: list[str], wanted: Mapping[str, str | None]) -> None:
-    """Refuse, naming each missing column, its role, the columns present and a close match if any."""
+    """Refuse, naming each missing column, its role, the columns present and a close match if any.
+
+    A first row that names none of the wanted columns and holds numbers or file names is data, not a header:
+    that is said in words instead.
+    """
+    wanted_names = [column for column in wanted.values() if column is not None]
+    if wanted_names and not set(wanted_names) & set(header) and _looks_like_data(header):
+        raise DatasetError(
+            f"the first row ({excerpt(','.join(header))}) looks like data, not a header: add a header row naming "
+            f"the columns ({', '.join(wanted_names)}) or set the column mapping to the file's own names."
+        )
+    shown = ", ".join(excerpt(name, 40) for name in header[:COLUMNS_NAMED])
+    if len(header) > COLUMNS_NAMED:
+        shown += f" and {len(header) - COLUMNS_NAMED} more"
     problems = []
     for role, column in wanted.items():
         if column is not None and column not in header:
             close = difflib.get_close_matches(column.lower(), [h.lower() for h in header], n=1, cutoff=0.6)
             hint = f"; did you mean {header[[h.lower() for h in header].index(close[0])]!r}?" if close else ""
             problems.append(
-                f"column {column!r} ({role}) is missing; the file has columns {', '.join(header)}{hint} "
+                f"column {excerpt(column, 40)!r} ({role}) is missing; the file has columns {shown}{hint} "
                 "Set the column mapping to the file's names."
             )
     if problems:
         raise DatasetError(problems)
+
+
+def _looks_like_data(header: list[str]) -> bool:
+    """A header row holds names; a row with a number or a file name (``x.jpg``) in it is data."""
+    return any(number(cell) is not None or "." in cell.strip(".") for cell in header if cell)
 
 
 def number(text: str) -> float | None:

@@ -9,11 +9,8 @@ from django.urls import reverse
 
 from common.errors import DomainError
 from studies.datasets.imports import FORMATS, dataset_import
-from studies.datasets.inputs import import_options
+from studies.datasets.inputs import IMPORT_OPTION_FIELDS, import_options
 from studies.models import DatasetExport, DatasetImport, DatasetSplit, DatasetVersion
-
-COLUMN_FIELDS = ("name_column", "mos_column", "std_column", "count_column", "source_content_column",
-                 "group_columns", "split_column", "stimulus_column", "subject_column", "score_column")
 
 
 class DatasetImportForm(forms.Form):
@@ -34,6 +31,9 @@ class DatasetImportForm(forms.Form):
     stimulus_column = forms.CharField(required=False, help_text="Long ratings: the stimulus column (default image).")
     subject_column = forms.CharField(required=False, help_text="Long ratings: the subject column (default subject).")
     score_column = forms.CharField(required=False, help_text="Long ratings: the score column (default score).")
+    split_map = forms.CharField(required=False, help_text="Rename the official split's values, e.g. "
+                                                          "0=train,1=val,2=test.")
+    question_id = forms.CharField(required=False, help_text="suJSON: the question whose scores to import.")
 
     def clean(self):
         data = super().clean()
@@ -59,18 +59,20 @@ class DatasetImportAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             scale = (data["scale_min"], data["scale_max"]) if data["scale_min"] is not None else None
-            options = import_options(source_format=data["source_format"],
-                                     **{key: data[key] for key in COLUMN_FIELDS})
             with tempfile.TemporaryDirectory() as folder:
                 table = _saved(data["table"], Path(folder) / Path(data["table"].name).name)
                 images = _saved(data["images"], Path(folder) / "images.zip") if data["images"] else None
                 try:
+                    options = import_options(source_format=data["source_format"],
+                                             **{key: data[key] for key in IMPORT_OPTION_FIELDS})
                     report = dataset_import(name=data["name"], slug=data["slug"], by=request.user,
                                             source_format=data["source_format"], source=table, images=images,
                                             scale=scale, options=options)
                 except DomainError as error:
                     self.message_user(request, str(error), messages.ERROR)
                 else:
+                    for warning in report.warnings:
+                        self.message_user(request, warning, messages.WARNING)
                     done = "Imported" if report.created else "Already imported, nothing changed:"
                     self.message_user(request, f"{done} {report.stimuli} stimuli ({report.with_media} with images) "
                                       f"and {report.votes} votes into {report.study}.", messages.SUCCESS)

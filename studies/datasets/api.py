@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -214,6 +215,7 @@ class ImportOutput(serializers.Serializer):
     stimuli = serializers.IntegerField()
     with_media = serializers.IntegerField()
     votes = serializers.IntegerField()
+    warnings = serializers.ListField(child=serializers.CharField())
 
 
 @extend_schema_field(OpenApiTypes.BINARY)
@@ -225,6 +227,7 @@ class DatasetImportApi(APIView):
     """Import a public dataset as a new study (staff only; multipart upload), all or nothing."""
 
     permission_classes = [IsAdminUser]
+    parser_classes = [MultiPartParser]
 
     class DatasetImportInput(serializers.Serializer):
         name = serializers.CharField(max_length=200)
@@ -244,6 +247,8 @@ class DatasetImportApi(APIView):
         stimulus_column = serializers.CharField(required=False, default="")
         subject_column = serializers.CharField(required=False, default="")
         score_column = serializers.CharField(required=False, default="")
+        split_map = serializers.CharField(required=False, default="", help_text="e.g. 0=train,1=val,2=test")
+        question_id = serializers.CharField(required=False, default="", help_text="suJSON: the question to import")
 
     @extend_schema(request={"multipart/form-data": DatasetImportInput},
                    responses={201: ImportOutput, 200: ImportOutput})

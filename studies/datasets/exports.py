@@ -30,6 +30,10 @@ EXTENSIONS = {
     Format.DEQA: "json", Format.DOVER: "txt", Format.T2VQA: "txt", Format.SUJSON: "json",
 }
 DOVER_DIMENSIONS = ("aesthetic", "technical")  # DOVER's middle fields, in its order
+#: Formats whose tools train on the whole file they are given: with a split, one file per part in a zip.
+PER_PART = (Format.QALIGN, Format.DEQA, Format.DOVER, Format.T2VQA)
+#: Formats that list each stimulus's image or video path, so a version without media cannot be written in them.
+NEED_MEDIA = (Format.PYIQA, Format.QALIGN, Format.DEQA, Format.DOVER, Format.T2VQA)
 RATING_COLUMNS = (
     "rating_id", "stimulus", "subject", "score", "purpose", "round", "verified", "current", "supersedes",
     "change_reason", "created_at", "subject_rejected", "screening_reason",
@@ -43,7 +47,8 @@ def export_filename(export: DatasetExport) -> str:
     """``<study>-v<n>[-<dimension>]-<format>.<ext>``: a version of one rating dimension names it."""
     version = export.version
     dimension = f"-{slugify(version.dimension)}" if version.dimension else ""
-    return f"{version.study.slug}-v{version.number}{dimension}-{export.format}.{EXTENSIONS[export.format]}"
+    extension = "zip" if export.format in PER_PART and export.split_id else EXTENSIONS[export.format]
+    return f"{version.study.slug}-v{version.number}{dimension}-{export.format}.{extension}"
 
 
 def export_write(export: DatasetExport, destination: Path, *, progress: Progress) -> None:
@@ -53,6 +58,9 @@ def export_write(export: DatasetExport, destination: Path, *, progress: Progress
     scale = (version.scale_min, version.scale_max)
     if export.format == Format.BUNDLE:
         _write_bundle(version, destination, progress=progress)
+        return
+    if export.format in PER_PART and export.split_id:
+        _write_per_part(export, items, destination)
         return
     with destination.open("w", encoding="utf-8", newline="") as stream:
         match export.format:
@@ -64,18 +72,40 @@ def export_write(export: DatasetExport, destination: Path, *, progress: Progress
                 write_rating_rows(version, stream)
             case Format.PYIQA:
                 write_pyiqa_meta(items, splits, stream)
-            case Format.QALIGN:
-                write_qalign_json(items, export.split.assignment, stream, scale=scale)
-            case Format.DEQA:
-                write_deqa_json(items, current_votes(version), stream, scale=scale)
-            case Format.DOVER:
-                write_dover_labels(items, stream, **dover_dimension_columns(version))
-            case Format.T2VQA:
-                write_t2vqa_labels(items, stream)
+            case Format.DEQA | Format.DOVER | Format.T2VQA:
+                _write_labels(export, items, stream)
             case Format.SUJSON:
-                write_sujson(items, current_votes(version), stream, dataset_name=version.study.name, scale=scale)
+                write_sujson(items, current_votes(version), stream, dataset_name=version.study.name, scale=scale,
+                             question=version.dimension or "Overall quality",
+                             extra={"dimension": version.dimension} if version.dimension else None)
     if export.format == Format.TABLE_PARQUET:
         write_parquet(table_rows(items, splits), destination)
+
+
+def _write_labels(export: DatasetExport, items: list, stream, *, part: str | None = None) -> None:
+    """One file of a per-part format: every item, or (``part``) the items of one part of the export's split."""
+    version, scale = export.version, (export.version.scale_min, export.version.scale_max)
+    match export.format:
+        case Format.QALIGN:
+            parts = None if part is None else {part}
+            write_qalign_json(items, export.split.assignment, stream, scale=scale, parts=parts)
+        case Format.DEQA:
+            write_deqa_json(items, current_votes(version), stream, scale=scale)
+        case Format.DOVER:
+            write_dover_labels(items, stream, **dover_dimension_columns(version))
+        case Format.T2VQA:
+            write_t2vqa_labels(items, stream)
+
+
+def _write_per_part(export: DatasetExport, items: list, destination: Path) -> None:
+    """A zip of ``<part>.<ext>`` files (train, val, test...), so a tool given one file never sees the others."""
+    assignment = export.split.assignment
+    with zipfile.ZipFile(destination, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for part in sorted(set(assignment.values())):
+            chosen = items if export.format == Format.QALIGN else [i for i in items if assignment.get(i.name) == part]
+            stream = io.StringIO()
+            _write_labels(export, chosen, stream, part=part)
+            archive.writestr(f"{part}.{EXTENSIONS[export.format]}", stream.getvalue())
 
 
 def dover_dimension_columns(version: DatasetVersion) -> dict[str, dict[str, float]]:

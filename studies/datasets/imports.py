@@ -33,6 +33,9 @@ from moslab_science.datasets import (
     read_table,
 )
 from moslab_science.datasets.formats import read_sujson
+from moslab_science.datasets.json_imports import read_deqa_dataset, read_qalign_dataset
+from moslab_science.datasets.part_names import parse_part_map, part_warnings, rename_parts
+from moslab_science.datasets.records import excerpt
 from studies.datasets.exports import BUNDLE_META, BUNDLE_RATINGS, BUNDLE_TABLE
 from studies.models import (
     DatasetImport,
@@ -44,7 +47,11 @@ from studies.models import (
     Study,
 )
 
-FORMATS = ("mos_table", "histograms", "long_ratings", "sujson", "bundle")
+FORMATS = ("mos_table", "histograms", "long_ratings", "sujson", "qalign", "deqa", "bundle")
+#: Formats whose file does not declare its scale: the importer must.
+SCALE_NEEDED = ("mos_table", "long_ratings", "qalign", "deqa")
+#: An import error lists problems up to about this many characters in all, then says how many more there are.
+MESSAGE_BUDGET = 1500
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,7 @@ class DatasetImportReport:
     stimuli: int
     with_media: int
     votes: int
+    warnings: tuple[str, ...] = ()
 
 
 def dataset_import(
@@ -71,7 +79,8 @@ def dataset_import(
     planned, problems = _plan_images(dataset, images)
     problems += _scale_problems(dataset)
     if problems:
-        raise DomainError(f"import refused, nothing was written ({len(problems)} problem(s))", problems=problems)
+        raise _refused(f"import refused, nothing was written ({len(problems)} problem(s))", problems)
+    warnings = tuple(part_warnings(dataset.splits))
     digest = content_hash({
         "format": source_format, "scale": list(dataset.scale), "splits": dataset.splits,
         "items": [[item.name, item.mos, item.std, item.ci95, item.count, item.source_content, item.groups,
@@ -83,7 +92,7 @@ def dataset_import(
         previous = DatasetImport.objects.filter(study=existing).first()
         if previous is None or previous.content_hash != digest:
             raise DomainError(f"A study with the slug {slug!r} exists already and holds other data; choose another.")
-        return DatasetImportReport(existing, False, len(dataset.items), len(planned), previous.num_votes)
+        return DatasetImportReport(existing, False, len(dataset.items), len(planned), previous.num_votes, warnings)
     stored: list[str] = []
     try:
         study = _write(name=name, slug=slug, by=by, dataset=dataset, planned=planned, stored=stored,
@@ -93,34 +102,61 @@ def dataset_import(
         for path in stored:
             default_storage.delete(path)
         raise
-    return DatasetImportReport(study, True, len(dataset.items), len(planned), len(dataset.votes))
+    return DatasetImportReport(study, True, len(dataset.items), len(planned), len(dataset.votes), warnings)
 
 
 def _read(source_format: str, source: Path, *, scale, options: dict) -> ImportedDataset:
     if source_format not in FORMATS:
-        raise DomainError(f"Unknown import format {source_format!r}; choose one of {', '.join(FORMATS)}.")
-    if source_format in ("mos_table", "long_ratings") and scale is None and "scale" not in options:
+        raise DomainError(f"Unknown import format {excerpt(source_format)!r}; choose one of {', '.join(FORMATS)}.")
+    if source_format in SCALE_NEEDED and scale is None and "scale" not in options:
         raise DomainError("Declare the rating scale (e.g. 1 5, or 0 1 for MOS published on 0..1).")
     if not source.is_file():
-        raise DomainError(f"{source} is not a file; give the table (or the bundle zip) to import.")
+        raise DomainError(f"{source.name} is not a file; give the table (or the bundle zip) to import.")
+    reader_options = {key: value for key, value in options.items() if key not in ("split_map", "question_id")}
     try:
         if source_format == "bundle":
-            return _read_bundle(source)
-        with source.open(encoding="utf-8-sig", newline="") as stream:
-            match source_format:
-                case "mos_table":
-                    return read_mos_table(stream, ColumnMapping(**_tuples(options)), scale=tuple(scale))
-                case "histograms":
-                    return _histograms(read_histograms(stream, **options), scale)
-                case "long_ratings":
-                    return read_long_ratings(stream, **_tuples(options), scale=tuple(scale))
-                case _:
-                    return _sujson(*read_sujson(stream), scale=scale)
+            dataset = _read_bundle(source)
+        else:
+            with source.open(encoding="utf-8-sig", newline="") as stream:
+                dataset = _read_stream(source_format, stream, scale=scale, options=reader_options,
+                                       question_id=options.get("question_id"))
+        dataset.splits = rename_parts(dataset.splits, parse_part_map(options.get("split_map", "")))
+        return dataset
     except DatasetError as error:
-        raise DomainError(f"import refused, nothing was written: {source.name} cannot be read",
-                          problems=error.problems) from None
-    except (TypeError, UnicodeDecodeError, zipfile.BadZipFile, KeyError, json.JSONDecodeError) as error:
-        raise DomainError(f"import refused, nothing was written: {source.name}: {error}") from None
+        raise _refused(f"import refused, nothing was written: {excerpt(source.name)} cannot be read",
+                       error.problems) from None
+    except (TypeError, ValueError, UnicodeDecodeError, zipfile.BadZipFile, KeyError, json.JSONDecodeError) as error:
+        raise DomainError(f"import refused, nothing was written: {excerpt(source.name)} does not have the shape of "
+                          f"the {source_format} format ({excerpt(error, 200)}).") from None
+
+
+def _read_stream(source_format: str, stream, *, scale, options: dict, question_id) -> ImportedDataset:
+    match source_format:
+        case "mos_table":
+            return read_mos_table(stream, ColumnMapping(**_tuples(options)), scale=tuple(scale))
+        case "histograms":
+            return _histograms(read_histograms(stream, **options), scale)
+        case "long_ratings":
+            return read_long_ratings(stream, **_tuples(options), scale=tuple(scale))
+        case "qalign":
+            return read_qalign_dataset(stream, scale=tuple(scale))
+        case "deqa":
+            return read_deqa_dataset(stream, scale=tuple(scale))
+        case _:
+            return _sujson(*read_sujson(stream, question_id=question_id), scale=scale)
+
+
+def _refused(message: str, problems: list[str]) -> DomainError:
+    """The error of a refused import: every problem while they fit a short message, then how many more."""
+    shown, used = [], 0
+    for problem in problems:
+        line = excerpt(problem, 300)
+        if used + len(line) > MESSAGE_BUDGET:
+            shown.append(f"... and {len(problems) - len(shown)} more problem(s) of the same kinds")
+            break
+        shown.append(line)
+        used += len(line)
+    return DomainError(message, problems=shown)
 
 
 def _histograms(dataset: ImportedDataset, scale) -> ImportedDataset:
@@ -140,10 +176,10 @@ def _sujson(items, votes, meta: dict, *, scale) -> ImportedDataset:
     voted = {vote.stimulus for vote in votes}
     uncounted = [name for name in meta["unrated"] if name in voted]
     if uncounted:
-        raise DomainError(
+        raise _refused(
             "import refused, nothing was written: stimuli without a counted vote (every vote unverified or by a "
             "rejected subject) have no MOS; remove them and their scores from the file",
-            problems=[f"{name}: no counted vote" for name in uncounted][:200],
+            [f"{name}: no counted vote" for name in uncounted],
         )
     return ImportedDataset(items=items, votes=votes, splits={}, source_format="sujson",
                            scale=tuple(scale or meta["scale"]))

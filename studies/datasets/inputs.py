@@ -46,19 +46,48 @@ def split_spec_from_options(
         raise DomainError(f"The split is not valid: {error}") from None
 
 
-def import_options(
-    *, source_format: str, name_column: str = "", mos_column: str = "", std_column: str = "",
-    count_column: str = "", source_content_column: str = "", group_columns: str = "", split_column: str = "",
-    stimulus_column: str = "", subject_column: str = "", score_column: str = "",
-) -> dict:
-    """The reader options of a format from column names given as text (empty means the reader's default)."""
-    if source_format == "mos_table":
-        given = {"name": name_column, "mos": mos_column, "std": std_column, "count": count_column,
-                 "source_content": source_content_column, "split_column": split_column}
-    elif source_format == "long_ratings":
-        given = {"stimulus": stimulus_column, "subject": subject_column, "score": score_column,
-                 "source_content": source_content_column, "split_column": split_column}
-    else:
-        return {}
-    options = {key: value.strip() for key, value in given.items() if value.strip()}
-    return {**options, "group_columns": list(parse_names(group_columns))} if group_columns.strip() else options
+#: The column options each import format reads (command-line flags --name-column etc.); others are refused.
+IMPORT_COLUMNS = {
+    "mos_table": {"name_column": "name", "mos_column": "mos", "std_column": "std", "count_column": "count",
+                  "source_content_column": "source_content", "split_column": "split_column"},
+    "long_ratings": {"stimulus_column": "stimulus", "subject_column": "subject", "score_column": "score",
+                     "source_content_column": "source_content", "split_column": "split_column"},
+    "histograms": {"name_column": "name_column", "split_column": "split_column"},
+}
+#: Every import option a form, the API or the command line may give, as text.
+IMPORT_OPTION_FIELDS = ("name_column", "mos_column", "std_column", "count_column", "source_content_column",
+                        "group_columns", "split_column", "stimulus_column", "subject_column", "score_column",
+                        "split_map", "question_id")
+#: Formats whose files may carry an official split, so a split map applies.
+SPLIT_FORMATS = ("mos_table", "long_ratings", "histograms")
+
+
+def import_options(*, source_format: str, question_id: str = "", split_map: str = "", **columns: str) -> dict:
+    """The reader options of a format from what a form, the API or the command line gives as text (empty: the
+    reader's default). A column option, split map or question the format does not read is refused, not dropped."""
+    readable = IMPORT_COLUMNS.get(source_format, {})
+    given = {key: (value or "").strip() for key, value in columns.items() if (value or "").strip()}
+    group_columns = given.pop("group_columns", "")
+    ignored = [key for key in given if key not in readable]
+    if group_columns and source_format not in ("mos_table", "long_ratings"):
+        ignored.append("group_columns")
+    if split_map.strip() and source_format not in SPLIT_FORMATS:
+        ignored.append("split_map")
+    if question_id.strip() and source_format != "sujson":
+        ignored.append("question_id")
+    if ignored:
+        reads = ", ".join(_flag(key) for key in readable) or "no column options"
+        raise DomainError(f"The {source_format} format does not read {', '.join(map(_flag, ignored))}; leave "
+                          f"{'it' if len(ignored) == 1 else 'them'} out (it reads: {reads}).")
+    options = {readable[key]: value for key, value in given.items()}
+    if group_columns:
+        options["group_columns"] = list(parse_names(group_columns))
+    if split_map.strip():
+        options["split_map"] = split_map.strip()
+    if question_id.strip():
+        options["question_id"] = question_id.strip()
+    return options
+
+
+def _flag(option: str) -> str:
+    return "--" + option.replace("_", "-")

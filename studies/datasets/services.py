@@ -15,7 +15,7 @@ from django.utils import timezone
 from common.errors import DomainError
 from moslab_science.datasets import DatasetError, SplitSpec, make_splits, split_names, split_parts, split_summary
 from studies import tasks
-from studies.datasets.exports import export_filename, export_write
+from studies.datasets.exports import NEED_MEDIA, PER_PART, export_filename, export_write
 from studies.datasets.snapshot import VersionData, hash_version, items_of, snapshot_study
 from studies.models import DatasetExport, DatasetSplit, DatasetVersion, Study
 
@@ -131,12 +131,28 @@ def dataset_export_start(
                           f"{', '.join(DatasetExport.Format.values)}.")
     if split is not None and split.version_id != version.pk:
         raise DomainError(f"The split {split.name} belongs to another version.")
+    split = _split_for_per_part(version, export_format, split)
     if export_format == DatasetExport.Format.QALIGN and split is None:
         raise DomainError("A Q-Align export needs a split: its training part sets the range of the five levels.")
+    if export_format in NEED_MEDIA and any(not item["file"] for item in version.items):
+        label = DatasetExport.Format(export_format).label
+        raise DomainError(f"{label} lists each stimulus's image or video, but this version's stimuli have no media "
+                          "(a ratings-only import): export the table, the raw ratings or suJSON instead.")
     export = DatasetExport.objects.create(version=version, format=export_format, split=split, requested_by=by)
     if enqueue:
         transaction.on_commit(lambda: tasks.dataset_export_run_task.delay(export_id=export.pk))
     return export
+
+
+def _split_for_per_part(version: DatasetVersion, export_format: str, split: DatasetSplit | None):
+    """A per-part format of a version with splits is written one file per part: its only split, or the one given."""
+    if export_format not in PER_PART or split is not None:
+        return split
+    splits = list(version.splits.all())
+    if len(splits) > 1:
+        raise DomainError(f"This version has {len(splits)} splits; choose the one whose parts the "
+                          f"{DatasetExport.Format(export_format).label} files follow.")
+    return splits[0] if splits else None
 
 
 def dataset_export_run(*, export_id: int) -> DatasetExport:

@@ -31,6 +31,7 @@ class DeqaEntry:
     score: float
     level: str
     level_probs: tuple[float, ...]  # excellent first, as published
+    std: float | None = None
 
 
 def write_deqa_json(
@@ -95,4 +96,7 @@ def _entry(entry: dict) -> DeqaEntry | None:
         return None
     if level is None or not isinstance(score, int | float) or not isinstance(entry.get("image"), str):
         return None
-    return DeqaEntry(image=entry["image"], score=float(score), level=level, level_probs=tuple(map(float, probs)))
+    std = entry.get("std")
+    std = float(std) if isinstance(std, int | float) and not isinstance(std, bool) and math.isfinite(std) else None
+    return DeqaEntry(image=entry["image"], score=float(score), level=level, level_probs=tuple(map(float, probs)),
+                     std=std)

@@ -22,7 +22,7 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from typing import IO
 
-from moslab_science.datasets.records import DatasetError, DatasetItem, RawVote, name_examples
+from moslab_science.datasets.records import DatasetError, DatasetItem, RawVote, excerpt, name_examples
 from moslab_science.datasets.text import text_of
 from moslab_science.datasets.votes import VoteStats, vote_statistics
 
@@ -39,9 +39,11 @@ def write_sujson(
     *,
     dataset_name: str,
     scale: tuple[float, float],
+    question: str = "Overall quality",
     extra: Mapping | None = None,
 ) -> None:
-    """The items and all their votes; ``extra`` is merged into the top-level ``characteristics``."""
+    """The items and all their votes; ``question`` names what was rated (a rating dimension), ``extra`` is merged
+    into the top-level ``characteristics``."""
     ordered = sorted(items, key=lambda item: item.name)
     pvs_id = {item.name: index for index, item in enumerate(ordered, start=1)}
     strangers = sorted({vote.stimulus for vote in votes} - set(pvs_id))
@@ -61,7 +63,7 @@ def write_sujson(
         },
         "tasks": [{"id": 1, "task": "Rate the quality of each stimulus."}],
         "scales": [_scale(scale)],
-        "questions": [{"id": 1, "question": "Overall quality", "scale_id": 1}],
+        "questions": [{"id": 1, "question": question, "scale_id": 1}],
         "src": [{"id": i, "name": name} for name, i in src_id.items()],
         "hrc": [{"id": i, "characteristics": json.loads(groups)} for groups, i in hrc_id.items()],
         "pvs": [
@@ -88,11 +90,14 @@ def write_sujson(
     stream.write("\n")
 
 
-def read_sujson(stream: IO, *, question_id: int | None = None) -> tuple[list[DatasetItem], list[RawVote], dict]:
+def read_sujson(stream: IO, *, question_id: object = None) -> tuple[list[DatasetItem], list[RawVote], dict]:
     """Items (MOS as the pvs carry it, else from the counted votes), votes and metadata of a suJSON file.
 
     Reads the single-stimulus scores of one question (``question_id``, needed when trials
-    score several questions). Stimuli without counted votes are listed in ``meta["unrated"]``.
+    score several questions; matched as text, so ``"1"`` finds the id ``1``). Trials may list their
+    ids or give one (``"pvs_id": 7, "score_id": 7``); a pvs is named by its characteristics' name,
+    else by the base name of ``path`` or ``file_name``. Pair-comparison questions are refused.
+    Stimuli without counted votes are listed in ``meta["unrated"]``.
     """
     try:
         data = json.loads(text_of(stream))
@@ -105,7 +110,7 @@ def read_sujson(stream: IO, *, question_id: int | None = None) -> tuple[list[Dat
         key: {entry.get("id"): entry for entry in data[key]} for key in ("pvs", "subjects", "scores", "src", "hrc")
     }
     question = _question(data, by_id["scores"], question_id)
-    votes = _votes(data, by_id, question["id"])
+    votes = _votes(data, by_id, question.get("id"))
     scale_entry = next((s for s in data["scales"] if s.get("id") == question.get("scale_id")), {})
     scale = (float(scale_entry["range"]["min"]), float(scale_entry["range"]["max"])) if "range" in scale_entry else None
     stats = {**vote_statistics(votes), **_published(data["pvs"])}
@@ -177,26 +182,59 @@ def _trials_and_scores(
     return trials, scores
 
 
-def _question(data: dict, scores: Mapping, question_id: int | None) -> dict:
-    questions = {q.get("id"): q for q in data["questions"]}
+def _question(data: dict, scores: Mapping, question_id: object) -> dict:
+    """The question whose scores are read: the one given, else the only one the trials score."""
+    questions = {str(q.get("id")): q for q in data["questions"] if isinstance(q, dict)}
+    scored: dict[str, int] = {}
+    for trial in data["trials"]:
+        for score_id in _listed(trial.get("score_id")):
+            score = scores.get(score_id)
+            if isinstance(score, dict):
+                key = str(score.get("question_id"))
+                scored[key] = scored.get(key, 0) + 1
     if question_id is None:
-        scored = sorted(
-            {scores[s].get("question_id") for t in data["trials"] for s in t.get("score_id", []) if s in scores},
-            key=repr,
-        )
         if len(scored) != 1:
-            raise DatasetError(f"trials score questions {scored}; pass question_id to choose one.")
-        question_id = scored[0]
-    if question_id not in questions:
-        raise DatasetError(f"question {question_id!r} is not among the questions {sorted(questions, key=repr)}.")
-    return questions[question_id]
+            listed = "; ".join(f"{key} ({_describe(questions.get(key), scores)}, {n} score(s))"
+                               for key, n in sorted(scored.items()))
+            raise DatasetError(f"the trials score {len(scored)} questions: {listed or 'none'}; pass question_id "
+                               "(--question-id on the command line) to choose one.")
+        question_id = next(iter(scored))
+    question = questions.get(str(question_id))
+    if question is None:
+        raise DatasetError(f"question {excerpt(question_id)!r} is not among the file's questions "
+                           f"{name_examples(sorted(questions))}.")
+    if _is_pair(question, scores):
+        raise DatasetError(f"question {question.get('id')!r} ({excerpt(question.get('question', ''))}) is a pair "
+                           "comparison (each score names two stimuli); moslab imports single-stimulus ratings only: "
+                           "choose another question_id.")
+    return question
+
+
+def _describe(question: dict | None, scores: Mapping) -> str:
+    if question is None:
+        return "not among the questions"
+    kind = "pair comparison" if _is_pair(question, scores) else "single stimulus"
+    return f"{excerpt(question.get('question', ''), 40)!r}, {kind}"
+
+
+def _is_pair(question: dict, scores: Mapping) -> bool:
+    """A question whose scores name a list of stimuli (pair comparison) rather than one."""
+    return any(isinstance(score, dict) and score.get("question_id") == question.get("id")
+               and isinstance(score.get("pvs_id"), list) for score in scores.values())
+
+
+def _listed(value: object) -> list:
+    """A trial's ``pvs_id``/``score_id``: a list, or one scalar id (VQEG files write one score per trial)."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def _votes(data: dict, by_id: Mapping[str, Mapping], question_id: object) -> list[RawVote]:
     votes, problems, seen = [], [], {}
     for trial in data["trials"]:
         subject = by_id["subjects"].get(trial.get("subject_id"))
-        for score_id in trial.get("score_id", []):
+        for score_id in _listed(trial.get("score_id")):
             score = by_id["scores"].get(score_id)
             if score is None or score.get("question_id") != question_id:
                 continue
@@ -261,22 +299,35 @@ def _item(pvs: dict, by_id: Mapping[str, Mapping], stats: Mapping) -> DatasetIte
     hrc = by_id["hrc"].get(pvs.get("hrc_id")) or {}
     return DatasetItem(
         name=name,
-        file=pvs.get("path") or name,
+        file=_pvs_file(pvs) or name,
         sha256=traits.get("sha256", ""),
         mos=stats[name].mos,
         std=stats[name].std,
         ci95=stats[name].ci95,
         count=stats[name].count,
         source_content="" if src.get("name") == name else str(src.get("name", "")),
-        groups={str(k): str(v) for k, v in (hrc.get("characteristics") or {}).items() if str(v)},
+        groups=_hrc_groups(hrc),
         reference=traits.get("reference", ""),
         prompt=traits.get("prompt", ""),
     )
 
 
+def _pvs_file(pvs: dict) -> str:
+    """Where a pvs's media is: ``path`` (suJSON 1.x) or ``file_name`` (the VQEG translator's files)."""
+    return str(pvs.get("path") or pvs.get("file_name") or "")
+
+
 def _pvs_name(pvs: dict) -> str:
     traits = pvs.get("characteristics") or {}
-    return str(traits.get("name") or posixpath.basename(str(pvs.get("path") or "")) or pvs.get("id"))
+    return str(traits.get("name") or posixpath.basename(_pvs_file(pvs)) or pvs.get("id"))
+
+
+def _hrc_groups(hrc: dict) -> dict[str, str]:
+    """An hrc's characteristics as groups; an hrc known only by its name (VQEG files) is the group ``hrc``."""
+    traits = hrc.get("characteristics")
+    if isinstance(traits, dict) and traits:
+        return {str(k): str(v) for k, v in traits.items() if str(v)}
+    return {"hrc": str(hrc["name"])} if hrc.get("name") not in (None, "") else {}
 
 
 def _subject_name(subject: dict) -> str:

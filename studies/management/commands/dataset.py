@@ -8,11 +8,13 @@ from django.core.management.base import BaseCommand, CommandError
 from common.errors import DomainError
 from studies.datasets import services as dataset_services
 from studies.datasets.imports import FORMATS, dataset_import
-from studies.datasets.inputs import SPLIT_KINDS, import_options, split_spec_from_options
+from studies.datasets.inputs import IMPORT_OPTION_FIELDS, SPLIT_KINDS, import_options, split_spec_from_options
 from studies.models import DatasetExport, DatasetVersion, Study
 
-COLUMNS = ("name_column", "mos_column", "std_column", "count_column", "source_content_column", "group_columns",
-           "split_column", "stimulus_column", "subject_column", "score_column")
+OPTION_HELP = {
+    "split_map": "Rename the official split's values, e.g. 0=train,1=val,2=test.",
+    "question_id": "suJSON: the question whose scores to import (files that score several).",
+}
 
 
 class Command(BaseCommand):
@@ -27,8 +29,8 @@ class Command(BaseCommand):
         imp.add_argument("--name", help="The study's name (default: the slug).")
         imp.add_argument("--images", type=Path, help="A folder or zip of the images; none for ratings only.")
         imp.add_argument("--scale", nargs=2, type=float, metavar=("LO", "HI"))
-        for column in COLUMNS:
-            imp.add_argument(f"--{column.replace('_', '-')}", default="", dest=column)
+        for option in IMPORT_OPTION_FIELDS:
+            imp.add_argument(f"--{option.replace('_', '-')}", default="", dest=option, help=OPTION_HELP.get(option))
         self._by(imp)
         version = actions.add_parser("version", help="Take a dataset version from the latest MOS.")
         version.add_argument("slug")
@@ -96,15 +98,17 @@ class Command(BaseCommand):
         return version
 
     def do_import(self, *, slug, source, source_format, name, images, scale, by, **options):
-        columns = {key: options[key] for key in COLUMNS}
+        given = {key: options[key] for key in IMPORT_OPTION_FIELDS}
         report = dataset_import(
             name=name or slug, slug=slug, by=self._user(by), source_format=source_format, source=source,
             images=images, scale=tuple(scale) if scale else None,
-            options=import_options(source_format=source_format, **columns),
+            options=import_options(source_format=source_format, **given),
         )
         done = "Imported" if report.created else "Already imported, nothing changed:"
         self.stdout.write(self.style.SUCCESS(f"{done} {report.stimuli} stimuli ({report.with_media} with images) "
                                              f"and {report.votes} votes into study {slug!r}."))
+        for warning in report.warnings:
+            self.stdout.write(self.style.WARNING(f"Warning: {warning}"))
 
     def do_version(self, *, slug, label, dimension, by, **options):
         study = self._study(slug)

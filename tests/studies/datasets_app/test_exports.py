@@ -10,7 +10,7 @@ import pytest
 
 from studies import services
 from studies.datasets import services as dataset_services
-from studies.models import DatasetExport, Membership, Rating, Stimulus
+from studies.models import DatasetExport, DatasetVersion, Membership, Rating, Stimulus
 from tests.conftest import write_image
 
 pytestmark = pytest.mark.django_db
@@ -52,10 +52,17 @@ def test_every_format_is_written_with_its_checksum(version, coordinator, export_
 def test_qalign_needs_a_split_and_uses_it(version, coordinator):
     from common.errors import DomainError
 
+    without_split = DatasetVersion.objects.get(study=version.study, number=1)
     with pytest.raises(DomainError, match="needs a split"):
-        dataset_services.dataset_export_start(version=version, export_format=Format.QALIGN, by=coordinator)
-    done = export(version, coordinator, Format.QALIGN, split=version.splits.get())
-    assert json.loads(read(done))
+        dataset_services.dataset_export_start(version=without_split, export_format=Format.QALIGN, by=coordinator)
+    split = version.splits.get()
+    done = export(version, coordinator, Format.QALIGN)  # the version's only split is the one the parts follow
+    archive = zipfile.ZipFile(io.BytesIO(read(done)))
+    assert sorted(archive.namelist()) == sorted(f"{part}.json" for part in set(split.assignment.values()))
+    for part in set(split.assignment.values()):
+        entries = json.loads(archive.read(f"{part}.json"))
+        assert sorted(entry["image"] for entry in entries) == sorted(
+            f"images/{name}" for name, named_part in split.assignment.items() if named_part == part)
 
 
 def test_the_table_lists_every_item_with_its_split(version, coordinator):

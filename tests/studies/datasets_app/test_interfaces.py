@@ -188,7 +188,7 @@ def test_api_import_by_a_staff_user(small_biq, make_user, media_root):
     assert response.status_code == 201, response.content
     body = response.json()
     study = Study.objects.get(slug="biq")
-    assert body == {"study_id": study.pk, "created": True, "stimuli": 8, "with_media": 8, "votes": 0}
+    assert body == {"study_id": study.pk, "created": True, "stimuli": 8, "with_media": 8, "votes": 0, "warnings": []}
     assert study.origin == Study.Origin.IMPORTED and study.stimuli.exclude(sha256="").count() == 8
     again = post_import(client, table, images)
     assert again.status_code == 200 and again.json()["created"] is False

@@ -194,3 +194,10 @@ def test_the_admin_action_takes_a_version_per_dimension(admin_client, video_stud
         "aesthetic", "technical"]
     assert "Text to video (technical): dataset version 1" in text
     assert "Text to video (alignment): The study has no succeeded MOS computation of dimension" in text
+
+
+def test_the_sujson_of_a_dimension_version_names_its_dimension(versions, coordinator):
+    for dimension, version in versions.items():
+        document = json.loads(read(export(version, coordinator, Format.SUJSON)))
+        assert document["questions"][0]["question"] == dimension
+        assert document["characteristics"]["dimension"] == dimension
