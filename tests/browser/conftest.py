@@ -1,6 +1,7 @@
 """Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright against the live test server."""
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,9 @@ import pytest
 from tests.conftest import REQUIRE_SERVICES
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots go to a scratch folder; `bin/screenshots` points MOSLAB_SCREENSHOTS at docs/screenshots to refresh them
+# (tests never rewrite tracked files).
+SCREENSHOTS = Path(os.environ.get("MOSLAB_SCREENSHOTS") or Path(tempfile.gettempdir()) / "moslab-screenshots")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 # Playwright's sync API runs an event loop in this thread; Django must still allow ORM calls here.
