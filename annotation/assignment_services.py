@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Max, Q
 
 from annotation import vote_queries
-from annotation.models import QualityItem, RatingTask, StimulusReview
+from annotation.models import QualityItem, RatingTask
+from annotation.places import places_annotation
 from common.errors import DomainError
 from moslab_science.rating.ordering import block_choice, spread_order
 from moslab_science.rating.protocol import Protocol
@@ -37,14 +37,11 @@ def _group(source_content: str, stimulus_id: int) -> str:
 def _capacity(*, study: Study) -> tuple[set[int], dict[int, int], dict[int, list[int]], dict[int, set[int]]]:
     """Quality-item stimuli, rater places per stimulus, slots taken, and who holds each stimulus."""
     quality = set(QualityItem.objects.filter(study=study).values_list("stimulus_id", flat=True))
-    extra = dict(
-        StimulusReview.objects.filter(study=study, extra_raters__gt=0).values("stimulus_id")
-        .annotate(extra=Sum("extra_raters")).values_list("stimulus_id", "extra")
+    places = dict(
+        Stimulus.objects.filter(study=study).exclude(pk__in=quality)
+        .annotate(places=places_annotation(raters_per_stimulus=study.raters_per_stimulus))
+        .values_list("pk", "places")
     )
-    places = {
-        pk: study.raters_per_stimulus + extra.get(pk, 0)
-        for pk in Stimulus.objects.filter(study=study).exclude(pk__in=quality).values_list("pk", flat=True)
-    }
     slots: dict[int, list[int]] = defaultdict(list)
     holders: dict[int, set[int]] = defaultdict(set)
     for stimulus_id, annotator_id, slot in RatingTask.objects.filter(study=study, kind=Kind.RATING).values_list(
@@ -212,12 +209,10 @@ def _open_stimuli(*, study: Study, user: AbstractBaseUser, limit: int) -> dict[i
     first: pk -> (raters so far, source content); at most `limit`, counted by the database."""
     quality = QualityItem.objects.filter(study=study).values("stimulus_id")
     held = RatingTask.objects.filter(study=study, annotator=user, kind=Kind.RATING).values("stimulus_id")
-    extra = (StimulusReview.objects.filter(stimulus=OuterRef("pk"), extra_raters__gt=0).order_by()
-             .values("stimulus").annotate(total=Sum("extra_raters")).values("total"))
     rows = (
         Stimulus.objects.filter(study=study).exclude(pk__in=quality).exclude(pk__in=held)
         .annotate(taken=Count("rating_tasks", filter=Q(rating_tasks__kind=Kind.RATING)),
-                  places=Value(study.raters_per_stimulus) + Coalesce(Subquery(extra), 0))
+                  places=places_annotation(raters_per_stimulus=study.raters_per_stimulus))
         .filter(taken__lt=F("places")).order_by("-taken", "pk")
         .values_list("pk", "taken", "source_content")[:limit]
     )

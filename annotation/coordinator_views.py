@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from annotation import review_services, selectors, services
+from annotation import enrolment_services, protocol_services, review_services, selectors
 from common.errors import DomainError
 from common.views import scoped
 from moslab_science.csv_safe import safe_cell
@@ -27,7 +27,7 @@ def _study(request, study_id: int, roles=STAFF):
 @scoped
 def overview(request, study_id: int):
     study = _study(request, study_id)
-    _, protocol = services.protocol_current(study=study)
+    _, protocol = protocol_services.protocol_current(study=study)
     annotators = selectors.annotator_quality(study=study, dimension=protocol.dimension_names[0])
     context = {
         "study": study, "coverage": selectors.stimulus_coverage(study=study), "annotators": annotators,
@@ -43,7 +43,7 @@ def overview(request, study_id: int):
 def review_queue(request, study_id: int):
     study = _study(request, study_id)
     hide = request.GET.get("names") != "1"
-    _, protocol = services.protocol_current(study=study)
+    _, protocol = protocol_services.protocol_current(study=study)
     rows = selectors.review_queue(study=study, hide_names=hide, dimensions=protocol.dimension_names)
     context = {"study": study, "rows": rows, "hide_names": hide, "aspects": protocol.aspects,
                "dimensions": protocol.dimensions, "relabel_rounds": protocol.relabel_rounds}
@@ -57,7 +57,7 @@ def review_decide(request, study_id: int, review_id: int):
     study = _study(request, study_id, roles=[Membership.Role.COORDINATOR])
     review = selectors.review_get(study=study, review_id=review_id)
     action, note = request.POST.get("action"), request.POST.get("note", "")
-    _, protocol = services.protocol_current(study=study)
+    _, protocol = protocol_services.protocol_current(study=study)
     try:
         if action == "accept":
             review_services.review_accept(review=review, by=request.user, note=note)
@@ -97,6 +97,6 @@ def history_csv(request, study_id: int):
 def enrolment_resume(request, study_id: int, enrolment_id: int):
     study = _study(request, study_id, roles=[Membership.Role.COORDINATOR])
     enrolment = selectors.enrolment_get(study=study, enrolment_id=enrolment_id)
-    services.enrolment_resume(enrolment=enrolment, by=request.user, note=request.POST.get("note", ""))
+    enrolment_services.enrolment_resume(enrolment=enrolment, by=request.user, note=request.POST.get("note", ""))
     messages.info(request, f"{enrolment.user} may rate again.")
     return redirect("annotation:overview", study_id=study.pk)

@@ -1,14 +1,16 @@
 """The coordinator's protocol form: every setting of `moslab_science.rating.protocol`, turned into a config dict.
 
 The form checks each field; `protocol_publish` then checks the whole (unknown keys, shortcuts, 'none'
-severity...) and stores it as a new version.
+severity...) and stores it as a new version. The scale and raters per image on the form are the
+study's settings (`STUDY_SETTINGS`), saved to the study, not into the config.
 """
 from django import forms
 
 from moslab_science.rating.protocol import ACR5, MAX_DIMENSIONS, SLIDER100, Protocol
 
 SCALES = [(ACR5, "ACR 1–5 (Bad, Poor, Fair, Good, Excellent)"), (SLIDER100, "Continuous slider 0–100")]
-SETTINGS = ("scale", "raters_per_stimulus", "instructions", "reason_tolerance", "qualification_threshold",
+STUDY_SETTINGS = ("scale", "raters_per_stimulus")
+SETTINGS = ("instructions", "reason_tolerance", "qualification_threshold",
             "gold_every", "gold_pause_after", "repeats_per_block", "block_size", "break_seconds", "relabel_rounds",
             "completion_code", "show_prompt", "replay")
 RULE = ("min_range", "max_deviation", "max_std")
@@ -79,10 +81,13 @@ DimensionFormSet = forms.formset_factory(DimensionForm, extra=1, can_delete=True
 ExampleFormSet = forms.formset_factory(ExampleForm, extra=1, can_delete=True, max_num=20, validate_max=True)
 
 
-def initial_from(protocol: Protocol) -> tuple[dict, list[dict], list[dict], list[dict], list[dict]]:
-    """The form's starting values: the study's current protocol (settings, aspects, severities, examples,
-    dimensions)."""
-    values = {key: getattr(protocol, key) for key in SETTINGS}
+def initial_from(
+    protocol: Protocol, *, raters_per_stimulus: int,
+) -> tuple[dict, list[dict], list[dict], list[dict], list[dict]]:
+    """The form's starting values: the study's settings and current protocol (settings, aspects, severities,
+    examples, dimensions)."""
+    values = {"scale": protocol.scale, "raters_per_stimulus": raters_per_stimulus}
+    values.update({key: getattr(protocol, key) for key in SETTINGS})
     values.update({key: getattr(protocol.consistency, key) for key in RULE})
     return (values, [vars(aspect) for aspect in protocol.aspects], [vars(severity) for severity in protocol.severities],
             list(protocol.examples), [vars(dimension) for dimension in protocol.dimensions])

@@ -4,8 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from annotation import selectors, services
+from annotation import protocol_services, selectors
 from annotation.protocol_forms import (
+    STUDY_SETTINGS,
     AspectFormSet,
     DimensionFormSet,
     ExampleFormSet,
@@ -26,7 +27,7 @@ from studies.models import Membership
 def protocol_edit(request, study_id: int):
     study = study_selectors.study_get_for_user(study_id=study_id, user=request.user,
                                                roles=[Membership.Role.COORDINATOR])
-    record, protocol = services.protocol_current(study=study)
+    record, protocol = protocol_services.protocol_current(study=study)
     images = {"image_names": selectors.stimulus_names(study=study)}
     problems: list[str] = []
     if request.method == "POST":
@@ -38,8 +39,9 @@ def protocol_edit(request, study_id: int):
         if all(part.is_valid() for part in (form, aspects, severities, examples, dimensions)):
             config = config_from(form, aspects, severities, examples, dimensions)
             try:
-                published = services.protocol_publish(study=study, config=config, by=request.user,
-                                                      note=form.cleaned_data["note"])
+                published = protocol_services.protocol_publish(
+                    study=study, config=config, by=request.user, note=form.cleaned_data["note"],
+                    **{key: form.cleaned_data[key] for key in STUDY_SETTINGS})
             except DomainError as error:
                 problems.append(str(error))
             else:
@@ -48,7 +50,8 @@ def protocol_edit(request, study_id: int):
         else:
             problems.append("Some settings need fixing; see the messages next to them.")
     else:
-        values, aspect_rows, severity_rows, example_rows, dimension_rows = initial_from(protocol)
+        values, aspect_rows, severity_rows, example_rows, dimension_rows = initial_from(
+            protocol, raters_per_stimulus=study.raters_per_stimulus)
         form = ProtocolForm(initial=values)
         aspects = AspectFormSet(initial=aspect_rows, prefix="aspects")
         severities = SeverityFormSet(initial=severity_rows, prefix="severities")

@@ -6,7 +6,7 @@ dimension is; review decisions (accept, relabel, add raters) then cover every di
 """
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils import timezone
 
 from annotation import vote_queries
@@ -26,11 +26,9 @@ def crosscheck_if_complete(*, study: Study, stimulus: Stimulus, protocol: Protoc
     Call inside the transaction that stored the last vote, with the stimulus row locked. Most votes
     are not the last of their image and cost one query here.
     """
-    pending, claimed, last_round = vote_queries.stimulus_task_counts(stimulus_id=stimulus.pk)
-    if pending or claimed < study.raters_per_stimulus:
-        return None
-    extra = StimulusReview.objects.filter(stimulus=stimulus).aggregate(extra=Sum("extra_raters"))["extra"] or 0
-    if claimed < study.raters_per_stimulus + extra:
+    pending, claimed, places, last_round = vote_queries.stimulus_task_counts(
+        stimulus_id=stimulus.pk, raters_per_stimulus=study.raters_per_stimulus)
+    if pending or claimed < places:
         return None
     latest = list(Rating.objects.filter(stimulus=stimulus).latest_per_rater())
     result = _check_each_dimension(latest, protocol)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from annotation import vote_queries
 from annotation.models import Enrolment, QualityItem, RatingTask, StimulusReview
+from annotation.places import places_annotation
 from common.errors import PermissionDeniedError
 from moslab_science.rating.indicators import AnnotatorIndicators, annotator_indicators
 from studies.models import Rating, Stimulus, Study, StudyProtocol
@@ -17,12 +18,12 @@ HIDDEN_KINDS = {Kind.GOLD: Kind.RATING, Kind.REPEAT: Kind.RATING}  # gold and re
 
 
 def task_next_for_user(*, study: Study, user: AbstractBaseUser) -> RatingTask | None:
-    tasks = pending_tasks(study=study, user=user, limit=1)
+    tasks = pending_tasks(study=study, user=user, limit=1).tasks
     return tasks[0] if tasks else None
 
 
-def pending_tasks(*, study: Study, user: AbstractBaseUser, limit: int = 2) -> list[RatingTask]:
-    """The user's next tasks, each with `study_done`, the study's votes so far (see `study_votes_done`)."""
+def pending_tasks(*, study: Study, user: AbstractBaseUser, limit: int = 2) -> vote_queries.PendingTasks:
+    """The user's next tasks and the study's votes so far (as `study_votes_done` counts them)."""
     return vote_queries.pending_tasks(study_id=study.pk, user_id=user.pk, limit=limit)
 
 
@@ -61,15 +62,17 @@ def study_votes_done(*, study: Study) -> int:
 
 
 def study_places(*, study: Study) -> int:
-    """Rater places in the study: N for each image that is not a training, qualification or gold item."""
-    return Stimulus.objects.filter(study=study, quality_items__isnull=True).count() * study.raters_per_stimulus
+    """Rater places in the study: those of each image that is not a training, qualification or gold item."""
+    return Stimulus.objects.filter(study=study, quality_items__isnull=True).annotate(
+        places=places_annotation(raters_per_stimulus=study.raters_per_stimulus)).aggregate(
+        total=Sum("places"))["total"] or 0
 
 
 def queue_state(
-    *, study: Study, enrolment: Enrolment, tasks: list[RatingTask], block_size: int, with_total: bool = True,
-    show_prompt: bool = False,
+    *, study: Study, enrolment: Enrolment, pending: vote_queries.PendingTasks, block_size: int,
+    with_total: bool = True, show_prompt: bool = False, shown: int = 2,
 ) -> dict:
-    """The rating page's state: phase, pause, break, the next tasks (from `pending_tasks`) and the progress bars.
+    """The rating page's state: phase, pause, break, the next `shown` tasks of `pending` and the progress bars.
 
     The study's number of rater places changes only when a coordinator changes the study, so the
     answer to a vote leaves it out (`with_total=False`) and the page keeps the one it has.
@@ -77,14 +80,14 @@ def queue_state(
     now = timezone.now()
     break_left = int((enrolment.break_until - now).total_seconds()) + 1 if (
         enrolment.break_until and enrolment.break_until > now) else 0
-    study_done = (tasks[0].study_done or 0) if tasks else study_votes_done(study=study)
+    study_done = pending.study_done if pending.study_done is not None else study_votes_done(study=study)
     progress = {"block_done": enrolment.rated_in_block, "block_size": block_size, "study_done": study_done}
     if with_total:
         progress["study_total"] = study_places(study=study)
     return {
         "phase": enrolment.phase, "paused": enrolment.paused, "pause_reason": enrolment.pause_reason,
         "break_seconds_left": break_left, "progress": progress,
-        "tasks": [task_payload(task, show_prompt=show_prompt) for task in tasks],
+        "tasks": [task_payload(task, show_prompt=show_prompt) for task in pending.tasks[:shown]],
         "done_url": reverse("annotation:rate", args=[study.pk]),
     }
 

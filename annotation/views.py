@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from annotation import selectors, services
+from annotation import enrolment_services, protocol_services, selectors, session_services, voting_services
 from annotation.models import Enrolment
 from common.errors import DomainError
 from common.views import scoped
@@ -47,7 +47,7 @@ def rate(request, study_id: int):
     study = _study(request, study_id)
     if request.method == "POST":
         form = RatingForm(request.POST)
-        _, protocol = services.protocol_current(study=study)
+        _, protocol = protocol_services.protocol_current(study=study)
         if not form.is_valid() or (not protocol.dimensions and form.cleaned_data["score"] is None):
             messages.error(request, "The vote was incomplete; choose a score and submit again.")
             return redirect("annotation:rate", study_id=study.pk)
@@ -55,15 +55,15 @@ def rate(request, study_id: int):
         task = selectors.task_get_for_user(study=study, user=request.user, task_id=data["task_id"])
         given = {"scores": _scores_posted(request.POST, protocol)} if protocol.dimensions else {"score": data["score"]}
         try:
-            services.rating_submit(
+            voting_services.rating_submit(
                 task=task, user=request.user, client_id=data["client_id"],
                 response_time_ms=data["response_time_ms"], **given,
             )
         except DomainError as error:
             messages.error(request, str(error))
         return redirect("annotation:rate", study_id=study.pk)
-    enrolment, state = services.session_next(study=study, user=request.user)
-    record, protocol = services.protocol_current(study=study)
+    enrolment, state = session_services.session_next(study=study, user=request.user)
+    record, protocol = protocol_services.protocol_current(study=study)
     if enrolment.phase == Enrolment.Phase.INSTRUCTIONS:
         examples = selectors.example_images(study=study, examples=protocol.examples)
         return render(request, "annotation/instructions.html", {"study": study, "protocol": protocol,
@@ -84,6 +84,6 @@ def rate(request, study_id: int):
 @scoped
 def start(request, study_id: int):
     study = _study(request, study_id)
-    enrolment = services.enrolment_get_or_start(study=study, user=request.user)
-    services.enrolment_accept_instructions(enrolment=enrolment)
+    enrolment = enrolment_services.enrolment_get_or_start(study=study, user=request.user)
+    enrolment_services.enrolment_accept_instructions(enrolment=enrolment)
     return redirect("annotation:rate", study_id=study.pk)

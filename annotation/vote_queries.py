@@ -6,16 +6,19 @@ vote that empties a queue also asks whether any image is still open to the annot
 by the ORM, each read cost 1-2.5 ms of Python and each update about 0.5 ms,
 several times what PostgreSQL takes to run it (docs/benchmarks.md); written once, they cost a
 fraction of that. Column lists come from the models, and values pass through the same converters
-the ORM uses, so the rows become the model instances the ORM would build. Row locks (FOR NO KEY
-UPDATE) are taken where the database has them, as `select_for_update(no_key=True)` would.
+the ORM uses, so the rows become the model instances the ORM would build; what a query reads beyond
+the rows comes back beside them in a typed record. Row locks (FOR NO KEY UPDATE) are taken where the
+database has them, as `select_for_update(no_key=True)` would.
 """
 import functools
 import uuid
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Model
 
-from annotation.models import Enrolment, QualityItem, RatingTask, StimulusReview
+from annotation.models import Enrolment, QualityItem, RatingTask
+from annotation.places import places_sql
 from studies.models import Membership, Rating, Stimulus, Study, StudyProtocol
 
 Kind = RatingTask.Kind
@@ -54,12 +57,28 @@ def _lock(*aliases: str) -> str:
     return "FOR NO KEY UPDATE" + (f" OF {', '.join(aliases)}" if aliases else "")
 
 
+class TaskForVote(NamedTuple):
+    task: RatingTask  # with its study and stimulus loaded
+    client_id_used: bool  # whether the user has a vote with the client id asked about
+
+
+class EnrolmentForVote(NamedTuple):
+    enrolment: Enrolment
+    protocol_id: int | None  # the study's latest protocol version (None if none was published)
+    protocol_stamp: object  # that version's creation time as stored: with the id, a cache key
+
+
+class PendingTasks(NamedTuple):
+    tasks: list[RatingTask]  # each with its stimulus loaded
+    study_done: int | None  # the study's votes so far (summed enrolment counters); None when no task is pending
+
+
 def task_for_vote(
     *, task_id: int, user_id: int, client_id: uuid.UUID, study_id: int | None = None,
-) -> RatingTask | None:
-    """The task with its study and image, task and image rows locked, and `client_id_used`: whether the
-    user has a vote with this client id. With `study_id`, only a task of that study assigned to the user,
-    who must be an annotator there (None otherwise)."""
+) -> TaskForVote | None:
+    """The task with its study and image, task and image rows locked, and whether the user has a vote with
+    `client_id`. With `study_id`, only a task of that study assigned to the user, who must be an annotator
+    there (None otherwise)."""
     task_sql, task_loaders = _columns(RatingTask, "t")
     study_sql, study_loaders = _columns(Study, "st")
     stimulus_sql, stimulus_loaders = _columns(Stimulus, "s")
@@ -85,13 +104,11 @@ def task_for_vote(
     task = _instance(RatingTask, task_loaders, row[: ends[0]])
     task.study = _instance(Study, study_loaders, row[ends[0]: ends[1]])
     task.stimulus = _instance(Stimulus, stimulus_loaders, row[ends[1]: ends[2]])
-    task.client_id_used = bool(row[-1])
-    return task
+    return TaskForVote(task, bool(row[-1]))
 
 
-def enrolment_for_vote(*, study_id: int, user_id: int) -> Enrolment | None:
-    """The user's enrolment in the study, locked, with the study's latest protocol version: `current_protocol_id`
-    (None if none) and `current_protocol_stamp`, its creation time as stored (with the id, a cache key)."""
+def enrolment_for_vote(*, study_id: int, user_id: int) -> EnrolmentForVote | None:
+    """The user's enrolment in the study, locked, with the study's latest protocol version (id and stamp)."""
     enrolment_sql, loaders = _columns(Enrolment, "e")
     latest = (f"FROM {_table(StudyProtocol)} p WHERE p.study_id = e.study_id ORDER BY p.version DESC LIMIT 1")
     sql = (
@@ -103,22 +120,28 @@ def enrolment_for_vote(*, study_id: int, user_id: int) -> Enrolment | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    enrolment = _instance(Enrolment, loaders, row[:-2])
-    enrolment.current_protocol_id, enrolment.current_protocol_stamp = row[-2:]
-    return enrolment
+    return EnrolmentForVote(_instance(Enrolment, loaders, row[:-2]), *row[-2:])
 
 
-def stimulus_task_counts(*, stimulus_id: int) -> tuple[int, int, int | None]:
-    """The image's study and relabel tasks: (pending, study places claimed, last relabel round)."""
+class StimulusTaskCounts(NamedTuple):
+    pending: int  # study and relabel tasks not voted yet
+    claimed: int  # study places taken
+    places: int  # study places there are (`places.places_sql`)
+    last_round: int | None  # the last relabel round
+
+
+def stimulus_task_counts(*, stimulus_id: int, raters_per_stimulus: int) -> StimulusTaskCounts:
+    """The image's study and relabel tasks and its rater places, for the cross-check."""
     sql = (
         "SELECT COALESCE(SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN kind = %s THEN 1 ELSE 0 END), 0), MAX(round) "
+        f"COALESCE(SUM(CASE WHEN kind = %s THEN 1 ELSE 0 END), 0), {places_sql('%s')}, MAX(round) "
         f"FROM {_table(RatingTask)} WHERE stimulus_id = %s AND kind IN (%s, %s)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [RatingTask.Status.PENDING, Kind.RATING, stimulus_id, Kind.RATING, Kind.RELABEL])
-        pending, claimed, last_round = cursor.fetchone()
-    return int(pending), int(claimed), last_round
+        cursor.execute(sql, [RatingTask.Status.PENDING, Kind.RATING, raters_per_stimulus, stimulus_id, stimulus_id,
+                             Kind.RATING, Kind.RELABEL])
+        pending, claimed, places, last_round = cursor.fetchone()
+    return StimulusTaskCounts(int(pending), int(claimed), int(places), last_round)
 
 
 def open_place_exists(*, study_id: int, user_id: int, raters_per_stimulus: int) -> bool:
@@ -129,9 +152,8 @@ def open_place_exists(*, study_id: int, user_id: int, raters_per_stimulus: int) 
         f"AND NOT EXISTS (SELECT 1 FROM {_table(QualityItem)} q WHERE q.stimulus_id = s.id) "
         f"AND NOT EXISTS (SELECT 1 FROM {_table(RatingTask)} h WHERE h.stimulus_id = s.id AND h.annotator_id = %s "
         "AND h.kind = %s) "
-        f"AND (SELECT COUNT(*) FROM {_table(RatingTask)} t WHERE t.stimulus_id = s.id AND t.kind = %s) < %s + "
-        f"COALESCE((SELECT SUM(r.extra_raters) FROM {_table(StimulusReview)} r WHERE r.stimulus_id = s.id), 0) "
-        "LIMIT 1"
+        f"AND (SELECT COUNT(*) FROM {_table(RatingTask)} t WHERE t.stimulus_id = s.id AND t.kind = %s) < "
+        f"{places_sql('s.id')} LIMIT 1"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [study_id, user_id, Kind.RATING, Kind.RATING, raters_per_stimulus])
@@ -158,9 +180,9 @@ PENDING_TASK_FIELDS = ("id", "kind", "study", "stimulus")
 PENDING_STIMULUS_FIELDS = ("id", "width", "height", "media_type", "duration_seconds", "prompt")
 
 
-def pending_tasks(*, study_id: int, user_id: int, limit: int) -> list[RatingTask]:
+def pending_tasks(*, study_id: int, user_id: int, limit: int) -> PendingTasks:
     """The user's next pending tasks in queue order (only the fields the rating page needs, the rest loaded
-    on access), each with its image and `study_done`, the sum of the study's enrolments' vote counters."""
+    on access), each with its image, and the study's votes so far, read in the same query."""
     task_sql, task_loaders = _columns(RatingTask, "t", PENDING_TASK_FIELDS)
     stimulus_sql, stimulus_loaders = _columns(Stimulus, "s", PENDING_STIMULUS_FIELDS)
     sql = (
@@ -176,6 +198,5 @@ def pending_tasks(*, study_id: int, user_id: int, limit: int) -> list[RatingTask
     for row in rows:
         task = _instance(RatingTask, task_loaders, row[: len(task_loaders)])
         task.stimulus = _instance(Stimulus, stimulus_loaders, row[len(task_loaders): -1])
-        task.study_done = int(row[-1] or 0)
         tasks.append(task)
-    return tasks
+    return PendingTasks(tasks, int(rows[0][-1] or 0) if rows else None)

@@ -46,7 +46,7 @@ from django.db import close_old_connections, connection, connections  # noqa: E4
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 
-from annotation import services  # noqa: E402
+from annotation import enrolment_services, protocol_services  # noqa: E402
 from studies import services as study_services  # noqa: E402
 from studies.models import Membership, Rating, Stimulus, Study  # noqa: E402
 from tests.worker import start_worker, stop_worker, wait_for  # noqa: E402
@@ -57,7 +57,7 @@ TARGET_P95_MS = 25.0
 def build(annotators: int, stimuli: int, raters: int) -> Study:
     User = get_user_model()
     owner = User.objects.create_user("bench-coord", password="x")
-    study = study_services.study_create(name="Bench", slug="bench", created_by=owner)
+    study = study_services.study_create(name="Bench", slug="bench", created_by=owner, raters_per_stimulus=raters)
     Stimulus.objects.bulk_create(
         [
             Stimulus(
@@ -74,16 +74,17 @@ def build(annotators: int, stimuli: int, raters: int) -> Study:
             for i in range(stimuli)
         ]
     )
-    services.protocol_publish(
+    protocol_services.protocol_publish(
         study=study,
         by=owner,
-        config={"raters_per_stimulus": raters, "block_size": 20, "break_seconds": 0, "gold_every": 0},
+        config={"block_size": 20, "break_seconds": 0, "gold_every": 0},
     )
     Study.objects.filter(pk=study.pk).update(status=Study.Status.OPEN)
     for index in range(annotators):
         user = User.objects.create_user(f"bench-{index:02d}", password="x")
         study_services.membership_add(study=study, user=user, role=Membership.Role.ANNOTATOR)
-        services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+        enrolment_services.enrolment_accept_instructions(
+            enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
     study.refresh_from_db()
     return study
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from common.errors import DomainError
 from moslab_science import ingest
+from moslab_science.rating.protocol import off_scale_problem
 from studies import selectors, tasks
 from studies.models import (
     Membership,
@@ -42,6 +43,36 @@ def study_create(
         scale_min=scale_min, scale_max=scale_max, raters_per_stimulus=raters_per_stimulus,
     )
     Membership.objects.create(study=study, user=created_by, role=Membership.Role.COORDINATOR)
+    return study
+
+
+def study_check_open(*, study: Study) -> None:
+    """Refuse a vote unless the study is open for rating (the one place that says so)."""
+    if study.status != Study.Status.OPEN:
+        raise DomainError(f"The study is {study.get_status_display().lower()}; ratings are not accepted.")
+
+
+@transaction.atomic
+def study_rating_settings_update(
+    *, study: Study, scale_min: float, scale_max: float, raters_per_stimulus: int,
+) -> Study:
+    """Change the study's scale and raters per stimulus: the study owns both (its protocol holds no copy).
+
+    The scale cannot change once the study has votes: votes on two scales would mix in one MOS.
+    """
+    if not scale_min < scale_max:
+        raise DomainError(f"The scale needs a top above its bottom ({scale_min:g} to {scale_max:g} given).")
+    if raters_per_stimulus < 1:
+        raise DomainError("Raters per stimulus must be at least 1.")
+    locked = Study.objects.select_for_update(no_key=True).get(pk=study.pk)
+    if (locked.scale_min, locked.scale_max) != (scale_min, scale_max) and Rating.objects.filter(study=study).exists():
+        raise DomainError(
+            f"The scale cannot change once the study has votes ({locked.scale_min:g} to {locked.scale_max:g}): "
+            "votes on two scales would mix. Keep it, or run the new scale as a new study."
+        )
+    Study.objects.filter(pk=study.pk).update(scale_min=scale_min, scale_max=scale_max,
+                                             raters_per_stimulus=raters_per_stimulus)
+    study.refresh_from_db()
     return study
 
 
@@ -126,12 +157,10 @@ def rating_record(
         dimension = given
     if stimulus.study_id != study.pk:
         raise DomainError("This stimulus is not part of this study.")
-    if study.status != Study.Status.OPEN:
-        raise DomainError(f"The study is {study.get_status_display().lower()}; ratings are not accepted.")
-    if not study.scale_min <= score <= study.scale_max:
-        raise DomainError(
-            f"Score {score} is off the scale; give a score from {study.scale_min:g} to {study.scale_max:g}."
-        )
+    study_check_open(study=study)
+    problem = off_scale_problem(score, scale_min=study.scale_min, scale_max=study.scale_max)
+    if problem:
+        raise DomainError(problem)
     if len(dimension) > Rating._meta.get_field("dimension").max_length:
         raise DomainError(f"The dimension name {dimension[:50]!r} is too long; use at most 40 characters.")
     existing = None

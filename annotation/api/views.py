@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation import services
+from annotation import session_services, voting_services
 from annotation.api.serializers import QueueStateOutput, RatingInput, RatingOutput
 from studies import selectors as study_selectors
 from studies.models import Membership
@@ -17,7 +17,7 @@ class QueueApi(APIView):
 
     @extend_schema(responses=QueueStateOutput)
     def get(self, request, study_id: int):
-        _, state = services.session_next(study=_study(request, study_id), user=request.user)
+        _, state = session_services.session_next(study=_study(request, study_id), user=request.user)
         return Response(state)
 
 
@@ -35,13 +35,13 @@ class RatingSubmitApi(APIView):
         display = values.get("display") or {}
         if len(str(display)) > 2000:
             display = {"truncated": str(display)[:2000]}
-        result = services.rating_submit_for_annotator(
+        result = voting_services.rating_submit_for_annotator(
             study_id=study_id, task_id=values["task_id"], user=request.user, score=values.get("score"),
             scores=values.get("scores"), client_id=values["client_id"], response_time_ms=values.get("response_time_ms"),
             deductions=values.get("deductions"), reason=values["reason"], display=display,
         )
-        _, state = services.session_next(study=result.study, user=request.user, enrolment=result.enrolment,
-                                         protocol=result.protocol)
+        _, state = session_services.session_next(study=result.study, user=request.user, enrolment=result.enrolment,
+                                                 protocol=result.protocol)
         body = {"task_id": result.task_id, "rating_id": result.rating_id, "rating_ids": result.rating_ids,
                 "created": result.created,
                 "feedback": result.feedback, "state": state}

@@ -3,6 +3,8 @@
 Follows AU-IQA (MM '25): every image starts at the top of the scale and loses points by the severity
 of problems in four aspects, resolution and distortion weighing most. A study's protocol is stored
 as JSON (studies.StudyProtocol.config); `protocol_from_dict` merges it over the defaults and validates.
+The scale and the raters per stimulus are the study's own settings, not the protocol's: the protocol
+is built on the study's scale (`scale_min`, `scale_max`) and holds no copy of either.
 
 A protocol may ask for several scores per stimulus (`dimensions`, e.g. technical, aesthetic and
 alignment as in AIGC-VQA); the deduction guideline then guides the first dimension.
@@ -15,10 +17,9 @@ from dataclasses import dataclass
 ACR5 = "acr5"
 SLIDER100 = "slider100"
 ACR_LABELS = ("Bad", "Poor", "Fair", "Good", "Excellent")
+SCALES = {ACR5: (1.0, 5.0), SLIDER100: (0.0, 100.0)}  # the study scales a rating page offers: name -> (min, max)
 
 DEFAULTS: dict = {
-    "scale": ACR5,
-    "raters_per_stimulus": 5,
     "aspects": [
         {"key": "resolution", "label": "Resolution / sharpness", "weight": 1.5, "shortcut": "r"},
         {"key": "brightness", "label": "Brightness / exposure", "weight": 1.0, "shortcut": "b"},
@@ -89,10 +90,18 @@ class ConsistencyRule:
     max_std: float | None
 
 
+def off_scale_problem(score: float, *, scale_min: float, scale_max: float) -> str | None:
+    """Why `score` is not on the scale from `scale_min` to `scale_max` (None when it is): the one score-on-scale
+    rule, for protocol checks and for every vote a study stores."""
+    if not (scale_min <= score <= scale_max) or not math.isfinite(score):
+        return f"Score {score:g} is off the scale; give a score from {scale_min:g} to {scale_max:g}."
+    return None
+
+
 @dataclass(frozen=True)
 class Protocol:
-    scale: str
-    raters_per_stimulus: int
+    scale_min: float  # the study's scale
+    scale_max: float
     aspects: tuple[Aspect, ...]
     severities: tuple[Severity, ...]
     instructions: str
@@ -117,12 +126,9 @@ class Protocol:
         return tuple(d.name for d in self.dimensions) or ("",)
 
     @property
-    def scale_min(self) -> float:
-        return 1.0 if self.scale == ACR5 else 0.0
-
-    @property
-    def scale_max(self) -> float:
-        return 5.0 if self.scale == ACR5 else 100.0
+    def scale(self) -> str:
+        """ACR5 (five labelled whole steps) on a 1-5 scale; a continuous slider on any other."""
+        return ACR5 if (self.scale_min, self.scale_max) == SCALES[ACR5] else SLIDER100
 
     @property
     def point_value(self) -> float:
@@ -135,12 +141,15 @@ class Protocol:
         total = sum(aspect.weight * points[deductions.get(aspect.key, "none")] for aspect in self.aspects)
         value = self.scale_max - total * self.point_value
         value = min(self.scale_max, max(self.scale_min, value))
-        return float(math.floor(value + 0.5)) if self.scale == ACR5 else round(value, 1)
+        if self.scale == ACR5:
+            return float(math.floor(value + 0.5))
+        return math.floor(value * 10 + 0.5) / 10  # halves up, as the page's script rounds
 
     def score_problems(self, score: float) -> list[str]:
         """Why one score is not on this protocol's scale; empty when it is."""
-        if not (self.scale_min <= score <= self.scale_max) or not math.isfinite(score):
-            return [f"Score {score:g} is off the scale; give a score from {self.scale_min:g} to {self.scale_max:g}."]
+        problem = off_scale_problem(score, scale_min=self.scale_min, scale_max=self.scale_max)
+        if problem:
+            return [problem]
         if self.scale == ACR5 and score != int(score):
             return [f"Score {score:g} is not one of the scale's values 1, 2, 3, 4, 5."]
         return []
@@ -216,8 +225,8 @@ class Protocol:
         }
 
 
-def protocol_from_dict(data: dict | None) -> Protocol:
-    """Merge `data` over DEFAULTS and validate; raises ProtocolError with every problem found."""
+def protocol_from_dict(data: dict | None, *, scale_min: float, scale_max: float) -> Protocol:
+    """Merge `data` over DEFAULTS and validate, on the study's scale; raises ProtocolError with every problem found."""
     merged = copy.deepcopy(DEFAULTS)
     unknown = sorted(set(data or {}) - set(DEFAULTS))
     if unknown:
@@ -228,10 +237,6 @@ def protocol_from_dict(data: dict | None) -> Protocol:
         else:
             merged[key] = value
     problems = []
-    if merged["scale"] not in (ACR5, SLIDER100):
-        problems.append(f"scale must be {ACR5!r} or {SLIDER100!r}")
-    if not isinstance(merged["raters_per_stimulus"], int) or merged["raters_per_stimulus"] < 1:
-        problems.append("raters_per_stimulus must be a whole number of at least 1")
     try:
         aspects = tuple(Aspect(a["key"], a["label"], float(a["weight"]), a.get("shortcut", a["key"][0]))
                         for a in merged["aspects"])
@@ -264,7 +269,7 @@ def protocol_from_dict(data: dict | None) -> Protocol:
         raise ProtocolError("The protocol cannot be used: " + "; ".join(problems) + ".")
     rule = merged["consistency"]
     return Protocol(
-        scale=merged["scale"], raters_per_stimulus=merged["raters_per_stimulus"], aspects=aspects,
+        scale_min=float(scale_min), scale_max=float(scale_max), aspects=aspects,
         severities=severities, instructions=str(merged["instructions"]), examples=tuple(merged["examples"]),
         reason_tolerance=float(merged["reason_tolerance"]),
         qualification_threshold=float(merged["qualification_threshold"]), gold_every=merged["gold_every"],

@@ -16,9 +16,8 @@
   const inputName = (name) => (name ? "score-" + name : "score");
   const sliderId = (name) => (name ? "slider-" + name : "slider");
   const outputId = (name) => (name ? "slider-value-" + name : "slider-value");
-  const studyMatch = location.pathname.match(/studies\/(\d+)\//);
-  const api = "/api/annotation/studies/" + studyMatch[1] + "/";
-  const queueKey = "moslab-votes-" + studyMatch[1] + "-" + (document.querySelector(".who") || {}).textContent;
+  const urls = { queue: form.dataset.queueUrl, submit: form.dataset.submitUrl };  // the API, from the template
+  const queueKey = "moslab-votes-" + form.dataset.studyId + "-" + (document.querySelector(".who") || {}).textContent;
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
 
   let queue = JSON.parse(localStorage.getItem(queueKey) || "[]");
@@ -95,13 +94,7 @@
     return chosen;
   }
 
-  function suggested() {
-    const points = Object.fromEntries(protocol.severities.map((s) => [s.key, s.points]));
-    const given = deductions();
-    const total = protocol.aspects.reduce((sum, a) => sum + a.weight * points[given[a.key]], 0);
-    const value = Math.min(protocol.max, Math.max(protocol.min, protocol.max - total * protocol.point_value));
-    return protocol.scale === "acr5" ? Math.floor(value + 0.5) : Math.round(value * 10) / 10;
-  }
+  function suggested() { return window.moslabSuggestedScore(protocol, deductions()); }
 
   // the score of a dimension; null while a dimension other than the first has none
   function scoreOf(name) {
@@ -305,7 +298,7 @@
 
   async function refresh() {
     try {
-      const response = await fetch(api + "queue/", { credentials: "same-origin" });
+      const response = await fetch(urls.queue, { credentials: "same-origin" });
       if (response.ok) { applyState(await response.json()); return; }
     } catch (error) { /* fall through to retry */ }
     setTimeout(refresh, 2000);
@@ -363,7 +356,7 @@
       const vote = queue[0];
       let response = null;
       try {
-        response = await fetch(api + "ratings/", {
+        response = await fetch(urls.submit, {
           method: "POST", credentials: "same-origin",
           headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }, body: JSON.stringify(vote),
         });

@@ -5,7 +5,7 @@ import pytest
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 
-from annotation import services
+from annotation import enrolment_services
 from annotation.api.serializers import ProgressOutput, QueueStateOutput, RatingOutput, TaskOutput
 from tests.annotation.helpers import protocol_study
 
@@ -34,7 +34,8 @@ def test_schema_describes_the_rating_api_without_warnings():
 @pytest.mark.django_db
 def test_the_answers_have_the_fields_the_schema_promises(client, coordinator, make_user, tmp_path):
     study, (user, *_) = protocol_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "i")
-    services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+    enrolment_services.enrolment_accept_instructions(
+        enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
     client.force_login(user)
     state = client.get(QUEUE.format(study_id=study.pk)).json()
     assert set(state) == set(QueueStateOutput().fields)

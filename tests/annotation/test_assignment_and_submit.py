@@ -3,7 +3,7 @@ from collections import Counter
 
 import pytest
 
-from annotation import assignment_services, services
+from annotation import assignment_services, voting_services
 from annotation.models import RatingTask
 from common.errors import DomainError
 from studies.models import Rating, Study
@@ -38,14 +38,14 @@ def test_submit_is_idempotent_per_client_id(open_study, annotators):
     user = annotators[0]
     task = first_task(open_study, user)
     client_id = uuid.uuid4()
-    first = services.rating_submit(task=task, user=user, score=4, client_id=client_id, response_time_ms=1200)
-    replay = services.rating_submit(task=task, user=user, score=4, client_id=client_id)
+    first = voting_services.rating_submit(task=task, user=user, score=4, client_id=client_id, response_time_ms=1200)
+    replay = voting_services.rating_submit(task=task, user=user, score=4, client_id=client_id)
     assert first.created and not replay.created and first.rating_id == replay.rating_id
     assert Rating.objects.count() == 1
     task.refresh_from_db()
     assert task.status == RatingTask.Status.DONE and task.rating.response_time_ms == 1200
     with pytest.raises(DomainError, match="rated this image already"):
-        services.rating_submit(task=task, user=user, score=2, client_id=uuid.uuid4())
+        voting_services.rating_submit(task=task, user=user, score=2, client_id=uuid.uuid4())
     assert Rating.objects.count() == 1
 
 
@@ -54,7 +54,7 @@ def test_off_scale_scores_are_refused(open_study, annotators, score):
     assignment_services.assignment_create(study=open_study, seed=1)
     task = first_task(open_study, annotators[0])
     with pytest.raises(DomainError, match="off the scale"):
-        services.rating_submit(task=task, user=annotators[0], score=score, client_id=uuid.uuid4())
+        voting_services.rating_submit(task=task, user=annotators[0], score=score, client_id=uuid.uuid4())
     assert Rating.objects.count() == 0
     task.refresh_from_db()
     assert task.status == RatingTask.Status.PENDING
@@ -64,8 +64,8 @@ def test_someone_elses_task_and_closed_study_are_refused(open_study, annotators)
     assignment_services.assignment_create(study=open_study, seed=1)
     task = first_task(open_study, annotators[0])
     with pytest.raises(DomainError, match="not assigned to you"):
-        services.rating_submit(task=task, user=annotators[1], score=3, client_id=uuid.uuid4())
+        voting_services.rating_submit(task=task, user=annotators[1], score=3, client_id=uuid.uuid4())
     Study.objects.filter(pk=open_study.pk).update(status=Study.Status.CLOSED)
     with pytest.raises(DomainError, match="closed"):
-        services.rating_submit(task=task, user=annotators[0], score=3, client_id=uuid.uuid4())
+        voting_services.rating_submit(task=task, user=annotators[0], score=3, client_id=uuid.uuid4())
     assert Rating.objects.count() == 0

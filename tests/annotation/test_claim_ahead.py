@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from annotation import services
+from annotation import enrolment_services, session_services
 from annotation.assignment_services import CLAIM_AHEAD
 from annotation.models import Enrolment, RatingTask
 from studies import services as study_services
@@ -19,9 +19,10 @@ def rater_study(coordinator, make_user, tmp_path):
     """30 images from 6 sources, one rater place each, blocks of 10, no breaks; one annotator past the instructions."""
     study, users = protocol_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "i", sources=6,
                                   per_source=5, annotators=1,
-                                  config={"raters_per_stimulus": 1, "block_size": BLOCK, "break_seconds": 0})
+                                  raters_per_stimulus=1, config={"block_size": BLOCK, "break_seconds": 0})
     user = users[0]
-    services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+    enrolment_services.enrolment_accept_instructions(
+        enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
     return study, user
 
 
@@ -59,11 +60,11 @@ def test_a_refill_claims_one_block_only_while_the_queue_is_low(client, rater_stu
     study, user = rater_study
     client.force_login(user)
     state = client.get(f"/api/annotation/studies/{study.pk}/queue/").json()
-    assert services.queue_refill(study_id=study.pk, user_id=user.pk) == 0, "a full queue gets nothing more"
+    assert session_services.queue_refill(study_id=study.pk, user_id=user.pk) == 0, "a full queue gets nothing more"
     for _ in range(BLOCK - CLAIM_AHEAD):
         state = vote(client, study, state["tasks"][0]["id"])
-    assert services.queue_refill(study_id=study.pk, user_id=user.pk) == BLOCK
-    assert services.queue_refill(study_id=study.pk, user_id=user.pk) == 0, "a repeated message adds nothing"
+    assert session_services.queue_refill(study_id=study.pk, user_id=user.pk) == BLOCK
+    assert session_services.queue_refill(study_id=study.pk, user_id=user.pk) == 0, "a repeated message adds nothing"
     assert pending(study, user) == CLAIM_AHEAD + BLOCK
     claimed = RatingTask.objects.filter(study=study, kind="rating").values_list("stimulus_id", flat=True)
     assert len(set(claimed)) == len(claimed) == 2 * BLOCK
@@ -84,7 +85,7 @@ def test_a_refill_claims_nothing_for_an_annotator_who_may_not_rate(client, rater
     else:
         user = make_user("member-without-enrolment")
         study_services.membership_add(study=study, user=user, role=Membership.Role.ANNOTATOR)
-    assert services.queue_refill(study_id=study.pk, user_id=user.pk) == 0
+    assert session_services.queue_refill(study_id=study.pk, user_id=user.pk) == 0
     assert RatingTask.objects.filter(study=study).count() == BLOCK
 
 

@@ -40,7 +40,7 @@ def test_the_most_covered_stimuli_are_claimed_first_wherever_they_are_in_the_stu
     give(study, first, stimuli[280:290], slot=0)  # far beyond the first pool of 100 by name
     give(study, second, stimuli[284:290], slot=1)
     give(study, third, stimuli[289:290], slot=2)  # s0289 is full
-    protocol = protocol_from_dict({"raters_per_stimulus": 3, "block_size": 4})
+    protocol = protocol_from_dict({"block_size": 4}, scale_min=1, scale_max=5)
     assert assignment_services.queue_fill(study=study, user=me, protocol=protocol, rng=random.Random(1)) == 4
     claimed = set(RatingTask.objects.filter(annotator=me).values_list("stimulus__name", flat=True))
     assert claimed <= {s.name for s in stimuli[284:289]}, "two raters already beat one beats none"
@@ -50,7 +50,7 @@ def test_the_most_covered_stimuli_are_claimed_first_wherever_they_are_in_the_stu
 
 def test_a_claim_never_repeats_a_stimulus_for_a_rater_nor_overfills_one(big_study):
     study, users = big_study
-    protocol = protocol_from_dict({"raters_per_stimulus": 3, "block_size": 20})
+    protocol = protocol_from_dict({"block_size": 20}, scale_min=1, scale_max=5)
     rng = random.Random(3)
     while any(assignment_services.queue_fill(study=study, user=user, protocol=protocol, rng=rng) for user in users):
         pass
@@ -70,6 +70,6 @@ def test_extra_raters_asked_for_by_a_review_open_more_places(big_study, coordina
     for slot, user in enumerate((first, second, third)):
         give(study, user, [stimulus], slot=slot)
     StimulusReview.objects.create(study=study, stimulus=stimulus, extra_raters=1, round=1)
-    protocol = protocol_from_dict({"raters_per_stimulus": 3, "block_size": 1})
+    protocol = protocol_from_dict({"block_size": 1}, scale_min=1, scale_max=5)
     assignment_services.queue_fill(study=study, user=me, protocol=protocol, rng=random.Random(0))
     assert RatingTask.objects.get(annotator=me).stimulus == stimulus

@@ -5,7 +5,15 @@ import uuid
 
 import pytest
 
-from annotation import assignment_services, review_services, selectors, services
+from annotation import (
+    assignment_services,
+    enrolment_services,
+    protocol_services,
+    review_services,
+    selectors,
+    session_services,
+    voting_services,
+)
 from annotation.models import Enrolment, QualityItem, RatingTask, StimulusReview
 from common.errors import DomainError
 from moslab_science.rating.protocol import ProtocolError, protocol_from_dict
@@ -28,37 +36,39 @@ RATINGS = "/api/annotation/studies/{study_id}/ratings/"
 ])
 def test_bad_dimensions_are_refused_with_what_to_fix(dimensions, message):
     with pytest.raises(ProtocolError, match=re.escape(message)):
-        protocol_from_dict({"dimensions": dimensions})
+        protocol_from_dict({"dimensions": dimensions}, scale_min=1, scale_max=5)
 
 
 def test_dimensions_prompt_and_replay_reach_the_protocol_and_the_page():
-    protocol = protocol_from_dict({"dimensions": DIMENSIONS, "show_prompt": True, "replay": False})
+    protocol = protocol_from_dict({"dimensions": DIMENSIONS, "show_prompt": True, "replay": False}, scale_min=1,
+                                  scale_max=5)
     assert protocol.dimension_names == ("technical", "aesthetic", "alignment")
     client = protocol.as_client()
     assert [d["name"] for d in client["dimensions"]] == ["technical", "aesthetic", "alignment"]
     assert client["show_prompt"] is True and client["replay"] is False
-    default = protocol_from_dict({})
+    default = protocol_from_dict({}, scale_min=1, scale_max=5)
     assert default.dimension_names == ("",) and default.replay is True and default.show_prompt is False
     with pytest.raises(ProtocolError, match="replay must be true or false"):
-        protocol_from_dict({"replay": "yes"})
+        protocol_from_dict({"replay": "yes"}, scale_min=1, scale_max=5)
 
 
 @pytest.fixture
 def multi(coordinator, make_user, tmp_path):
     study, users = protocol_study(
         coordinator=coordinator, make_user=make_user, folder=tmp_path / "img", sources=2, per_source=1, annotators=2,
-        gold=1, config={"scale": "slider100", "dimensions": DIMENSIONS, "raters_per_stimulus": 2,
-                        "consistency": {"min_range": 30, "max_deviation": None}, "gold_every": 2,
-                        "gold_pause_after": 1},
+        gold=1, scale="slider100", raters_per_stimulus=2,
+        config={"dimensions": DIMENSIONS, "consistency": {"min_range": 30, "max_deviation": None}, "gold_every": 2,
+                "gold_pause_after": 1},
     )
     QualityItem.objects.filter(study=study, kind="gold").update(reference_score=80, tolerance=5)
     for user in users:
-        services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+        enrolment_services.enrolment_accept_instructions(
+            enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
     return study, users
 
 
 def next_task(study, user):
-    _, state = services.session_next(study=study, user=user)
+    _, state = session_services.session_next(study=study, user=user)
     return RatingTask.objects.get(pk=state["tasks"][0]["id"]) if state["tasks"] else None
 
 
@@ -68,8 +78,8 @@ def test_one_submission_stores_one_rating_per_dimension_atomically_and_idempoten
     task = next_task(study, user)
     client_id = uuid.uuid4()
     scores = {"technical": 85, "aesthetic": 55, "alignment": 70}  # technical: 87.5 suggested, near enough
-    first = services.rating_submit(task=task, user=user, client_id=client_id, scores=scores, response_time_ms=800,
-                                   deductions={"noise": "slight"}, reason="")
+    first = voting_services.rating_submit(task=task, user=user, client_id=client_id, scores=scores,
+                                          response_time_ms=800, deductions={"noise": "slight"}, reason="")
     stored = {r.dimension: r for r in Rating.objects.filter(rater=user)}
     assert {name: r.score for name, r in stored.items()} == scores
     assert first.created and first.rating_ids == {name: r.pk for name, r in stored.items()}
@@ -77,11 +87,11 @@ def test_one_submission_stores_one_rating_per_dimension_atomically_and_idempoten
     assert first.rating_id == stored["technical"].pk and RatingTask.objects.get(pk=task.pk).rating_id == first.rating_id
     assert stored["technical"].deductions == {"noise": "slight"} and stored["technical"].suggested_score == 87.5
     assert stored["aesthetic"].deductions == {} and stored["aesthetic"].suggested_score is None, "guideline: first"
-    replay = services.rating_submit(task=task, user=user, client_id=client_id, scores=dict(scores))
+    replay = voting_services.rating_submit(task=task, user=user, client_id=client_id, scores=dict(scores))
     assert not replay.created and replay.rating_ids == first.rating_ids
     assert Rating.objects.filter(rater=user).count() == 3, "the same submission again stores nothing"
     with pytest.raises(DomainError, match="rated this image already"):
-        services.rating_submit(task=task, user=user, client_id=client_id, scores={**scores, "alignment": 10})
+        voting_services.rating_submit(task=task, user=user, client_id=client_id, scores={**scores, "alignment": 10})
     assert Enrolment.objects.get(study=study, user=user).rated_in_block == 1, "one task, one vote in the block"
 
 
@@ -97,7 +107,7 @@ def test_a_vote_missing_or_breaking_a_dimension_stores_nothing(multi, scores, me
     study, (user, _) = multi
     task = next_task(study, user)
     with pytest.raises(DomainError, match=message):
-        services.rating_submit(task=task, user=user, client_id=uuid.uuid4(), scores=scores)
+        voting_services.rating_submit(task=task, user=user, client_id=uuid.uuid4(), scores=scores)
     assert Rating.objects.count() == 0
     assert RatingTask.objects.get(pk=task.pk).status == RatingTask.Status.PENDING
 
@@ -106,14 +116,14 @@ def test_a_vote_missing_or_breaking_a_dimension_stores_nothing(multi, scores, me
 def test_a_single_score_is_refused_where_dimensions_are_asked_and_vice_versa(multi, open_study, annotators):
     study, (user, _) = multi
     with pytest.raises(DomainError, match='send scores, e.g. {"technical": ..., "aesthetic": ..., "alignment": ...}'):
-        services.rating_submit(task=next_task(study, user), user=user, client_id=uuid.uuid4(), score=60)
+        voting_services.rating_submit(task=next_task(study, user), user=user, client_id=uuid.uuid4(), score=60)
     assignment_services.assignment_create(study=open_study, seed=1)
     task = RatingTask.objects.filter(study=open_study, annotator=annotators[0]).order_by("position").first()
     with pytest.raises(DomainError, match="asks for a single score: send score, not scores"):
-        services.rating_submit(task=task, user=annotators[0], client_id=uuid.uuid4(), scores={"technical": 3})
+        voting_services.rating_submit(task=task, user=annotators[0], client_id=uuid.uuid4(), scores={"technical": 3})
     with pytest.raises(DomainError, match="not both or none"):
-        services.rating_submit(task=task, user=annotators[0], client_id=uuid.uuid4(), score=3, scores={"": 3})
-    result = services.rating_submit(task=task, user=annotators[0], client_id=uuid.uuid4(), score=3)
+        voting_services.rating_submit(task=task, user=annotators[0], client_id=uuid.uuid4(), score=3, scores={"": 3})
+    result = voting_services.rating_submit(task=task, user=annotators[0], client_id=uuid.uuid4(), score=3)
     assert result.rating_ids == {"": result.rating_id}
     assert Rating.objects.get(pk=result.rating_id).dimension == "", "the single path stores dimension ''"
 
@@ -149,10 +159,10 @@ def test_the_cross_check_applies_to_each_dimension_and_relabel_covers_them_all(m
     for user in (first, second):
         while (task := next_task(study, user)) is not None:
             if task.kind == RatingTask.Kind.GOLD:
-                services.rating_submit(task=task, user=user, client_id=uuid.uuid4(),
-                                       scores={"technical": 80, "aesthetic": 0, "alignment": 0})
+                voting_services.rating_submit(task=task, user=user, client_id=uuid.uuid4(),
+                                              scores={"technical": 80, "aesthetic": 0, "alignment": 0})
                 continue
-            services.rating_submit(task=task, user=user, client_id=uuid.uuid4(), scores=given[user])
+            voting_services.rating_submit(task=task, user=user, client_id=uuid.uuid4(), scores=given[user])
     reviews = StimulusReview.objects.filter(study=study)
     assert reviews.count() == 2 and set(reviews.values_list("status", flat=True)) == {"open"}
     review = reviews.order_by("stimulus__name").first()
@@ -160,11 +170,11 @@ def test_the_cross_check_applies_to_each_dimension_and_relabel_covers_them_all(m
     assert len(review.scores) == 6, "every dimension's votes are kept with the review"
     rows = selectors.review_queue(study=study, hide_names=True, dimensions=("technical", "aesthetic", "alignment"))
     assert [vote["scores"] for vote in rows[0]["votes"]] == [[60, 50, 80], [65, 50, 20]]
-    _, protocol = services.protocol_current(study=study)
+    _, protocol = protocol_services.protocol_current(study=study)
     review_services.review_relabel(review=review, by=coordinator, protocol=protocol, rater_ids=[second.pk])
     relabel = RatingTask.objects.get(annotator=second, kind=RatingTask.Kind.RELABEL)
-    result = services.rating_submit(task=relabel, user=second, client_id=uuid.uuid4(),
-                                    scores={"technical": 65, "aesthetic": 50, "alignment": 75})
+    result = voting_services.rating_submit(task=relabel, user=second, client_id=uuid.uuid4(),
+                                           scores={"technical": 65, "aesthetic": 50, "alignment": 75})
     new = Rating.objects.filter(pk__in=result.rating_ids.values())
     assert {r.dimension: r.supersedes.dimension for r in new} == {d: d for d in ("technical", "aesthetic", "alignment")}
     assert StimulusReview.objects.filter(stimulus=review.stimulus).latest("created_at").status == "consistent"
@@ -180,34 +190,34 @@ def test_gold_checks_compare_the_first_dimension(multi):
     for user, gold_scores, paused in ((users[0], {"technical": 82, "aesthetic": 0, "alignment": 0}, False),
                                       (users[1], {"technical": 60, "aesthetic": 80, "alignment": 80}, True)):
         while (task := next_task(study, user)) is not None and task.kind != RatingTask.Kind.GOLD:
-            services.rating_submit(task=task, user=user, client_id=uuid.uuid4(),
-                                   scores={"technical": 50, "aesthetic": 50, "alignment": 50})
+            voting_services.rating_submit(task=task, user=user, client_id=uuid.uuid4(),
+                                          scores={"technical": 50, "aesthetic": 50, "alignment": 50})
         assert task is not None, "a gold item was mixed in"
-        services.rating_submit(task=task, user=user, client_id=uuid.uuid4(), scores=gold_scores)
+        voting_services.rating_submit(task=task, user=user, client_id=uuid.uuid4(), scores=gold_scores)
         assert Enrolment.objects.get(study=study, user=user).paused is paused
 
 
 @pytest.mark.django_db
 def test_dimensions_cannot_change_once_there_are_votes(multi, coordinator):
     study, (user, _) = multi
-    _, protocol = services.protocol_current(study=study)
-    config = {"scale": "slider100", "dimensions": DIMENSIONS[:2]}
-    services.rating_submit(task=next_task(study, user), user=user, client_id=uuid.uuid4(),
-                           scores={"technical": 50, "aesthetic": 50, "alignment": 50})
+    _, protocol = protocol_services.protocol_current(study=study)
+    config = {"dimensions": DIMENSIONS[:2]}
+    voting_services.rating_submit(task=next_task(study, user), user=user, client_id=uuid.uuid4(),
+                                  scores={"technical": 50, "aesthetic": 50, "alignment": 50})
     with pytest.raises(DomainError, match="dimensions cannot change once the study has votes"):
-        services.protocol_publish(study=study, config=config, by=coordinator)
-    services.protocol_publish(study=study, config={**config, "dimensions": DIMENSIONS, "replay": False},
-                              by=coordinator, note="same dimensions, no replay")
+        protocol_services.protocol_publish(study=study, config=config, by=coordinator)
+    protocol_services.protocol_publish(study=study, config={**config, "dimensions": DIMENSIONS, "replay": False},
+                                       by=coordinator, note="same dimensions, no replay")
 
 
 @pytest.mark.django_db
 def test_the_history_and_the_quality_indicators_know_the_dimension(multi, client, coordinator):
     study, (user, _) = multi
     while (task := next_task(study, user)).kind == RatingTask.Kind.GOLD:  # a study vote, not the gold check
-        services.rating_submit(task=task, user=user, client_id=uuid.uuid4(),
-                               scores={"technical": 80, "aesthetic": 50, "alignment": 50})
-    result = services.rating_submit(task=task, user=user, client_id=uuid.uuid4(),
-                                    scores={"technical": 40, "aesthetic": 50, "alignment": 60})
+        voting_services.rating_submit(task=task, user=user, client_id=uuid.uuid4(),
+                                      scores={"technical": 80, "aesthetic": 50, "alignment": 50})
+    result = voting_services.rating_submit(task=task, user=user, client_id=uuid.uuid4(),
+                                           scores={"technical": 40, "aesthetic": 50, "alignment": 60})
     rows = selectors.rating_history_rows(study=study)
     column = rows[0].index("dimension")
     mine = [row for row in rows[1:] if row[0] in result.rating_ids.values()]
@@ -228,8 +238,8 @@ def test_a_dimension_failing_at_storage_rolls_back_the_others(multi):
     other = Rating.objects.create(study=study, stimulus=study.stimuli.exclude(pk=task.stimulus_id).first(), rater=user,
                                   score=10, dimension="aesthetic", client_id=client_id)
     with pytest.raises(DomainError, match="already used for another vote"):
-        services.rating_submit(task=task, user=user, client_id=client_id,
-                               scores={"technical": 90, "aesthetic": 55, "alignment": 70})
+        voting_services.rating_submit(task=task, user=user, client_id=client_id,
+                                      scores={"technical": 90, "aesthetic": 55, "alignment": 70})
     assert list(Rating.objects.filter(rater=user)) == [other], "the technical vote stored first was rolled back"
     assert RatingTask.objects.get(pk=task.pk).status == RatingTask.Status.PENDING
 

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotation import services
+from annotation import enrolment_services, protocol_services, session_services, voting_services
 from annotation.models import RatingTask
 from moslab_science.rating.ordering import adjacent_repeats, block_choice, spread_order, spreadable
 from studies import services as study_services
@@ -60,15 +60,16 @@ def bulk_study(*, sources: list[int], raters: int, annotators: int, block_size: 
                  source_content=f"src{source}")
         for source, index in names
     ])
-    services.protocol_publish(study=study, by=owner, config={"raters_per_stimulus": raters, "block_size": block_size,
-                                                             "break_seconds": 0})
+    protocol_services.protocol_publish(study=study, by=owner, raters_per_stimulus=raters,
+                                       config={"block_size": block_size, "break_seconds": 0})
     Study.objects.filter(pk=study.pk).update(status=Study.Status.OPEN)
     study.refresh_from_db()
     users = []
     for number in range(annotators):
         user = get_user_model().objects.create_user(f"{tag}-a{number}")
         study_services.membership_add(study=study, user=user, role=Membership.Role.ANNOTATOR)
-        services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+        enrolment_services.enrolment_accept_instructions(
+            enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
         users.append(user)
     return study, users
 
@@ -106,7 +107,7 @@ def test_annotators_working_in_turn_never_see_one_source_twice_in_a_row_unless_i
         if not pending.exists():
             before = queue_groups(study, user)
             open_groups = open_groups_for(study, user)
-            services.session_next(study=study, user=user)
+            session_services.session_next(study=study, user=user)
             block = queue_groups(study, user)[len(before):]
             if not block:
                 assert not open_groups
@@ -117,7 +118,7 @@ def test_annotators_working_in_turn_never_see_one_source_twice_in_a_row_unless_i
             else:
                 assert len(block) == 1, "an unavoidable repeat hands out one image at a time"
         task = pending.order_by("priority", "position").first()
-        services.rating_submit(task=task, user=user, score=3, client_id=uuid.uuid4())
+        voting_services.rating_submit(task=task, user=user, score=3, client_id=uuid.uuid4())
     votes = Counter(Rating.objects.filter(study=study).values_list("stimulus_id", flat=True))
     assert set(votes.values()) == {raters} and len(votes) == sum(sources), "every image still gets its N raters"
 
@@ -126,11 +127,11 @@ def test_annotators_working_in_turn_never_see_one_source_twice_in_a_row_unless_i
 def test_with_one_source_content_left_the_images_come_one_at_a_time_and_all_get_rated():
     study, (user,) = bulk_study(sources=[3], raters=1, annotators=1, block_size=5, tag="one-source")
     for expected in (1, 2, 3):
-        _, state = services.session_next(study=study, user=user)
+        _, state = session_services.session_next(study=study, user=user)
         assert len(state["tasks"]) == 1, "one image per block while nothing else is left"
-        services.rating_submit(task=RatingTask.objects.get(pk=state["tasks"][0]["id"]), user=user, score=3,
-                               client_id=uuid.uuid4())
+        voting_services.rating_submit(task=RatingTask.objects.get(pk=state["tasks"][0]["id"]), user=user, score=3,
+                                      client_id=uuid.uuid4())
         assert Rating.objects.filter(study=study).count() == expected
-    enrolment, state = services.session_next(study=study, user=user)
+    enrolment, state = session_services.session_next(study=study, user=user)
     assert state["tasks"] == [] and enrolment.phase == "done"
     assert adjacent_repeats(queue_groups(study, user)) == 2, "three images of one source cannot be spread"

@@ -4,7 +4,7 @@ import uuid
 import pytest
 from django.core import mail
 
-from annotation import services
+from annotation import enrolment_services, voting_services
 from annotation.models import Enrolment, RatingTask
 from studies import services as study_services
 from studies.models import Membership
@@ -23,13 +23,14 @@ def qualifying(coordinator, make_user, tmp_path):
     study_services.membership_add(study=study, user=second, role=Membership.Role.COORDINATOR)
     study_services.membership_add(study=study, user=make_user("no-address"), role=Membership.Role.COORDINATOR)
     user = users[0]
-    services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+    enrolment_services.enrolment_accept_instructions(
+        enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
     return study, user
 
 
 def vote_all_pending(study, user, score):
     while task := RatingTask.objects.filter(study=study, annotator=user, status="pending").first():
-        services.rating_submit(task=task, user=user, score=score, client_id=uuid.uuid4())
+        voting_services.rating_submit(task=task, user=user, score=score, client_id=uuid.uuid4())
 
 
 def test_failing_qualification_mails_every_coordinator_once_the_vote_is_stored(

@@ -20,7 +20,7 @@ def form_data(**changes) -> dict:
     data = {key: value for key, value in DEFAULTS.items() if not isinstance(value, list | dict)}
     data.update(DEFAULTS["consistency"])
     data = {key: "" if value is None else value for key, value in data.items()}
-    data["completion_code"] = "on"
+    data |= {"scale": "acr5", "raters_per_stimulus": 5, "completion_code": "on"}  # the study's settings
     data |= {"examples-TOTAL_FORMS": 1, "examples-INITIAL_FORMS": 0, "dimensions-TOTAL_FORMS": 1,
              "dimensions-INITIAL_FORMS": 0}
     for prefix, rows, fields in (("aspects", DEFAULTS["aspects"], ("key", "label", "weight", "shortcut")),
@@ -56,8 +56,8 @@ def test_saving_publishes_a_new_version_with_every_change(proto, client, coordin
     latest = StudyProtocol.objects.filter(study=study).order_by("-version").first()
     assert latest.version == 2 and latest.note == "slider for the pilot" and latest.created_by == coordinator
     config = latest.config
-    assert (config["scale"], config["raters_per_stimulus"], config["block_size"], config["gold_every"]) == (
-        "slider100", 3, 20, 10)
+    assert (config["block_size"], config["gold_every"]) == (20, 10)
+    assert "scale" not in config and "raters_per_stimulus" not in config, "the study owns them"
     assert [(a["key"], a["weight"]) for a in config["aspects"]] == [
         ("resolution", 2), ("noise", 1), ("distortion", 1.5), ("colour", 0.5)]
     assert config["severities"][3]["points"] == 3
@@ -87,11 +87,11 @@ def test_saving_publishes_a_new_version_with_every_change(proto, client, coordin
 def test_bad_settings_are_explained_and_nothing_is_published(proto, client, coordinator, changes, message):
     study, _ = proto
     client.force_login(coordinator)
-    response = client.post(f"/studies/{study.pk}/protocol/", form_data(**changes))
+    response = client.post(f"/studies/{study.pk}/protocol/", form_data(raters_per_stimulus=3, **changes))
     assert response.status_code == 400
     assert message in response.content.decode()
     assert StudyProtocol.objects.filter(study=study).count() == 1
-    assert Study.objects.get(pk=study.pk).raters_per_stimulus == DEFAULTS["raters_per_stimulus"]
+    assert Study.objects.get(pk=study.pk).raters_per_stimulus == 5, "the study's settings are saved with it or not"
 
 
 def test_the_instructions_show_the_illustrated_examples(proto, client, coordinator):

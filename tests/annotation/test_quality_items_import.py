@@ -2,7 +2,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from annotation import services
+from annotation import enrolment_services, session_services
 from annotation.models import QualityItem
 from tests.annotation.helpers import protocol_study
 
@@ -31,8 +31,9 @@ def test_the_command_sets_quality_items_and_importing_again_changes_nothing(stud
 
 def test_a_bad_csv_lists_every_problem_and_stores_nothing(study, make_user, tmp_path):
     user = study.memberships.filter(role="annotator").first().user
-    services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
-    services.session_next(study=study, user=user)  # claims a block of 4 images: those are taken
+    enrolment_services.enrolment_accept_instructions(
+        enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
+    session_services.session_next(study=study, user=user)  # claims a block of 4 images: those are taken
     claimed = set(study.rating_tasks.values_list("stimulus__name", flat=True))
     named = {"src1_v1.png", "src2_v1.png", "src3_v1.png"}
     taken = sorted(claimed - named)[0]

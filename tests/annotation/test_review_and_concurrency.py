@@ -6,7 +6,14 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from annotation import review_services, selectors, services
+from annotation import (
+    enrolment_services,
+    protocol_services,
+    review_services,
+    selectors,
+    session_services,
+    voting_services,
+)
 from annotation.models import RatingTask, StimulusReview
 from common.errors import DomainError
 from moslab_science.rating.ordering import adjacent_repeats
@@ -16,20 +23,21 @@ from tests.annotation.helpers import protocol_study
 
 def rate_all(study, user, score_for):
     while True:
-        _, state = services.session_next(study=study, user=user)
+        _, state = session_services.session_next(study=study, user=user)
         if not state["tasks"]:
             return
         task = RatingTask.objects.get(pk=state["tasks"][0]["id"])
-        services.rating_submit(task=task, user=user, score=score_for(task), client_id=uuid.uuid4())
+        voting_services.rating_submit(task=task, user=user, score=score_for(task), client_id=uuid.uuid4())
 
 
 @pytest.mark.django_db
 def test_flagged_stimulus_is_relabelled_and_history_is_kept(coordinator, make_user, tmp_path):
     study, users = protocol_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "i", sources=2,
-                                  per_source=1, annotators=3, config={"raters_per_stimulus": 3, "relabel_rounds": 1})
+                                  per_source=1, annotators=3, raters_per_stimulus=3, config={"relabel_rounds": 1})
     outlier = users[2]
     for user in users:
-        services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+        enrolment_services.enrolment_accept_instructions(
+            enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
         rate_all(study, user, lambda task, u=user: 1 if (u == outlier and task.stimulus.name.startswith("src0")) else 4)
     flagged = Stimulus.objects.get(study=study, name="src0_v0.png")
     review = StimulusReview.objects.get(stimulus=flagged)
@@ -38,13 +46,13 @@ def test_flagged_stimulus_is_relabelled_and_history_is_kept(coordinator, make_us
     assert Rating.objects.filter(stimulus=flagged).current().count() == 0, "flagged votes do not count yet"
     queue = selectors.review_queue(study=study, hide_names=True)
     assert [vote["rater"] for vote in queue[0]["votes"]] == ["Rater A", "Rater B", "Rater C"]
-    _, protocol = services.protocol_current(study=study)
+    _, protocol = protocol_services.protocol_current(study=study)
     review_services.review_relabel(review=review, by=coordinator, protocol=protocol)
     relabel = RatingTask.objects.get(annotator=outlier, kind="relabel")
-    _, state = services.session_next(study=study, user=outlier)
+    _, state = session_services.session_next(study=study, user=outlier)
     assert state["tasks"][0] == selectors.task_payload(relabel) and "score" not in state["tasks"][0]
-    result = services.rating_submit(task=relabel, user=outlier, score=4, client_id=uuid.uuid4(),
-                                    deductions={"noise": "moderate"})
+    result = voting_services.rating_submit(task=relabel, user=outlier, score=4, client_id=uuid.uuid4(),
+                                           deductions={"noise": "moderate"})
     new = Rating.objects.get(pk=result.rating_id)
     old = Rating.objects.get(stimulus=flagged, rater=outlier, round=0)
     assert new.supersedes == old and old.score == 1 and new.round == 1 and "relabel" in new.change_reason
@@ -61,9 +69,10 @@ def test_flagged_stimulus_is_relabelled_and_history_is_kept(coordinator, make_us
 @pytest.mark.django_db
 def test_coordinator_accepts_or_adds_raters(client, coordinator, make_user, tmp_path):
     study, users = protocol_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "i", sources=1,
-                                  per_source=2, annotators=3, config={"raters_per_stimulus": 2})
+                                  per_source=2, annotators=3, raters_per_stimulus=2)
     for index, user in enumerate(users[:2]):
-        services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+        enrolment_services.enrolment_accept_instructions(
+            enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
         rate_all(study, user, lambda task, i=index: 1 + 3 * i)
     first, second = StimulusReview.objects.filter(study=study, status="open").order_by("stimulus__name")
     client.force_login(users[0])
@@ -76,7 +85,8 @@ def test_coordinator_accepts_or_adds_raters(client, coordinator, make_user, tmp_
     assert Rating.objects.filter(stimulus=first.stimulus).current().count() == 2
     client.post(f"/studies/{study.pk}/reviews/{second.pk}/", {"action": "add_raters", "count": "1"})
     third = users[2]
-    services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=third))
+    enrolment_services.enrolment_accept_instructions(
+        enrolment=enrolment_services.enrolment_get_or_start(study=study, user=third))
     rate_all(study, third, lambda task: 4)
     assert RatingTask.objects.filter(annotator=third).count() == 1, "only the image that needs a third rater"
     assert StimulusReview.objects.filter(stimulus=second.stimulus).count() == 2
@@ -90,9 +100,10 @@ def test_many_annotators_at_once_give_every_stimulus_exactly_n_raters(coordinato
         pytest.skip("row locks and concurrent writers need PostgreSQL (DATABASE_URL=postgres://...)")
     study, users = protocol_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "i", sources=10,
                                   per_source=6, annotators=24, size=(8, 8),
-                                  config={"raters_per_stimulus": 5, "block_size": 4, "break_seconds": 0})
+                                  raters_per_stimulus=5, config={"block_size": 4, "break_seconds": 0})
     for user in users:
-        services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+        enrolment_services.enrolment_accept_instructions(
+            enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
     errors: list[BaseException] = []
     barrier = threading.Barrier(len(users))
 

@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from annotation import services
+from annotation import enrolment_services
 from annotation.models import QualityItem, RatingTask
 from studies.models import Rating, Stimulus
 from tests.annotation.helpers import protocol_study
@@ -20,9 +20,10 @@ QUERIES_PER_VOTE = 11
 def rating_client(client, coordinator, make_user, tmp_path):
     study, users = protocol_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "i", sources=4,
                                   per_source=3, annotators=2, gold=1,
-                                  config={"raters_per_stimulus": 2, "block_size": 6, "break_seconds": 0})
+                                  raters_per_stimulus=2, config={"block_size": 6, "break_seconds": 0})
     user = users[0]
-    services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+    enrolment_services.enrolment_accept_instructions(
+        enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
     client.force_login(user)
     state = client.get(f"/api/annotation/studies/{study.pk}/queue/").json()
     return client, study, user, state

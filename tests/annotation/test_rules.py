@@ -9,9 +9,11 @@ from moslab_science.rating.indicators import annotator_indicators
 from moslab_science.rating.ordering import adjacent_repeats, spread_order
 from moslab_science.rating.protocol import ConsistencyRule, ProtocolError, protocol_from_dict
 
+ACR5_SCALE = {"scale_min": 1, "scale_max": 5}
+
 
 def test_default_guideline_starts_at_five_and_weighs_resolution_and_distortion_most():
-    protocol = protocol_from_dict({})
+    protocol = protocol_from_dict({}, **ACR5_SCALE)
     assert protocol.suggested_score({}) == 5
     assert protocol.suggested_score({"noise": "moderate"}) == 4
     assert protocol.suggested_score({"resolution": "moderate"}) == 4  # 5 - 1.5 = 3.5 rounds half up
@@ -22,7 +24,7 @@ def test_default_guideline_starts_at_five_and_weighs_resolution_and_distortion_m
 
 
 def test_votes_off_the_scale_or_against_the_ticks_without_reason_are_refused():
-    protocol = protocol_from_dict({})
+    protocol = protocol_from_dict({}, **ACR5_SCALE)
     assert "off the scale" in protocol.vote_problems(score=6, deductions={}, reason="")[0]
     assert "not one of the scale's values" in protocol.vote_problems(score=3.5, deductions={}, reason="")[0]
     assert "Unknown aspect" in protocol.vote_problems(score=3, deductions={"colour": "none"}, reason="")[0]
@@ -32,20 +34,21 @@ def test_votes_off_the_scale_or_against_the_ticks_without_reason_are_refused():
 
 
 def test_slider_scale_deducts_quarters_of_the_range():
-    protocol = protocol_from_dict({"scale": "slider100"})
+    protocol = protocol_from_dict({}, scale_min=0, scale_max=100)
     assert (protocol.scale_min, protocol.scale_max) == (0, 100)
     assert protocol.suggested_score({"noise": "moderate"}) == 75
     assert protocol.vote_problems(score=62.5, deductions={"noise": "moderate"}, reason="") == []
 
 
 @pytest.mark.parametrize("config, message", [
-    ({"scale": "acr7"}, "scale must be"), ({"raters_per_stimulus": 0}, "raters_per_stimulus"),
+    ({"scale": "acr5"}, "Unknown protocol settings: scale"),  # the study owns its scale and raters
+    ({"raters_per_stimulus": 3}, "Unknown protocol settings: raters_per_stimulus"),
     ({"severities": [{"key": "bad", "label": "Bad", "points": 1}]}, "must include 'none'"),
     ({"block_size": 0}, "block_size"), ({"colour": 1}, "Unknown protocol settings"),
 ])
 def test_unusable_protocols_are_refused_with_the_reason(config, message):
     with pytest.raises(ProtocolError, match=message):
-        protocol_from_dict(config)
+        protocol_from_dict(config, **ACR5_SCALE)
 
 
 def test_spread_order_never_puts_one_source_twice_in_a_row_when_possible():

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from annotation import services
+from annotation import enrolment_services, protocol_services, session_services, voting_services
 from annotation.models import Enrolment, RatingTask
 from common.errors import DomainError
 from studies.models import Rating, Study, StudyProtocol
@@ -17,39 +17,45 @@ Phase = Enrolment.Phase
 
 @pytest.fixture
 def qc_study(coordinator, make_user, tmp_path):
-    config = {"raters_per_stimulus": 2, "block_size": 4, "break_seconds": 60, "gold_every": 3,
+    config = {"block_size": 4, "break_seconds": 60, "gold_every": 3,
               "gold_pause_after": 2, "repeats_per_block": 1, "qualification_threshold": 0.5}
     return protocol_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "img", training=2,
-                          qualification=2, gold=3, config=config)
+                          qualification=2, gold=3, raters_per_stimulus=2, config=config)
 
 
 def vote(study, user, score, *, deductions=None, reason=""):
     task = RatingTask.objects.filter(study=study, annotator=user, status="pending").order_by("priority", "position")[0]
-    return task, services.rating_submit(task=task, user=user, score=score, client_id=uuid.uuid4(),
-                                        deductions=deductions, reason=reason, response_time_ms=900)
+    return task, voting_services.rating_submit(task=task, user=user, score=score, client_id=uuid.uuid4(),
+                                               deductions=deductions, reason=reason, response_time_ms=900)
 
 
 def test_protocol_changes_are_new_versions_and_votes_keep_theirs(qc_study, coordinator):
     study, (user, *_) = qc_study
     first = StudyProtocol.objects.get(study=study)
-    enrolment = services.enrolment_get_or_start(study=study, user=user)
-    services.enrolment_accept_instructions(enrolment=enrolment)
+    enrolment = enrolment_services.enrolment_get_or_start(study=study, user=user)
+    enrolment_services.enrolment_accept_instructions(enrolment=enrolment)
     _, result = vote(study, user, 4)
-    services.protocol_publish(study=study, config={**first.config, "block_size": 5}, by=coordinator, note="v2")
+    protocol_services.protocol_publish(study=study, config={**first.config, "block_size": 5}, by=coordinator, note="v2")
     assert list(StudyProtocol.objects.filter(study=study).values_list("version", flat=True)) == [2, 1]
     assert Rating.objects.get(pk=result.rating_id).protocol == first
     _, later = vote(study, user, 4)
     assert Rating.objects.get(pk=later.rating_id).protocol.version == 2
-    with pytest.raises(DomainError, match="scale must be"):
-        services.protocol_publish(study=study, config={"scale": "x"}, by=coordinator)
+    with pytest.raises(DomainError, match="Unknown scale 'x'; choose acr5 or slider100"):
+        protocol_services.protocol_publish(study=study, config={}, scale="x", by=coordinator)
+    with pytest.raises(DomainError, match="The scale cannot change once the study has votes"):
+        protocol_services.protocol_publish(study=study, config={}, scale="slider100", by=coordinator)
+    protocol_services.protocol_publish(study=study, config={}, raters_per_stimulus=3, by=coordinator, note="v3")
+    assert (study.scale_min, study.scale_max, study.raters_per_stimulus) == (1, 5, 3), "raters may change"
+    assert "raters_per_stimulus" not in study.protocols.get(version=3).config, "the study owns them, not the config"
 
 
 def test_training_gives_feedback_then_failing_qualification_pauses(qc_study):
     study, (user, *_) = qc_study
-    enrolment = services.enrolment_get_or_start(study=study, user=user)
+    enrolment = enrolment_services.enrolment_get_or_start(study=study, user=user)
     assert enrolment.phase == Phase.INSTRUCTIONS
-    assert services.session_next(study=study, user=user)[1]["tasks"] == [], "nothing to rate before instructions"
-    services.enrolment_accept_instructions(enrolment=enrolment)
+    state = session_services.session_next(study=study, user=user)[1]
+    assert state["tasks"] == [], "nothing to rate before instructions"
+    enrolment_services.enrolment_accept_instructions(enrolment=enrolment)
     _, result = vote(study, user, 2)
     assert result.feedback == {"your_score": 2, "reference": 4, "explanation": "training 0: slight noise only.",
                                "within_tolerance": False}
@@ -59,18 +65,19 @@ def test_training_gives_feedback_then_failing_qualification_pauses(qc_study):
     vote(study, user, 1)
     enrolment.refresh_from_db()
     assert enrolment.paused and "qualification not passed: 0%" in enrolment.pause_reason
-    _, state = services.session_next(study=study, user=user)
+    _, state = session_services.session_next(study=study, user=user)
     assert state["paused"] and state["tasks"] == []
 
 
 def test_passing_qualification_opens_rating_with_gold_repeats_breaks_and_completion(qc_study):
     study, (user, *_) = qc_study
-    services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+    enrolment_services.enrolment_accept_instructions(
+        enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
     for _ in range(4):  # two training, two qualification, all on the reference
         vote(study, user, 4)
     enrolment = Enrolment.objects.get(study=study, user=user)
     assert enrolment.phase == Phase.RATING and enrolment.qualification_score == 1
-    _, state = services.session_next(study=study, user=user)
+    _, state = session_services.session_next(study=study, user=user)
     pending = RatingTask.objects.filter(study=study, annotator=user, status="pending")
     kinds = list(pending.values_list("kind", flat=True))
     assert kinds.count("gold") == 1 and kinds.count("rating") == 4, "a block of 4 with one hidden gold item"
@@ -83,7 +90,7 @@ def test_passing_qualification_opens_rating_with_gold_repeats_breaks_and_complet
         vote(study, user, 4)
     Enrolment.objects.filter(pk=enrolment.pk).update(break_until=timezone.now() - timedelta(seconds=1))
     while True:
-        _, state = services.session_next(study=study, user=user)
+        _, state = session_services.session_next(study=study, user=user)
         if not state["tasks"]:
             break
         if state["break_seconds_left"]:
@@ -98,27 +105,29 @@ def test_passing_qualification_opens_rating_with_gold_repeats_breaks_and_complet
 
 def test_failed_gold_checks_pause_the_annotator(qc_study, coordinator):
     study, (user, *_) = qc_study
-    services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+    enrolment_services.enrolment_accept_instructions(
+        enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
     for _ in range(4):
         vote(study, user, 4)
     # Gold after every image: the block holds all three gold items, so work is left once two have failed.
     config = StudyProtocol.objects.get(study=study).config
-    services.protocol_publish(study=study, config={**config, "gold_every": 1}, by=coordinator)
+    protocol_services.protocol_publish(study=study, config={**config, "gold_every": 1}, by=coordinator)
     failures = 0
     while failures < 2:
-        services.session_next(study=study, user=user)
+        session_services.session_next(study=study, user=user)
         Enrolment.objects.filter(study=study, user=user).update(break_until=None)
         pending = RatingTask.objects.filter(study=study, annotator=user, status="pending")
         task = pending.order_by("priority", "position")[0]
-        services.rating_submit(task=task, user=user, score=1 if task.kind == "gold" else 4, client_id=uuid.uuid4())
+        voting_services.rating_submit(task=task, user=user, score=1 if task.kind == "gold" else 4,
+                                      client_id=uuid.uuid4())
         failures += task.kind == "gold"
     enrolment = Enrolment.objects.get(study=study, user=user)
     assert enrolment.paused and enrolment.pause_reason == "2 gold checks failed"
     with pytest.raises(DomainError, match="paused"):
         vote(study, user, 4)
-    services.enrolment_resume(enrolment=enrolment, by=coordinator)
+    enrolment_services.enrolment_resume(enrolment=enrolment, by=coordinator)
     Enrolment.objects.filter(pk=enrolment.pk).update(break_until=None)
-    services.session_next(study=study, user=user)
+    session_services.session_next(study=study, user=user)
     vote(study, user, 4)
 
 
@@ -128,10 +137,11 @@ def api(client, study, body):
 
 def test_api_refuses_bad_input_and_stores_nothing(client, coordinator, make_user, tmp_path):
     study, (user, other, _) = protocol_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "i",
-                                             config={"raters_per_stimulus": 2})
+                                             raters_per_stimulus=2)
     for person in (user, other):
-        services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=person))
-        services.session_next(study=study, user=person)
+        enrolment_services.enrolment_accept_instructions(
+            enrolment=enrolment_services.enrolment_get_or_start(study=study, user=person))
+        session_services.session_next(study=study, user=person)
     mine = RatingTask.objects.filter(study=study, annotator=user, status="pending").order_by("position")[0]
     theirs = RatingTask.objects.filter(study=study, annotator=other).first()
     client.force_login(user)

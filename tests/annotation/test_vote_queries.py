@@ -2,9 +2,17 @@
 import uuid
 
 import pytest
+from django.db.models import Sum
 from django.utils import timezone
 
-from annotation import assignment_services, services, vote_queries
+from annotation import (
+    assignment_services,
+    enrolment_services,
+    protocol_services,
+    session_services,
+    vote_queries,
+    voting_services,
+)
 from annotation.models import Enrolment, RatingTask, StimulusReview
 from studies import services as study_services
 from studies.models import Membership, Study
@@ -17,14 +25,15 @@ pytestmark = pytest.mark.django_db
 def rated(coordinator, make_user, tmp_path):
     """A study with 12 images, 2 raters each, blocks of 6; the first annotator has voted once."""
     study, users = protocol_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "i",
-                                  annotators=2, config={"raters_per_stimulus": 2, "block_size": 6})
+                                  annotators=2, raters_per_stimulus=2, config={"block_size": 6})
     for user in users:
-        services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
-        services.session_next(study=study, user=user)
+        enrolment_services.enrolment_accept_instructions(
+            enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
+        session_services.session_next(study=study, user=user)
     first = users[0]
     task = RatingTask.objects.filter(study=study, annotator=first).order_by("position").first()
     client_id = uuid.uuid4()
-    services.rating_submit(task=task, user=first, client_id=client_id, score=4)
+    voting_services.rating_submit(task=task, user=first, client_id=client_id, score=4)
     return study, users, client_id
 
 
@@ -35,14 +44,15 @@ def fields(instance) -> dict:
 def test_the_task_comes_with_its_study_and_image_as_the_orm_loads_them(rated):
     study, (first, _), used = rated
     task = RatingTask.objects.filter(study=study, annotator=first, status="pending").first()
-    got = vote_queries.task_for_vote(task_id=task.pk, user_id=first.pk, client_id=uuid.uuid4(), study_id=study.pk)
+    got, client_id_used = vote_queries.task_for_vote(task_id=task.pk, user_id=first.pk, client_id=uuid.uuid4(),
+                                                     study_id=study.pk)
     orm = RatingTask.objects.select_related("study", "stimulus").get(pk=task.pk)
     assert fields(got) == fields(orm)
     assert fields(got.study) == fields(orm.study)
     assert fields(got.stimulus) == fields(orm.stimulus)
-    assert got.client_id_used is False
+    assert client_id_used is False
     again = vote_queries.task_for_vote(task_id=task.pk, user_id=first.pk, client_id=used, study_id=study.pk)
-    assert again.client_id_used is True
+    assert again.client_id_used is True and again.task.pk == task.pk
 
 
 def test_a_task_is_found_only_in_its_study_for_its_annotator_while_they_are_one(rated, coordinator, make_user):
@@ -57,16 +67,17 @@ def test_a_task_is_found_only_in_its_study_for_its_annotator_while_they_are_one(
     assert vote_queries.task_for_vote(task_id=task.pk, user_id=first.pk, client_id=uuid.uuid4(),
                                       study_id=study.pk) is None
     unscoped = vote_queries.task_for_vote(task_id=task.pk, user_id=second.pk, client_id=uuid.uuid4())
-    assert unscoped.annotator_id == first.pk, "without a study the caller checks the annotator itself"
+    assert unscoped.task.annotator_id == first.pk, "without a study the caller checks the annotator itself"
 
 
 def test_the_enrolment_comes_with_the_latest_protocol_version(rated, coordinator):
     study, (first, _), _ = rated
     got = vote_queries.enrolment_for_vote(study_id=study.pk, user_id=first.pk)
-    assert fields(got) == fields(Enrolment.objects.get(study=study, user=first))
-    assert got.current_protocol_id == study.protocols.get(version=1).pk
-    later = services.protocol_publish(study=study, config={"raters_per_stimulus": 2, "block_size": 4}, by=coordinator)
-    assert vote_queries.enrolment_for_vote(study_id=study.pk, user_id=first.pk).current_protocol_id == later.pk
+    assert fields(got.enrolment) == fields(Enrolment.objects.get(study=study, user=first))
+    assert got.protocol_id == study.protocols.get(version=1).pk
+    later = protocol_services.protocol_publish(study=study, config={"block_size": 4}, by=coordinator)
+    now = vote_queries.enrolment_for_vote(study_id=study.pk, user_id=first.pk)
+    assert now.protocol_id == later.pk and now.protocol_stamp != got.protocol_stamp, "the stamp keys the version"
     assert vote_queries.enrolment_for_vote(study_id=study.pk, user_id=coordinator.pk) is None
 
 
@@ -79,8 +90,8 @@ def test_the_cross_check_counts_match_the_tasks_of_the_image(rated):
     RatingTask.objects.create(study=study, stimulus=stimulus, annotator=first, kind="relabel", round=1,
                               position=501, priority=0)
     tasks = RatingTask.objects.filter(stimulus=stimulus, kind__in=["rating", "relabel"])
-    expected = (tasks.filter(status="pending").count(), tasks.filter(kind="rating").count(), 1)
-    assert vote_queries.stimulus_task_counts(stimulus_id=stimulus.pk) == expected
+    expected = (tasks.filter(status="pending").count(), tasks.filter(kind="rating").count(), 2, 1)
+    assert vote_queries.stimulus_task_counts(stimulus_id=stimulus.pk, raters_per_stimulus=2) == expected
     assert expected[0] >= 1 and expected[1] == 2
 
 
@@ -90,11 +101,14 @@ def test_the_next_tasks_come_in_queue_order_with_the_study_progress(rated):
                                         round=1, position=900, priority=0)
     orm = list(RatingTask.objects.filter(study=study, annotator=first, status="pending")
                .order_by("priority", "position").values_list("pk", flat=True))
-    got = vote_queries.pending_tasks(study_id=study.pk, user_id=first.pk, limit=4)
+    got, study_done = vote_queries.pending_tasks(study_id=study.pk, user_id=first.pk, limit=4)
     assert [task.pk for task in got] == orm[:4] and got[0].pk == relabel.pk
     assert got[1].stimulus.width == RatingTask.objects.get(pk=got[1].pk).stimulus.width
-    assert {task.study_done for task in got} == {1}
-    assert vote_queries.pending_tasks(study_id=study.pk, user_id=second.pk, limit=50)[-1].annotator_id == second.pk
+    assert study_done == Enrolment.objects.filter(study=study).aggregate(n=Sum("study_votes"))["n"] == 1
+    theirs = vote_queries.pending_tasks(study_id=study.pk, user_id=second.pk, limit=50).tasks
+    assert theirs[-1].annotator_id == second.pk
+    RatingTask.objects.filter(annotator=first).update(status="done")
+    assert vote_queries.pending_tasks(study_id=study.pk, user_id=first.pk, limit=4) == ([], None), "none: no count"
 
 
 def test_a_row_update_writes_only_the_named_fields_and_stamps_the_time(rated):
@@ -133,7 +147,7 @@ def test_an_open_place_is_found_while_the_database_count_finds_one(rated, make_u
         return found
 
     assert agrees(first) and agrees(third)
-    protocol = services.protocol_current(study=study)[1]
+    protocol = protocol_services.protocol_current(study=study)[1]
     while assignment_services.queue_fill(study=study, user=first, protocol=protocol):
         pass
     while assignment_services.queue_fill(study=study, user=second, protocol=protocol):

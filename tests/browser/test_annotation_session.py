@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from annotation import services
+from annotation import enrolment_services, session_services, voting_services
 from annotation.models import Enrolment, RatingTask, StimulusReview
 from studies.models import Rating
 from tests.annotation.helpers import protocol_study
@@ -33,16 +33,17 @@ def test_annotator_session_training_qualification_rating_break_relabel(page_for,
     study, (browser_user, other) = protocol_study(
         coordinator=coordinator, make_user=make_user, folder=tmp_path / "img", sources=2, per_source=2,
         annotators=2, training=1, qualification=1, size=(200, 150),
-        config={"raters_per_stimulus": 2, "block_size": 2, "break_seconds": 2, "relabel_rounds": 1},
+        raters_per_stimulus=2, config={"block_size": 2, "break_seconds": 2, "relabel_rounds": 1},
     )
-    services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=other))
+    enrolment_services.enrolment_accept_instructions(
+        enrolment=enrolment_services.enrolment_get_or_start(study=study, user=other))
     for _ in range(2):  # the other annotator passes training and qualification, then votes 1 everywhere
         task = RatingTask.objects.filter(annotator=other, status="pending").order_by("priority", "position")[0]
-        services.rating_submit(task=task, user=other, score=4, client_id=uuid.uuid4())
-    while (state := services.session_next(study=study, user=other)[1])["tasks"]:
+        voting_services.rating_submit(task=task, user=other, score=4, client_id=uuid.uuid4())
+    while (state := session_services.session_next(study=study, user=other)[1])["tasks"]:
         Enrolment.objects.filter(user=other).update(break_until=None)
-        services.rating_submit(task=RatingTask.objects.get(pk=state["tasks"][0]["id"]), user=other, score=1,
-                               client_id=uuid.uuid4())
+        voting_services.rating_submit(task=RatingTask.objects.get(pk=state["tasks"][0]["id"]), user=other, score=1,
+                                      client_id=uuid.uuid4())
 
     page = page_for(browser_user)
     rate_page(page, study)
@@ -98,8 +99,9 @@ def test_annotator_session_training_qualification_rating_break_relabel(page_for,
 
 def test_no_vote_lost_or_doubled_when_the_server_is_cut_off(page_for, coordinator, make_user, tmp_path):
     study, (user,) = protocol_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "img",
-                                    sources=3, per_source=1, annotators=1, config={"raters_per_stimulus": 1})
-    services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+                                    sources=3, per_source=1, annotators=1, raters_per_stimulus=1)
+    enrolment_services.enrolment_accept_instructions(
+        enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
     page = page_for(user)
     rate_page(page, study)
     calls = []
@@ -130,8 +132,9 @@ def test_no_vote_lost_or_doubled_when_the_server_is_cut_off(page_for, coordinato
 def test_rating_page_draws_one_image_pixel_per_device_pixel(page_for, coordinator, make_user, tmp_path, ratio):
     study, (user,) = protocol_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "img",
                                     sources=1, per_source=1, annotators=1, size=(301, 203),
-                                    config={"raters_per_stimulus": 1})
-    services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+                                    raters_per_stimulus=1)
+    enrolment_services.enrolment_accept_instructions(
+        enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
     page = page_for(user, device_scale_factor=ratio)
     rate_page(page, study)
     wait_ready(page)

@@ -39,7 +39,9 @@ def test_coordinator_edits_and_publishes_the_protocol(page_for, live_server, coo
     screenshot(page, "protocol-edit")
     latest = StudyProtocol.objects.filter(study=study).order_by("-version").first()
     assert latest.version == 2 and latest.note == "slider for the pilot"
-    assert latest.config["scale"] == "slider100" and latest.config["raters_per_stimulus"] == 3
+    study.refresh_from_db()
+    assert (study.scale_min, study.scale_max, study.raters_per_stimulus) == (0, 100, 3), "the study's settings"
+    assert "scale" not in latest.config and "raters_per_stimulus" not in latest.config
     assert latest.config["block_size"] == 25 and latest.config["break_seconds"] == 90
     assert [(a["key"], a["weight"], a["shortcut"]) for a in latest.config["aspects"]][::4] == [
         ("resolution", 2, "r"), ("colour", 0.5, "c")]

@@ -3,8 +3,7 @@ import uuid
 
 import pytest
 
-from annotation import assignment_services
-from annotation import services as annotation_services
+from annotation import assignment_services, voting_services
 from annotation.models import RatingTask
 from moslab_science.demo import build_demo_images
 from studies import services
@@ -83,7 +82,7 @@ def test_window_too_small_asks_for_more_room(page_for, demo_like_study):
 def test_coordinator_computes_mos_and_downloads_csv(page_for, demo_like_study, coordinator, celery_worker_process):
     study, annotator = demo_like_study
     for task in RatingTask.objects.filter(study=study):
-        annotation_services.rating_submit(task=task, user=annotator, score=3, client_id=uuid.uuid4())
+        voting_services.rating_submit(task=task, user=annotator, score=3, client_id=uuid.uuid4())
     page = page_for(coordinator)
     page.click("text=Study page")
     screenshot(page, "study-page")

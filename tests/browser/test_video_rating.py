@@ -2,7 +2,7 @@
 three dimension scores in one submission, and the text prompt shown above the clip (and above an image)."""
 import pytest
 
-from annotation import services
+from annotation import enrolment_services
 from annotation.models import RatingTask
 from studies.models import Rating, Stimulus
 from tests.annotation.helpers import protocol_study, video_study
@@ -18,7 +18,7 @@ def test_a_clip_plays_through_once_before_three_dimension_scores_are_stored(page
                                                                             make_user, tmp_path):
     study, (user,) = video_study(  # 24 frames at 8 fps: a 3 s VP9 WebM, imported like any stimulus
         coordinator=coordinator, make_user=make_user, folder=tmp_path / "clips", frames=24, fps=8, size=(320, 240),
-        config={"raters_per_stimulus": 1, "dimensions": DIMENSIONS, "show_prompt": True, "replay": True},
+        raters_per_stimulus=1, config={"dimensions": DIMENSIONS, "show_prompt": True, "replay": True},
     )
     clip = Stimulus.objects.get(study=study)
     assert clip.media_type == "video" and clip.duration_seconds == pytest.approx(3.0, abs=0.2)
@@ -75,10 +75,11 @@ def test_an_image_with_its_prompt_and_slider_dimensions_needs_every_score(page_f
                                                                           make_user, tmp_path):
     study, (user,) = protocol_study(
         coordinator=coordinator, make_user=make_user, folder=tmp_path / "img", sources=1, per_source=1, annotators=1,
-        config={"raters_per_stimulus": 1, "scale": "slider100", "dimensions": DIMENSIONS[::2], "show_prompt": True},
+        scale="slider100", raters_per_stimulus=1, config={"dimensions": DIMENSIONS[::2], "show_prompt": True},
     )
     Stimulus.objects.filter(study=study).update(prompt="a lighthouse on a cliff, oil painting")
-    services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=study, user=user))
+    enrolment_services.enrolment_accept_instructions(
+        enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
     page = page_for(user)
     page.goto(f"{live_server.url}/studies/{study.pk}/rate/")
     page.wait_for_function("window.moslabRating && window.moslabRating.ready()")

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from PIL import Image
 
-from annotation import assignment_services, review_services, services
+from annotation import assignment_services, enrolment_services, protocol_services, review_services, voting_services
 from annotation.models import RatingTask, StimulusReview
 from common.errors import DomainError
 from moslab_science.ingest.video import read_frames
@@ -46,7 +46,8 @@ class Command(BaseCommand):
                 user.set_unusable_password()
                 user.save()
             study_services.membership_add(study=target, user=user, role=Membership.Role.ANNOTATOR)
-            services.enrolment_accept_instructions(enrolment=services.enrolment_get_or_start(study=target, user=user))
+            enrolment_services.enrolment_accept_instructions(
+                enrolment=enrolment_services.enrolment_get_or_start(study=target, user=user))
             users[user.pk] = (user, rater)
         try:
             assignment_services.assignment_create(study=target, seed=seed)
@@ -66,7 +67,7 @@ class Command(BaseCommand):
         With rating dimensions each gets its own noisy vote around the same latent quality; a video's
         vote says it was played through (as the rating page does).
         """
-        _, protocol = services.protocol_current(study=study)
+        _, protocol = protocol_services.protocol_current(study=study)
         tasks = RatingTask.objects.filter(study=study, annotator_id__in=users, status=RatingTask.Status.PENDING)
         votes = 0
         for task in tasks.select_related("stimulus", "stimulus__reference").order_by("annotator_id", "position"):
@@ -81,8 +82,8 @@ class Command(BaseCommand):
                 display = {"played_through": True, "played_seconds": task.stimulus.duration_seconds, "replays": 0,
                            "simulated": True}
             try:
-                services.rating_submit(task=task, user=user, client_id=uuid.uuid4(), display=display,
-                                       response_time_ms=int(rng.uniform(2000, 9000)), **given)
+                voting_services.rating_submit(task=task, user=user, client_id=uuid.uuid4(), display=display,
+                                              response_time_ms=int(rng.uniform(2000, 9000)), **given)
             except DomainError as error:
                 raise CommandError(str(error)) from None
             votes += 1
@@ -93,7 +94,7 @@ class Command(BaseCommand):
         coordinator = get_user_model().objects.filter(username=username).first()
         if coordinator is None:
             raise CommandError(f"No user {username!r} to play the coordinator.")
-        _, protocol = services.protocol_current(study=study)
+        _, protocol = protocol_services.protocol_current(study=study)
         votes = 0
         for _ in range(protocol.relabel_rounds):
             flagged = [review for review in self._open_reviews(study)

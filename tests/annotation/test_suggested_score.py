@@ -1,0 +1,18 @@
+"""The guideline's suggested score in Python, against the table of cases the page's script is checked on too."""
+import json
+from pathlib import Path
+
+import pytest
+
+from moslab_science.rating.protocol import protocol_from_dict
+
+CASES = json.loads((Path(__file__).parent / "suggested_score_cases.json").read_text())["cases"]
+
+
+def protocol_for(case: dict):
+    return protocol_from_dict(case["config"], scale_min=case["scale"][0], scale_max=case["scale"][1])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_the_suggested_score_follows_the_shared_table(case):
+    assert protocol_for(case).suggested_score(case["deductions"]) == case["suggested"]
