@@ -15,7 +15,7 @@ from studies.datasets import selectors as dataset_selectors
 from studies.datasets import services as dataset_services
 from studies.datasets.exports import export_filename
 from studies.datasets.imports import FORMATS, dataset_import
-from studies.datasets.inputs import SPLIT_KINDS, import_options, split_spec_from_options
+from studies.datasets.inputs import MAX_SEED, SPLIT_KINDS, import_options, split_spec_from_options
 from studies.models import DatasetExport, DatasetSplit, DatasetVersion, Membership
 
 Role = Membership.Role
@@ -126,7 +126,7 @@ class SplitCreateApi(APIView):
 
     class SplitCreateInput(serializers.Serializer):
         kind = serializers.ChoiceField(choices=SPLIT_KINDS)
-        seed = serializers.IntegerField()
+        seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED)
         ratios = serializers.CharField(required=False, allow_blank=True, default="train=7,val=1,test=2",
                                        help_text="part=weight,...; blank for k-fold")
         repeats = serializers.IntegerField(min_value=1, max_value=100, required=False, default=1)
