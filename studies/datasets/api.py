@@ -2,6 +2,7 @@
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -10,6 +11,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.body_limits import body_limit
 from studies import selectors
 from studies.datasets import selectors as dataset_selectors
 from studies.datasets import services as dataset_services
@@ -221,6 +223,7 @@ class UploadField(serializers.FileField):
     """A file sent as multipart form data (the schema says binary, not the URI of a stored file)."""
 
 
+@body_limit(settings.MOSLAB_MAX_UPLOAD_BYTES)
 class DatasetImportApi(APIView):
     """Import a public dataset as a new study (staff only; multipart upload), all or nothing."""
 
