@@ -195,11 +195,12 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"),
                   "common.body_limits.RequestBodyLimitMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "common.csp.ContentSecurityPolicyMiddleware")
-# Content-Security-Policy: everything from this site only; <style> blocks carry the request's nonce.
+# Content-Security-Policy: everything from this site only; <style> blocks carry the request's nonce (common.csp).
 MOSLAB_CSP = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
+    "style-src-attr": ["'unsafe-inline'"],  # plotly.js sets style attributes on its SVG; they cannot load anything
     "img-src": ["'self'", "data:", "blob:"],
     "media-src": ["'self'", "blob:"],
     "font-src": ["'self'"],

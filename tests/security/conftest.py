@@ -6,6 +6,7 @@ from annotation import assignment_services
 from studies import services
 from studies.datasets import services as dataset_services
 from studies.models import Membership
+from tests.challenges.conftest import challenge, dataset_version, team_users  # noqa: F401  (fixtures used below)
 from tests.modeling.test_dashboard_pages import build_rated_study
 
 
@@ -30,3 +31,10 @@ def client_for(django_user_model):
         return client
 
     return logged_in
+
+
+@pytest.fixture
+def challenge_world(challenge, team_users):  # noqa: F811  (the fixtures imported above)
+    """The challenge fixtures of tests/challenges: an imported dataset, a public challenge, two teams."""
+    return challenge
+
