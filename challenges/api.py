@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from challenges import selectors, services
 from challenges.models import Phase, Submission
 from challenges.submission_services import submission_mark_final, submission_submit
+from common.body_limits import body_limit
 from moslab_science.challenges.predictions import MAX_BYTES
 
 # Phase kinds are plain strings here: an enum named "kind" would collide with the other apps' "kind" enums.
@@ -223,6 +224,7 @@ class DownloadApi(APIView):
         return response
 
 
+@body_limit(MAX_BYTES)
 class SubmitApi(APIView):
     """Submit predictions (multipart `file`: CSV image,score or a zip holding it) for scoring.
 

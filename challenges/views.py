@@ -18,6 +18,7 @@ from challenges.data import part_names
 from challenges.forms import ChallengeForm, FactSheetForm, PhaseForm, organised_splits
 from challenges.models import Phase
 from challenges.submission_services import submission_mark_final, submission_submit
+from common.body_limits import body_limit
 from common.errors import DomainError, PermissionDeniedError
 from common.views import scoped
 from modeling.dashboards.views import _chart_csv
@@ -162,6 +163,7 @@ def bundle_download(request, slug: str):
     return response
 
 
+@body_limit(MAX_BYTES)
 @login_required
 @require_POST
 @scoped

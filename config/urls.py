@@ -2,8 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from common import auth
+
+admin.site.login_form = auth.AdminLoginForm  # throttled like the site's login
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/login/", auth.LoginView.as_view(), name="login"),
+    path("accounts/password_reset/", auth.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("account/", include("accounts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -2,10 +2,12 @@ import tempfile
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 
+from common.body_limits import body_limit
 from common.errors import DomainError
 from studies import selectors, services
 from studies.datasets import admin as dataset_admin  # noqa: F401  (registers the dataset pages)
@@ -74,6 +76,7 @@ class StudyAdmin(admin.ModelAdmin):
                     self.message_user(request, f"{study}{of}: dataset version {version.number} "
                                       f"({version.content_hash[:12]})", messages.SUCCESS)
 
+    @body_limit(settings.MOSLAB_MAX_UPLOAD_BYTES)
     def import_stimuli_view(self, request, study_id: int):
         study = get_object_or_404(Study, pk=study_id)
         if not self.has_change_permission(request, study):

@@ -2,12 +2,23 @@
 from rest_framework import serializers
 
 
+class JsonNumberField(serializers.FloatField):
+    """A score sent as a JSON number: true, false and "5" are refused rather than read as 1.0, 0.0 and 5.0."""
+
+    default_error_messages = {"not_a_number": "Send a JSON number such as 4 or 62.5, not {kind}."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("not_a_number", kind="a boolean" if isinstance(data, bool) else f"a {type(data).__name__}")
+        return super().to_internal_value(data)
+
+
 class RatingInput(serializers.Serializer):
     task_id = serializers.IntegerField()
     client_id = serializers.UUIDField(help_text="Made by the client; sending the same vote again stores nothing new.")
-    score = serializers.FloatField(required=False, help_text="The score of a single-score protocol.")
+    score = JsonNumberField(required=False, help_text="The score of a single-score protocol.")
     scores = serializers.DictField(
-        child=serializers.FloatField(), required=False, allow_empty=False,
+        child=JsonNumberField(), required=False, allow_empty=False,
         help_text="One score per dimension of a multi-dimension protocol, every dimension required, e.g. "
                   "{\"technical\": 62, \"aesthetic\": 55, \"alignment\": 70}. Stored as one vote per dimension.",
     )

@@ -135,7 +135,7 @@ REST_FRAMEWORK = {
                                        "accounts.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Request bodies are JSON; the two upload endpoints declare multipart themselves.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.BoundedJSONParser"],  # nesting bounded: 400, not 500
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_THROTTLE_CLASSES": ["accounts.authentication.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("MOSLAB_TOKEN_RATE", "1200/min")},
@@ -192,3 +192,36 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Security (docs/deploy.md#security) -------------------------------------------------------------
+# Request bodies are refused before they are read when larger than their endpoint allows (an upload
+# view declares its own limit with common.body_limits.body_limit; every other request gets this one).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MOSLAB_MAX_REQUEST_BYTES", str(2_621_440)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger uploads go to a temporary file, never to memory
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"),
+                  "common.body_limits.RequestBodyLimitMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "common.csp.ContentSecurityPolicyMiddleware")
+# Content-Security-Policy: everything from this site only; <style> blocks carry the request's nonce (common.csp).
+MOSLAB_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "style-src-attr": ["'unsafe-inline'"],  # plotly.js sets style attributes on its SVG; they cannot load anything
+    "img-src": ["'self'", "data:", "blob:"],
+    "media-src": ["'self'", "blob:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+MOSLAB_CSP_REPORT_ONLY = env_bool("MOSLAB_CSP_REPORT_ONLY", False)
+# Login and password-reset throttling (common.throttle): counts in the cache, shared when CACHE_URL is set.
+MOSLAB_LOGIN_FAILURES = int(os.environ.get("MOSLAB_LOGIN_FAILURES", "5"))  # per account and client address
+MOSLAB_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("MOSLAB_LOGIN_FAILURES_PER_ADDRESS", "50"))
+MOSLAB_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("MOSLAB_LOGIN_LOCKOUT_SECONDS", "900"))
+MOSLAB_PASSWORD_RESETS = int(os.environ.get("MOSLAB_PASSWORD_RESETS", "5"))  # per address and per e-mail
+MOSLAB_PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("MOSLAB_PASSWORD_RESET_WINDOW_SECONDS", "3600"))
+MOSLAB_CLIENT_IP_HEADER = os.environ.get("MOSLAB_CLIENT_IP_HEADER", "")  # e.g. HTTP_X_FORWARDED_FOR behind a proxy

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from common.body_limits import body_limit
 from common.errors import DomainError
 from common.views import scoped
 from modeling.dashboards import selectors, services
@@ -164,6 +165,7 @@ def rater_dashboard(request, study_id: int):
     return _render_page(request, "raters", study_id)
 
 
+@body_limit(services.MAX_PREDICTION_BYTES)
 @login_required
 @require_http_methods(["GET", "POST"])
 @scoped

@@ -17,6 +17,7 @@ from moslab_science.datasets.records import DatasetError, DatasetItem, name_exam
 
 KINDS = ("ratio", "kfold", "cross_group")
 SOURCE_CONTENT = "source_content"
+MAX_SEED = 2**31 - 1  # splits store their seed in a 32-bit integer column
 
 
 @dataclass(frozen=True)
@@ -193,8 +194,8 @@ def _spec_problems(spec: SplitSpec) -> list[str]:
     problems: list[str] = []
     if spec.kind not in KINDS:
         problems.append(f"split kind {spec.kind!r} is unknown; use one of {', '.join(KINDS)}.")
-    if not isinstance(spec.seed, int) or spec.seed < 0:
-        problems.append(f"the seed must be a whole number >= 0; got {spec.seed!r}.")
+    if not isinstance(spec.seed, int) or isinstance(spec.seed, bool) or not 0 <= spec.seed <= MAX_SEED:
+        problems.append(f"the seed must be a whole number between 0 and {MAX_SEED}; got {spec.seed!r}.")
     if spec.repeats < 1:
         problems.append(f"repeats must be at least 1; got {spec.repeats}.")
     if spec.mos_quantiles is not None and spec.mos_quantiles < 1:

@@ -45,6 +45,11 @@ def read_rows(path: str | Path, *, required: tuple[str, ...]) -> list[dict[str, 
             rows = list(reader)
     except OSError as error:
         raise MetricsInputError(f"cannot read {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise MetricsInputError(f"the file is not a CSV text file in UTF-8 (byte {error.start} cannot be read); "
+                                "save it as a UTF-8 CSV") from None
+    except csv.Error as error:
+        raise MetricsInputError(f"the file cannot be read as CSV ({error}); save it as a UTF-8 CSV") from None
     if not rows:
         raise MetricsInputError(f"{path.name} has a header but no rows")
     return rows

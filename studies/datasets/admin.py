@@ -3,10 +3,12 @@ import tempfile
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from common.body_limits import body_limit
 from common.errors import DomainError
 from studies.datasets.imports import FORMATS, dataset_import
 from studies.datasets.inputs import IMPORT_OPTION_FIELDS, import_options
@@ -54,6 +56,7 @@ class DatasetImportAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    @body_limit(settings.MOSLAB_MAX_UPLOAD_BYTES)
     def add_view(self, request, form_url="", extra_context=None):
         form = DatasetImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():

@@ -2,6 +2,7 @@
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -11,12 +12,13 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.body_limits import body_limit
 from studies import selectors
 from studies.datasets import selectors as dataset_selectors
 from studies.datasets import services as dataset_services
 from studies.datasets.exports import export_filename
 from studies.datasets.imports import FORMATS, dataset_import
-from studies.datasets.inputs import SPLIT_KINDS, import_options, split_spec_from_options
+from studies.datasets.inputs import MAX_SEED, SPLIT_KINDS, import_options, split_spec_from_options
 from studies.models import DatasetExport, DatasetSplit, DatasetVersion, Membership
 
 Role = Membership.Role
@@ -127,7 +129,7 @@ class SplitCreateApi(APIView):
 
     class SplitCreateInput(serializers.Serializer):
         kind = serializers.ChoiceField(choices=SPLIT_KINDS)
-        seed = serializers.IntegerField()
+        seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED)
         ratios = serializers.CharField(required=False, allow_blank=True, default="train=7,val=1,test=2",
                                        help_text="part=weight,...; blank for k-fold")
         repeats = serializers.IntegerField(min_value=1, max_value=100, required=False, default=1)
@@ -223,6 +225,7 @@ class UploadField(serializers.FileField):
     """A file sent as multipart form data (the schema says binary, not the URI of a stored file)."""
 
 
+@body_limit(settings.MOSLAB_MAX_UPLOAD_BYTES)
 class DatasetImportApi(APIView):
     """Import a public dataset as a new study (staff only; multipart upload), all or nothing."""
 

@@ -1,6 +1,7 @@
 """Turning what a form, the API or the command line sends into a SplitSpec, with a clear error when it is wrong."""
 from common.errors import DomainError
 from moslab_science.datasets import SplitSpec
+from moslab_science.datasets.splits import MAX_SEED
 
 SPLIT_KINDS = ("ratio", "kfold", "cross_group")
 
@@ -20,6 +21,14 @@ def parse_ratios(text: str) -> tuple[tuple[str, float], ...]:
     return tuple(parts)
 
 
+def parse_seed(value: object) -> int:
+    """A seed as typed in a form or sent by the API; its range is checked with the rest of the split."""
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise DomainError(f"The seed must be a whole number between 0 and {MAX_SEED}; got {value!r}.") from None
+
+
 def parse_names(text: str) -> tuple[str, ...]:
     return tuple(filter(None, (piece.strip() for piece in text.split(","))))
 
@@ -37,7 +46,7 @@ def split_spec_from_options(
         raise DomainError("A cross-group split needs the group column and the groups to train and to test on.")
     try:
         return SplitSpec(
-            kind=kind, ratios=parse_ratios(ratios) if ratios else (), seed=int(seed), repeats=int(repeats),
+            kind=kind, ratios=parse_ratios(ratios) if ratios else (), seed=parse_seed(seed), repeats=int(repeats),
             folds=int(folds) if folds else None, group_by=group_by, stratify_by=stratify_by or None,
             mos_quantiles=int(mos_quantiles) if mos_quantiles else None, cross_column=cross_column or None,
             train_groups=parse_names(train_groups), test_groups=parse_names(test_groups),

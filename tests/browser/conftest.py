@@ -34,12 +34,17 @@ def browser():
 
 @pytest.fixture
 def page_for(browser, live_server):
-    """page_for(user, device_scale_factor=1): a logged-in page on the live server."""
+    """page_for(user, device_scale_factor=1): a logged-in page on the live server.
+
+    Playwright evaluates a string predicate of wait_for_function with eval, which the site's CSP forbids, so
+    pages bypass the policy unless enforce_csp=True (tests/browser/test_csp.py checks the pages under it).
+    """
     contexts = []
 
-    def open_page(user, *, device_scale_factor: float = 1, viewport=(1280, 900)):
+    def open_page(user, *, device_scale_factor: float = 1, viewport=(1280, 900), enforce_csp: bool = False):
         context = browser.new_context(
-            device_scale_factor=device_scale_factor, viewport={"width": viewport[0], "height": viewport[1]}
+            device_scale_factor=device_scale_factor, viewport={"width": viewport[0], "height": viewport[1]},
+            bypass_csp=not enforce_csp,
         )
         contexts.append(context)
         page = context.new_page()
