@@ -85,25 +85,25 @@ def benchmark_dashboard_get(*, benchmark: BenchmarkRun) -> Dashboard:
     """The benchmark's charts from its succeeded runs (all of them, or those finished so far), cached."""
     order = {model: index for index, model in enumerate(benchmark.model_names)}
     runs = sorted(benchmark.training_runs.filter(status=RunStatus.SUCCEEDED).only(
-        "pk", "model", "repeat", "predictions", "finished_at"), key=lambda run: (order.get(run.model, 99), run.repeat))
+        "pk", "model", "repeat", "seed", "predictions", "finished_at"),
+        key=lambda run: (order.get(run.model, 99), run.repeat))
     tag = hashlib.sha256(";".join(f"{run.pk}@{_stamp(run.finished_at)}" for run in runs).encode()).hexdigest()[:16]
     protocol = Protocol.from_dict(benchmark.protocol)
     version = benchmark.version
     return _cached(f"runs:benchmark:{benchmark.pk}:{tag}", lambda: benchmark_dashboard(
-        [RunScores(run.pk, run.model, run.repeat, run.predictions) for run in runs], version_items(benchmark),
-        protocol=protocol.describe(), rank_by=protocol.rank_by, seed=protocol.seed,
+        [RunScores(run.pk, run.model, run.repeat, run.seed, run.predictions) for run in runs],
+        version_items(benchmark), protocol=protocol.describe(), rank_by=protocol.rank_by,
         scale=(version.scale_min, version.scale_max), group_column=protocol.group_column,
     ))
 
 
 def training_run_dashboard_get(*, run: TrainingRun) -> Dashboard:
     """The run's training curves (as recorded so far) and, once it scored its part, its evaluation charts."""
-    seed = run.benchmark.protocol.get("seed", 0) + run.repeat
     if not run.predictions:
-        return run_dashboard(model=run.model, predictions={}, items=[], epochs=run.metrics, seed=seed)
+        return run_dashboard(model=run.model, predictions={}, items=[], epochs=run.metrics, seed=run.seed)
     return _cached(f"runs:training:{run.pk}:{_stamp(run.finished_at)}:{len(run.metrics)}", lambda: run_dashboard(
         model=run.model, predictions=run.predictions, items=version_items(run.benchmark), epochs=run.metrics,
-        seed=seed,
+        seed=run.seed,
     ))
 
 
