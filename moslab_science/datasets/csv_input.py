@@ -1,14 +1,11 @@
-"""Reading the CSV files people bring: columns checked by name, every problem collected, then raised together."""
+"""Checking the CSV files people bring (read by ``moslab_science.csv_table``): columns by name, every problem
+collected, then raised together."""
 
-import csv
 import difflib
-import io
 import math
 from collections.abc import Mapping
-from typing import IO
 
 from moslab_science.datasets.records import DatasetError, name_examples
-from moslab_science.datasets.text import text_of
 
 #: Official split values as datasets spell them -> moslab part names.
 PART_ALIASES = {"training": "train", "validation": "val", "valid": "val", "testing": "test"}
@@ -31,19 +28,6 @@ class Problems:
                     for kind, examples in self._found.items()
                 ]
             )
-
-
-def csv_rows(stream: IO) -> tuple[list[str], list[dict[str, str]]]:
-    """Header (names stripped) and rows of a CSV stream (text or bytes, BOM removed); refuses an empty file."""
-    text = text_of(stream)
-    if not text.strip():
-        raise DatasetError("the file is empty: it needs a header row, then one row per stimulus or rating.")
-    reader = csv.reader(io.StringIO(text))
-    header = [name.strip() for name in next(reader)]
-    rows = [dict(zip(header, (cell.strip() for cell in row), strict=False)) for row in reader if any(row)]
-    if not rows:
-        raise DatasetError(f"the file has a header ({','.join(header)}) but no data rows.")
-    return header, rows
 
 
 def require_columns(header: list[str], wanted: Mapping[str, str | None]) -> None:
