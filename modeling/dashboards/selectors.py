@@ -13,7 +13,7 @@ from moslab_science.charts.raters import RaterRow
 from moslab_science.metrics.tables import numbers_by_name, read_rows
 from studies import selectors as study_selectors
 from studies.models import Membership, MosComputation, Study
-from studies.mos_adapter import current_decisions, study_score_matrix
+from studies.mos_adapter import computation_score_matrix, current_decisions
 
 DASHBOARD_ROLES = (Membership.Role.COORDINATOR, Membership.Role.RESEARCHER)
 PREDICTION_KEY = re.compile(r"^[a-z0-9-]{1,80}-[0-9a-f]{12}$")
@@ -76,10 +76,10 @@ def rater_rows(*, computation: MosComputation) -> list[RaterRow]:
     ]
 
 
-def study_scores(*, study: Study, dimension: str = "") -> np.ndarray:
-    """The study's current votes on `dimension` as the MOS engine's (stimuli, raters, 1) array, NaN where a rater
-    did not vote."""
-    return study_score_matrix(study, dimension=dimension).matrix.scores
+def computation_scores(*, computation: MosComputation) -> np.ndarray:
+    """The votes the computation is of, as the MOS engine's (stimuli, raters, 1) array, NaN where a rater did not
+    vote: a page showing the computation's subject reports computes agreement from these, not today's votes."""
+    return computation_score_matrix(computation).matrix.scores
 
 
 @dataclass(frozen=True)

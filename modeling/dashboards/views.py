@@ -62,7 +62,7 @@ def _rater_page(request, study):
         context["dimension"] = computation.dimension  # a computation named in the URL sets the dimension
     charts = []
     if computation is not None and computation.status == computation.Status.SUCCEEDED:
-        agreement = agreement_statistics(selectors.study_scores(study=study, dimension=computation.dimension))
+        agreement = agreement_statistics(selectors.computation_scores(computation=computation))
         charts = pages.rater_dashboard(selectors.rater_rows(computation=computation), agreement,
                                        method=computation.method)
     return {**context, "computation": computation}, charts
