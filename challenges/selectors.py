@@ -6,7 +6,6 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 from django.utils import timezone
@@ -16,12 +15,10 @@ from challenges.models import Baseline, Challenge, FactSheet, Participant, Parti
 from common.errors import DomainError, PermissionDeniedError
 from moslab_science.challenges.scoring import ScoreSpec
 from moslab_science.challenges.tables import FinalRow, write_final_table
-from moslab_science.metrics import fit_mapping, mapping_curve
 from studies.models import Membership
 
 ORGANISER_ROLES = (Membership.Role.COORDINATOR, Membership.Role.RESEARCHER)
 NOT_FOUND = "No such challenge, or it is not open to you."
-CURVE_POINTS = 100
 
 
 def is_organiser(*, challenge: Challenge, user: AbstractBaseUser) -> bool:
@@ -268,15 +265,13 @@ def leaderboard(*, phase: Phase, user: AbstractBaseUser) -> Leaderboard:
 
 @dataclass(frozen=True)
 class ScatterSeries:
-    """One entry's predictions against MOS, with the 4th-order polynomial fit the seed reports draw."""
+    """One entry's predictions against MOS, image by image; the page's chart fits and draws the curve."""
 
     label: str
     is_baseline: bool
+    names: list[str]
     predictions: list[float]
     mos: list[float]
-    curve_x: list[float]
-    curve_y: list[float]
-    fit: str
 
 
 def leaderboard_scatter(*, phase: Phase, user: AbstractBaseUser) -> list[ScatterSeries]:
@@ -287,18 +282,12 @@ def leaderboard_scatter(*, phase: Phase, user: AbstractBaseUser) -> list[Scatter
                                     "organisers publish this phase's results.")
     mos = hidden_mos(phase.challenge, phase.part)
     names = sorted(mos)
-    target = np.array([mos[name] for name in names])
+    target = [mos[name] for name in names]
     entries = sorted(_entries(phase), key=lambda row: (-row.scores["score"], row.created_at, row.pk))
     series = [(row.team.name, False, row.predictions) for row in entries]
     series += [(row.label, True, row.predictions) for row in Baseline.objects.filter(phase=phase).order_by("label")]
-    result = []
-    for label, is_baseline, predictions in series:
-        pred = np.array([predictions[name] for name in names], dtype=float)
-        fit = fit_mapping(pred, target, "poly4")
-        xs = np.linspace(pred.min(), pred.max(), CURVE_POINTS)
-        result.append(ScatterSeries(label, is_baseline, pred.tolist(), target.tolist(), xs.tolist(),
-                                    mapping_curve(fit, pred, xs).tolist(), fit.used))
-    return result
+    return [ScatterSeries(label, is_baseline, names, [float(predictions[name]) for name in names], target)
+            for label, is_baseline, predictions in series]
 
 
 def final_table_rows(*, phase: Phase, user: AbstractBaseUser) -> list[FinalRow]:

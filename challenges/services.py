@@ -24,6 +24,7 @@ from moslab_science.challenges.bundle import TRAIN_PART, BundleImage, participan
 from moslab_science.challenges.predictions import check_mapping
 from moslab_science.challenges.scoring import ScoreSpec, score_predictions
 from moslab_science.datasets import content_hash
+from moslab_science.files import file_sha256
 from studies.models import DatasetSplit, DatasetVersion, Stimulus
 
 logger = logging.getLogger(__name__)
@@ -312,7 +313,7 @@ def bundle_build(*, bundle_id: int) -> ParticipantBundle:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"{challenge.slug}-participants.zip"
             _write_bundle(challenge, path)
-            bundle.sha256, bundle.size_bytes = _sha256(path), path.stat().st_size
+            bundle.sha256, bundle.size_bytes = file_sha256(path), path.stat().st_size
             with path.open("rb") as handle:
                 bundle.file.save(path.name, File(handle), save=False)
         bundle.status = ParticipantBundle.Status.SUCCEEDED
@@ -345,10 +346,3 @@ def _reader(stimulus: Stimulus):
 
     return read
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

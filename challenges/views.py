@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from challenges import selectors, services
 from challenges.baseline_services import baseline_from_run, runs_for_baselines
-from challenges.data import part_names
 from challenges.forms import ChallengeForm, FactSheetForm, PhaseForm, organised_splits
 from challenges.models import Phase
 from challenges.submission_services import submission_mark_final, submission_submit
@@ -284,14 +283,13 @@ def _scatter_charts(phase: Phase, user) -> list:
     """One scatter per entry against MOS with the 4th-order polynomial fit; empty while the MOS are hidden."""
     if not selectors.mos_visible(phase=phase, user=user):
         return []
-    names = part_names(phase.challenge, phase.part)
     charts, taken = [], set()
     for series in selectors.leaderboard_scatter(phase=phase, user=user):
         slug = f"scatter-{'baseline-' if series.is_baseline else ''}{slug_part(series.label)}"[:60]
         while slug in taken:
             slug += "-x"
         taken.add(slug)
-        chart = prediction_scatter(names, series.predictions, series.mos, fits=("poly4",), slug=slug,
+        chart = prediction_scatter(series.names, series.predictions, series.mos, fits=("poly4",), slug=slug,
                                    title=f"{series.label}{' · baseline' if series.is_baseline else ''}")
         low, high = min(series.mos), max(series.mos)
         pad = 0.08 * (high - low or 1)

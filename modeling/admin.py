@@ -9,14 +9,13 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html
 
 from common.errors import DomainError
 from modeling.models import BenchmarkRun, TrainingRun
 from modeling.runs import services as run_services
 from modeling.runs.launch_form import BenchmarkLaunchForm
 from moslab_science.benchmarks import PRESETS
-from studies.datasets.admin import DatasetVersionAdmin
+from studies.datasets import admin as dataset_admin
 from studies.models import DatasetVersion, Membership
 
 READ_ROLES = (Membership.Role.COORDINATOR, Membership.Role.RESEARCHER)
@@ -121,16 +120,9 @@ class TrainingRunAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.unregister(DatasetVersion)
+def launch_link(version: DatasetVersion) -> tuple[str, str]:
+    """The dataset version page's link that opens the launch form on it."""
+    return reverse("admin:modeling_benchmarkrun_add") + f"?version={version.pk}", "Launch a benchmark on this version"
 
 
-@admin.register(DatasetVersion)
-class DatasetVersionLaunchAdmin(DatasetVersionAdmin):
-    """The dataset version page with a link that opens the launch form on it."""
-
-    readonly_fields = ["launch", *DatasetVersionAdmin.readonly_fields]
-
-    @admin.display(description="Benchmark")
-    def launch(self, obj):
-        url = reverse("admin:modeling_benchmarkrun_add") + f"?version={obj.pk}"
-        return format_html('<a href="{}">Launch a benchmark on this version</a>', url)
+dataset_admin.version_link_add(launch_link)

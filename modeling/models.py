@@ -71,6 +71,8 @@ class TrainingRun(TimeStampedModel):
     model = models.CharField(max_length=80)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     repeat = models.PositiveIntegerField(default=0)
+    seed = models.IntegerField(help_text="Training, SVR and bootstrap seed: the protocol's seed + the repeat, "
+                                         "fixed when the benchmark is planned.")
     split_name = models.CharField(max_length=200, blank=True)
     assignment = models.JSONField(default=dict, blank=True, help_text="Item name -> part; empty = every item.")
     config = models.JSONField(default=dict, blank=True, help_text="The full resolved configuration.")

@@ -13,3 +13,13 @@ class DomainError(Exception):
         if not self.problems:
             return base
         return base + "\n" + "\n".join(f"- {problem}" for problem in self.problems)
+
+
+#: The longest piece of a user's file that a message quotes (a whole file pasted as one cell stays short).
+EXCERPT_CHARS = 80
+
+
+def excerpt(text: object, limit: int = EXCERPT_CHARS) -> str:
+    """``text`` as one line of at most ``limit`` characters, cut with an ellipsis when longer."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "\u2026"

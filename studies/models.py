@@ -1,4 +1,5 @@
 """Studies, their stimuli, who takes part, the votes, and MOS computations."""
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -138,21 +139,23 @@ class StudyProtocol(models.Model):
 
 
 class RatingQuerySet(models.QuerySet):
-    def current(self) -> "RatingQuerySet":
+    def current(self, *, as_of: dt.datetime | None = None) -> "RatingQuerySet":
         """Each annotator's latest verified study rating per stimulus (and dimension): what MOS is computed from.
 
         Training, qualification, gold and repeat votes are left out; so are votes never verified
         (awaiting the cross-check, flagged, or superseded by a relabel that has not passed yet).
         Each rating dimension has its own latest vote; filter by `dimension` for one dimension's votes.
+        With `as_of`, the votes that were current at that moment: cast and verified by then.
         """
+        counted = Q(purpose=Rating.Purpose.RATING, verified=True)
+        if as_of is not None:
+            counted &= Q(created_at__lte=as_of) & (Q(verified_at__isnull=True) | Q(verified_at__lte=as_of))
         latest = (
-            Rating.objects.filter(
-                stimulus=models.OuterRef("stimulus"), rater=models.OuterRef("rater"),
-                dimension=models.OuterRef("dimension"), purpose=Rating.Purpose.RATING, verified=True,
-            )
+            Rating.objects.filter(counted, stimulus=models.OuterRef("stimulus"), rater=models.OuterRef("rater"),
+                                  dimension=models.OuterRef("dimension"))
             .order_by("-created_at", "-pk").values("pk")[:1]
         )
-        return self.filter(purpose=Rating.Purpose.RATING, verified=True, pk=models.Subquery(latest))
+        return self.filter(counted, pk=models.Subquery(latest))
 
     def latest_per_rater(self) -> "RatingQuerySet":
         """Each annotator's latest study rating per stimulus and dimension, verified or not (for the cross-check)."""

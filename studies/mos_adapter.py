@@ -6,6 +6,7 @@ on every dimension) and are applied here: a rater marked "reject" is left out be
 runs; a rater marked "keep" whom the method's screening rejected is put back, and the MOS is then
 computed again on the final set of raters without screening.
 """
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,18 +39,19 @@ class MosOutcome:
     num_ratings: int
 
 
-def study_score_matrix(study: Study, *, verified_only: bool = True, dimension: str = "") -> StudyMatrix:
+def study_score_matrix(study: Study, *, verified_only: bool = True, dimension: str = "",
+                       as_of: dt.datetime | None = None) -> StudyMatrix:
     """(stimuli, raters, 1) votes of the study on one rating dimension, named by stimulus name and rater username.
 
     A cell is the rater's latest study vote on the stimulus: `Rating.objects.current()` (verified
     votes, what MOS is computed from) or, with ``verified_only=False``, `latest_per_rater()` (also
     votes still awaiting the cross-check, which planning counts as variance observed so far).
     Only votes of `dimension` count ("": the single score of a one-score protocol); a rater who
-    scored other dimensions only is not a column.
+    scored other dimensions only is not a column. `as_of` (verified votes only): the votes current then.
     """
     stimuli = dict(Stimulus.objects.filter(study=study).order_by("name").values_list("name", "pk"))
     ratings = Rating.objects.filter(study=study, dimension=dimension)
-    ratings = ratings.current() if verified_only else ratings.latest_per_rater()
+    ratings = ratings.current(as_of=as_of) if verified_only else ratings.latest_per_rater()
     votes = list(ratings.values_list("stimulus__name", "rater__username", "rater_id", "score"))
     raters = dict(sorted({(username, pk) for _, username, pk, _ in votes}))
     row = {name: index for index, name in enumerate(stimuli)}
@@ -61,6 +63,12 @@ def study_score_matrix(study: Study, *, verified_only: bool = True, dimension: s
         scores=scores, stimulus_ids=list(stimuli), subject_ids=list(raters), scale=(study.scale_min, study.scale_max)
     )
     return StudyMatrix(matrix=matrix, stimulus_pk=stimuli, rater_pk=raters)
+
+
+def computation_score_matrix(computation: MosComputation) -> StudyMatrix:
+    """The votes a computation is of: its dimension's votes current when it started. The computation reads
+    them, and pages that show it beside its results (the rater dashboard's agreement) read the same."""
+    return study_score_matrix(computation.study, dimension=computation.dimension, as_of=computation.started_at)
 
 
 def current_decisions(computation: MosComputation) -> dict[str, SubjectDecision]:
@@ -75,7 +83,7 @@ def current_decisions(computation: MosComputation) -> dict[str, SubjectDecision]
 def compute_study_mos(computation: MosComputation) -> MosOutcome:
     """The computation's method on its dimension's votes; screening and subject reports see those votes only."""
     try:
-        study_matrix = study_score_matrix(computation.study, dimension=computation.dimension)
+        study_matrix = computation_score_matrix(computation)
     except MosInputError:
         if not computation.dimension:
             raise

@@ -1,11 +1,14 @@
 """Reads for the dashboards, always scoped to the study and the user asking (coordinators and researchers)."""
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 
 from common.errors import PermissionDeniedError
 from moslab_science.charts.pages import MosItem
@@ -13,10 +16,24 @@ from moslab_science.charts.raters import RaterRow
 from moslab_science.metrics.tables import numbers_by_name, read_rows
 from studies import selectors as study_selectors
 from studies.models import Membership, MosComputation, Study
-from studies.mos_adapter import current_decisions, study_score_matrix
+from studies.mos_adapter import computation_score_matrix, current_decisions
 
+T = TypeVar("T")
 DASHBOARD_ROLES = (Membership.Role.COORDINATOR, Membership.Role.RESEARCHER)
 PREDICTION_KEY = re.compile(r"^[a-z0-9-]{1,80}-[0-9a-f]{12}$")
+# Evaluations with 1,000 bootstrap resamples take seconds on thousands of images; a page, its CSV downloads and
+# the API reuse them. Keys name what was evaluated and when it changed last (a computation or run finishing, a
+# file's hash), so new results are evaluated again.
+EVALUATION_CACHE_SECONDS = 600
+
+
+def evaluation_cached(key: str, build: Callable[[], T]) -> T:
+    """``build()``, or its value kept under ``key`` for EVALUATION_CACHE_SECONDS."""
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, EVALUATION_CACHE_SECONDS)
+    return value
 
 
 def dashboard_study_get(*, study_id: int, user: AbstractBaseUser) -> Study:
@@ -76,10 +93,10 @@ def rater_rows(*, computation: MosComputation) -> list[RaterRow]:
     ]
 
 
-def study_scores(*, study: Study, dimension: str = "") -> np.ndarray:
-    """The study's current votes on `dimension` as the MOS engine's (stimuli, raters, 1) array, NaN where a rater
-    did not vote."""
-    return study_score_matrix(study, dimension=dimension).matrix.scores
+def computation_scores(*, computation: MosComputation) -> np.ndarray:
+    """The votes the computation is of, as the MOS engine's (stimuli, raters, 1) array, NaN where a rater did not
+    vote: a page showing the computation's subject reports computes agreement from these, not today's votes."""
+    return computation_score_matrix(computation).matrix.scores
 
 
 @dataclass(frozen=True)

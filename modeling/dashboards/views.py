@@ -7,7 +7,6 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,18 +19,6 @@ from moslab_science.charts import pages
 from moslab_science.charts.chart import Chart
 from moslab_science.charts.raters import agreement_statistics
 from moslab_science.csv_safe import safe_cell
-
-# Evaluations with 1,000 bootstrap resamples take seconds on thousands of images; a page and its CSV
-# downloads reuse them. Keys name the MOS computation (and when it finished) and the files' hashes.
-EVALUATION_CACHE_SECONDS = 600
-
-
-def _cached(key: str, build):
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, EVALUATION_CACHE_SECONDS)
-    return value
 
 
 def _computation_tag(computation) -> str:
@@ -63,7 +50,7 @@ def _rater_page(request, study):
         context["dimension"] = computation.dimension  # a computation named in the URL sets the dimension
     charts = []
     if computation is not None and computation.status == computation.Status.SUCCEEDED:
-        agreement = agreement_statistics(selectors.study_scores(study=study, dimension=computation.dimension))
+        agreement = agreement_statistics(selectors.computation_scores(computation=computation))
         charts = pages.rater_dashboard(selectors.rater_rows(computation=computation), agreement,
                                        method=computation.method)
     return {**context, "computation": computation}, charts
@@ -98,7 +85,8 @@ def _predictions_page(request, study):
         protocol += " The models predicted different images, so no per-group table compares them."
     key = f"dashboards:compare:{study.pk}:{_computation_tag(computation)}:{','.join(s.key for s in sets)}"
     try:
-        return context, _cached(key, lambda: pages.comparison_dashboard(results, groups, protocol=protocol))
+        return context, selectors.evaluation_cached(
+            key, lambda: pages.comparison_dashboard(results, groups, protocol=protocol))
     except DomainError as error:
         context["problems"].append(str(error))
         return context, []
@@ -116,7 +104,7 @@ def _prediction_set_page(request, study, key):
         items = [item for item in selectors.mos_items(computation=computation) if item.name in scores]
         context["coverage"] = {"evaluated": len(items), "predicted": len(scores),
                                "with_mos": computation.results.filter(mos__isnull=False).count()}
-        dashboard = _cached(
+        dashboard = selectors.evaluation_cached(
             f"dashboards:prediction-set:{study.pk}:{_computation_tag(computation)}:{key}",
             lambda: pages.prediction_dashboard(
                 prediction_set.model, [i.name for i in items], [scores[i.name] for i in items],

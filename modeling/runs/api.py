@@ -3,8 +3,6 @@
 Coordinators and researchers of the study read; only its researchers launch, cancel and retry. Anyone
 else gets 403 with the same message whether the study exists or not (common.api.exception_handler).
 """
-from dataclasses import replace
-
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -14,10 +12,11 @@ from modeling.models import BenchmarkRun, Device, TrainingRun
 from modeling.runs import selectors as run_selectors
 from modeling.runs import services as run_services
 from moslab_science.benchmarks import PRESETS, RANK_METRICS, SCHEMES
+from moslab_science.benchmarks.launch import PROTOCOL_FIELDS, launch_request
 from moslab_science.benchmarks.protocol import MAX_REPEATS
 from moslab_science.charts.leaderboard import LEADERBOARD_METRICS
+from moslab_science.datasets.ratios import SYNTAXES
 from studies.datasets import selectors as dataset_selectors
-from studies.datasets.inputs import parse_ratios
 
 SUMMARY_METRICS = ("n", "srcc", "plcc", "krcc")
 
@@ -131,7 +130,7 @@ class LaunchInput(serializers.Serializer):
     models = serializers.ListField(child=serializers.CharField(max_length=80), required=False, default=list,
                                    help_text="Architectures, brisque, niqe or run:<id>; empty: the preset's models.")
     scheme = serializers.ChoiceField(choices=SCHEMES, required=False)
-    ratios = serializers.CharField(required=False, help_text="part=weight,..., e.g. train=7,val=1,test=2")
+    ratios = serializers.CharField(required=False, help_text=f"Seeded splits: {SYNTAXES}.")
     seed = serializers.IntegerField(min_value=0, required=False)
     repeats = serializers.IntegerField(min_value=1, max_value=MAX_REPEATS, required=False)
     split = serializers.CharField(required=False, allow_blank=True, help_text="stored_split: the version's split")
@@ -145,19 +144,6 @@ class LaunchInput(serializers.Serializer):
                                             help_text="Laid over the preset's (nested keys merged), then over "
                                                       "every model's configuration.")
     device = serializers.ChoiceField(choices=Device.choices, default=Device.CUDA)
-
-
-PROTOCOL_FIELDS = ("scheme", "seed", "repeats", "split", "cross_column", "train_groups", "test_groups",
-                   "group_column", "rank_by")
-
-
-def merged(base: dict, overrides: dict) -> dict:
-    """``overrides`` laid over ``base``; nested dicts are merged key by key."""
-    result = dict(base)
-    for key, value in overrides.items():
-        result[key] = merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) \
-            else value
-    return result
 
 
 class BenchmarkListApi(APIView):
@@ -176,16 +162,13 @@ class BenchmarkListApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         version = dataset_selectors.dataset_version_get(study=study, version_id=values["version_id"])
-        preset = PRESETS[values["preset"]]
-        changes = {key: tuple(values[key]) if key.endswith("_groups") else values[key]
-                   for key in PROTOCOL_FIELDS if key in values}
-        if "ratios" in values:
-            changes["ratios"] = parse_ratios(values["ratios"])
+        launch = launch_request(preset=values["preset"], models=values["models"],
+                                hyperparameters=values["hyperparameters"],
+                                changes={key: values[key] for key in PROTOCOL_FIELDS if key in values})
         benchmark = run_services.benchmark_launch(
-            version=version, by=request.user, models=values["models"] or list(preset.models),
-            protocol=replace(preset.protocol, **changes), hyperparameters=merged(preset.hyperparameters,
-                                                                                 values["hyperparameters"]),
-            device=values["device"], preset=preset.key, name=values["name"],
+            version=version, by=request.user, models=launch.models, protocol=launch.protocol,
+            hyperparameters=launch.hyperparameters, device=values["device"], preset=launch.preset,
+            name=values["name"],
         )
         return Response(_detail(run_selectors.benchmark_get(study=study, benchmark_id=benchmark.pk)), status=201)
 

@@ -224,7 +224,7 @@ def _classical(run: TrainingRun, reporter: Reporter, rows: list[dict], images: P
     spec = TableSpec(name_column="image", mos_column="mos", split_column="split", train_part="train",
                      content_column="source_content")
     try:
-        outcome = run_baseline(run.config["method"], rows, images, spec=spec, seed=run.config.get("seed", 0),
+        outcome = run_baseline(run.config["method"], rows, images, spec=spec, seed=run.seed,
                                skip_undefined=True)
     except (BaselineInputError, MetricsInputError) as error:
         text = str(error)
@@ -251,9 +251,8 @@ def _score_with_run(run: TrainingRun, reporter: Reporter, images: Path, scored: 
 
 
 def _evaluation(run: TrainingRun, predictions: list[float], mos: list[float], groups: list[str]) -> dict:
-    seed = run.benchmark.protocol.get("seed", 0) + run.repeat
     try:
-        evaluation = evaluate_predictions(np.array(predictions), np.array(mos), seed=seed)
+        evaluation = evaluate_predictions(np.array(predictions), np.array(mos), seed=run.seed)
     except MetricsInputError as error:
         raise DomainError(f"the test predictions cannot be evaluated: {error}") from None
     result = evaluation.as_dict()

@@ -5,22 +5,12 @@ from django import forms
 
 from common.errors import DomainError
 from modeling.models import Device
-from moslab_science.benchmarks import CLASSICAL_MODELS, PRESETS, RANK_METRICS, SCHEMES, Protocol
+from moslab_science.benchmarks import CLASSICAL_MODELS, PRESETS, RANK_METRICS, SCHEMES
 from moslab_science.benchmarks.configs import architecture_names
+from moslab_science.benchmarks.launch import PROTOCOL_FIELDS, launch_request
+from moslab_science.datasets.ratios import SYNTAXES, parse_ratios
+from studies.datasets.inputs import parse_names
 from studies.models import DatasetVersion
-
-
-def merged(base: dict, overrides: dict) -> dict:
-    """`base` with `overrides` laid over it, nested sections merged key by key."""
-    result = dict(base)
-    for key, value in overrides.items():
-        result[key] = merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) \
-            else value
-    return result
-
-
-def names(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.replace("\n", ",").split(",") if part.strip())
 
 
 class BenchmarkLaunchForm(forms.Form):
@@ -32,7 +22,7 @@ class BenchmarkLaunchForm(forms.Form):
     trained_runs = forms.CharField(required=False, help_text="Zero-shot with earlier runs' checkpoints: run:12, run:15")
     scheme = forms.ChoiceField(required=False, choices=[("", "(the preset's)")] + [(s, s.replace("_", " "))
                                                                                    for s in SCHEMES])
-    ratios = forms.CharField(required=False, help_text="train:val:test, e.g. 7:1:2 (seeded splits).")
+    ratios = forms.CharField(required=False, help_text=f"Seeded splits: {SYNTAXES}.")
     seed = forms.IntegerField(required=False, min_value=0, help_text="Split and training seed of the first repeat.")
     repeats = forms.IntegerField(required=False, min_value=1, max_value=20, help_text="Repeated splits, seeds seed..")
     split = forms.CharField(required=False, help_text="Stored split: the name of the version's split.")
@@ -65,41 +55,21 @@ class BenchmarkLaunchForm(forms.Form):
             raise forms.ValidationError('Give a JSON object, e.g. {"train": {"epochs": 5}}.')
         return value
 
-    def clean_ratios(self) -> tuple | None:
+    def clean_ratios(self) -> str:
         text = self.cleaned_data["ratios"].strip()
-        if not text:
-            return None
-        try:
-            weights = [float(part) for part in text.split(":")]
-        except ValueError:
-            raise forms.ValidationError("Write the ratios as numbers separated by colons, e.g. 7:1:2.") from None
-        if len(weights) != 3:
-            raise forms.ValidationError("Give three ratios: train:val:test.")
-        return tuple(zip(("train", "val", "test"), weights, strict=True))
+        if text:
+            try:
+                parse_ratios(text)
+            except DomainError as error:
+                raise forms.ValidationError(str(error)) from None
+        return text
 
     def launch_arguments(self) -> dict:
         """The arguments of run_services.benchmark_launch: the preset with the form's changes."""
         data = self.cleaned_data
-        preset = PRESETS[data["preset"]]
-        protocol = preset.protocol.as_dict()
-        for key in ("scheme", "split", "cross_column", "group_column", "rank_by"):
-            if data[key]:
-                protocol[key] = data[key].strip()
-        for key in ("seed", "repeats"):
-            if data[key] is not None:
-                protocol[key] = data[key]
-        if data["ratios"]:
-            protocol["ratios"] = data["ratios"]
-        for key in ("train_groups", "test_groups"):
-            if data[key]:
-                protocol[key] = names(data[key])
-        if protocol["scheme"] != "seeded" and not data["ratios"]:
-            protocol["ratios"] = () if protocol["scheme"] == "zero_shot" else protocol["ratios"]
-        models = list(data["models"]) + list(names(data["trained_runs"]))
-        try:
-            protocol_value = Protocol.from_dict(protocol)
-        except TypeError as error:
-            raise DomainError(f"The protocol cannot be read: {error}") from None
-        return {"version": data["version"], "preset": preset.key, "models": models or list(preset.models),
-                "protocol": protocol_value, "hyperparameters": merged(preset.hyperparameters, data["hyperparameters"]),
-                "device": data["device"], "name": data["name"].strip()}
+        changes = {key: parse_names(data[key]) if key.endswith("_groups") else data[key] for key in PROTOCOL_FIELDS}
+        request = launch_request(preset=data["preset"], changes=changes, hyperparameters=data["hyperparameters"],
+                                 models=[*data["models"], *parse_names(data["trained_runs"])])
+        return {"version": data["version"], "preset": request.preset, "models": request.models,
+                "protocol": request.protocol, "hyperparameters": request.hyperparameters, "device": data["device"],
+                "name": data["name"].strip()}

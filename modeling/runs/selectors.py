@@ -7,20 +7,16 @@ their dataset version's study, so another study's ids reveal nothing.
 import hashlib
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 from django.db.models import Avg, Count, Q, QuerySet
 
 from common.errors import PermissionDeniedError
-from modeling.dashboards.selectors import dashboard_study_get
+from modeling.dashboards.selectors import dashboard_study_get, evaluation_cached
 from modeling.models import ACTIVE_STATUSES, BenchmarkRun, RunStatus, TrainingRun
 from moslab_science.benchmarks import Protocol
 from moslab_science.charts.pages import MosItem
 from moslab_science.charts.runs import Dashboard, RunScores, benchmark_dashboard, run_dashboard
 from studies.models import Membership, Study
 
-# Bootstrapped evaluations of every run take seconds; a page, its CSVs and the API reuse them. Keys name
-# the benchmark and each succeeded run with the time it finished, so a retried run is evaluated again.
-EVALUATION_CACHE_SECONDS = 600
 LOG_TAIL_CHARACTERS = 20_000
 
 
@@ -85,34 +81,27 @@ def benchmark_dashboard_get(*, benchmark: BenchmarkRun) -> Dashboard:
     """The benchmark's charts from its succeeded runs (all of them, or those finished so far), cached."""
     order = {model: index for index, model in enumerate(benchmark.model_names)}
     runs = sorted(benchmark.training_runs.filter(status=RunStatus.SUCCEEDED).only(
-        "pk", "model", "repeat", "predictions", "finished_at"), key=lambda run: (order.get(run.model, 99), run.repeat))
+        "pk", "model", "repeat", "seed", "predictions", "finished_at"),
+        key=lambda run: (order.get(run.model, 99), run.repeat))
     tag = hashlib.sha256(";".join(f"{run.pk}@{_stamp(run.finished_at)}" for run in runs).encode()).hexdigest()[:16]
     protocol = Protocol.from_dict(benchmark.protocol)
     version = benchmark.version
-    return _cached(f"runs:benchmark:{benchmark.pk}:{tag}", lambda: benchmark_dashboard(
-        [RunScores(run.pk, run.model, run.repeat, run.predictions) for run in runs], version_items(benchmark),
-        protocol=protocol.describe(), rank_by=protocol.rank_by, seed=protocol.seed,
+    return evaluation_cached(f"runs:benchmark:{benchmark.pk}:{tag}", lambda: benchmark_dashboard(
+        [RunScores(run.pk, run.model, run.repeat, run.seed, run.predictions) for run in runs],
+        version_items(benchmark), protocol=protocol.describe(), rank_by=protocol.rank_by,
         scale=(version.scale_min, version.scale_max), group_column=protocol.group_column,
     ))
 
 
 def training_run_dashboard_get(*, run: TrainingRun) -> Dashboard:
     """The run's training curves (as recorded so far) and, once it scored its part, its evaluation charts."""
-    seed = run.benchmark.protocol.get("seed", 0) + run.repeat
     if not run.predictions:
-        return run_dashboard(model=run.model, predictions={}, items=[], epochs=run.metrics, seed=seed)
-    return _cached(f"runs:training:{run.pk}:{_stamp(run.finished_at)}:{len(run.metrics)}", lambda: run_dashboard(
+        return run_dashboard(model=run.model, predictions={}, items=[], epochs=run.metrics, seed=run.seed)
+    key = f"runs:training:{run.pk}:{_stamp(run.finished_at)}:{len(run.metrics)}"
+    return evaluation_cached(key, lambda: run_dashboard(
         model=run.model, predictions=run.predictions, items=version_items(run.benchmark), epochs=run.metrics,
-        seed=seed,
+        seed=run.seed,
     ))
-
-
-def _cached(key: str, build):
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, EVALUATION_CACHE_SECONDS)
-    return value
 
 
 def _stamp(moment) -> str:

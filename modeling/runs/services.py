@@ -67,8 +67,7 @@ def benchmark_launch(*, version: DatasetVersion, by: AbstractBaseUser, models: l
     plans = []
     for split in splits:
         for model in models:
-            plan = plan_model(model, {**hyperparameters, "data": data}, zero_shot=zero_shot,
-                              seed=protocol.seed + split.repeat)
+            plan = plan_model(model, {**hyperparameters, "data": data}, zero_shot=zero_shot, seed=split.seed)
             if plan.kind == "zero_shot" and model.startswith(RUN_PREFIX):
                 _require_source_run(plan.config["source_run"], by)
             plans.append((split, plan))
@@ -77,7 +76,7 @@ def benchmark_launch(*, version: DatasetVersion, by: AbstractBaseUser, models: l
         device=device, name=name or f"{PRESETS[preset].label.split(' (')[0]}: {', '.join(models)}",
     )
     runs = TrainingRun.objects.bulk_create([
-        TrainingRun(benchmark=benchmark, model=plan.model, kind=plan.kind, repeat=split.repeat,
+        TrainingRun(benchmark=benchmark, model=plan.model, kind=plan.kind, repeat=split.repeat, seed=split.seed,
                     split_name=split.name, assignment=dict(split.assignment), config=plan.config,
                     epochs=plan.config.get("train", {}).get("epochs", 0))
         for split, plan in plans

@@ -20,6 +20,7 @@ class PlannedSplit:
     repeat: int
     name: str
     assignment: Mapping[str, str]  # item name -> part; empty for zero-shot (every item is scored)
+    seed: int  # the training and evaluation seed of this repeat's runs (Protocol.repeat_seed)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,10 @@ class Protocol:
             found.append(f"a {self.scheme.replace('_', ' ')} protocol runs once: set repeats to 1")
         return found
 
+    def repeat_seed(self, repeat: int) -> int:
+        """The seed of a repeat's runs (training, classical SVR, bootstrap): the protocol's seed + the repeat."""
+        return self.seed + repeat
+
     def ratio_text(self) -> str:
         return ":".join(f"{weight:g}" for _, weight in self.ratios)
 
@@ -74,7 +79,7 @@ class Protocol:
         """The protocol in words, written beside the numbers it produced."""
         rank = f"ranked by {RANK_METRICS.get(self.rank_by, self.rank_by)}"
         if self.scheme == "seeded":
-            repeats = f"{self.repeats} repeated splits, seeds {self.seed}..{self.seed + self.repeats - 1}" \
+            repeats = f"{self.repeats} repeated splits, seeds {self.seed}..{self.repeat_seed(self.repeats - 1)}" \
                 if self.repeats > 1 else f"one split, seed {self.seed}"
             where = f"Random train:val:test {self.ratio_text()} split grouped by source content ({repeats})"
         elif self.scheme == "stored_split":
@@ -93,7 +98,7 @@ def plan_splits(protocol: Protocol, items: Sequence[DatasetItem],
                 stored: Mapping[str, Mapping[str, str]]) -> list[PlannedSplit]:
     """The split of each repeat. `stored` maps the version's split names to their assignments."""
     if protocol.scheme == "zero_shot":
-        return [PlannedSplit(0, "all items", {})]
+        return [PlannedSplit(0, "all items", {}, protocol.repeat_seed(0))]
     if protocol.scheme == "stored_split":
         if protocol.split not in stored:
             known = ", ".join(sorted(stored)) or "none"
@@ -104,7 +109,7 @@ def plan_splits(protocol: Protocol, items: Sequence[DatasetItem],
         if missing or extra:
             raise ValueError(f"split {protocol.split!r} must have exactly train, val and test parts "
                              f"(missing: {', '.join(missing) or 'none'}; other parts: {', '.join(extra) or 'none'})")
-        return [PlannedSplit(0, protocol.split, dict(assignment))]
+        return [PlannedSplit(0, protocol.split, dict(assignment), protocol.repeat_seed(0))]
     if protocol.scheme == "seeded":
         spec = SplitSpec(kind="ratio", ratios=protocol.ratios, seed=protocol.seed, repeats=protocol.repeats)
     else:
@@ -112,4 +117,5 @@ def plan_splits(protocol: Protocol, items: Sequence[DatasetItem],
                          repeats=protocol.repeats, cross_column=protocol.cross_column,
                          train_groups=protocol.train_groups, test_groups=protocol.test_groups)
     splits = make_splits(items, spec)
-    return [PlannedSplit(repeat, name, assignment) for repeat, (name, assignment) in enumerate(splits.items())]
+    return [PlannedSplit(repeat, name, assignment, protocol.repeat_seed(repeat))
+            for repeat, (name, assignment) in enumerate(splits.items())]

@@ -1,7 +1,7 @@
 """A benchmark's dashboard and a training run's dashboard, as lists of charts, from what the runs stored.
 
 Every number is recomputed by the metrics module from each run's stored predictions of its scored part and
-the dataset version's MOS (seed = protocol seed + repeat, as the run itself used), so the leaderboard's
+the dataset version's MOS (with the seed the run was planned with and used itself), so the leaderboard's
 CIs, the per-group tables and the run page agree with every other dashboard. No Django here.
 """
 
@@ -26,11 +26,12 @@ RANK_LABELS = {"srcc": "SRCC", "plcc": "PLCC", "krcc": "KRCC", "ntire2024": "NTI
 
 @dataclass(frozen=True)
 class RunScores:
-    """One succeeded run: its model, repeated split and {stimulus name: score} of the part it scored."""
+    """One succeeded run: its model, repeated split, seed and {stimulus name: score} of the part it scored."""
 
     run_id: int
     model: str
     repeat: int
+    seed: int
     predictions: Mapping[str, float]
 
 
@@ -64,7 +65,7 @@ def scored_pairs(predictions: Mapping[str, float], items: Sequence[MosItem]) -> 
 
 
 def benchmark_dashboard(
-    runs: Sequence[RunScores], items: Sequence[MosItem], *, protocol: str, rank_by: str, seed: int,
+    runs: Sequence[RunScores], items: Sequence[MosItem], *, protocol: str, rank_by: str,
     scale: tuple[float, float], group_column: str = "", resamples: int = DEFAULT_RESAMPLES,
 ) -> Dashboard:
     """The leaderboard, the spread over repeats, per-group tables (groups by models) and MOS per group.
@@ -80,7 +81,7 @@ def benchmark_dashboard(
     for run in runs:
         names, pred, target = scored_pairs(run.predictions, items)
         try:
-            evaluation = evaluate_predictions(pred, target, resamples=resamples, seed=seed + run.repeat)
+            evaluation = evaluate_predictions(pred, target, resamples=resamples, seed=run.seed)
         except MetricsInputError as error:
             problems.append(f"{run.model}, repeat {run.repeat} (run #{run.run_id}): {error}")
             continue

@@ -1,14 +1,12 @@
-"""Reading the CSV files people bring: columns checked by name, every problem collected, then raised together."""
+"""Checking the CSV files people bring (read by ``moslab_science.csv_table``): columns by name, every problem
+collected, then raised together."""
 
-import csv
 import difflib
-import io
 import math
 from collections.abc import Mapping
-from typing import IO
 
-from moslab_science.datasets.records import DatasetError, excerpt, name_examples
-from moslab_science.datasets.text import text_of
+from moslab_science.datasets.records import DatasetError, name_examples
+from moslab_science.errors import excerpt
 
 #: Official split values as datasets spell them -> moslab part names.
 PART_ALIASES = {"training": "train", "validation": "val", "valid": "val", "testing": "test"}
@@ -31,26 +29,6 @@ class Problems:
                     for kind, examples in self._found.items()
                 ]
             )
-
-
-def csv_rows(stream: IO) -> tuple[list[str], list[dict[str, str]]]:
-    """Header (names stripped) and rows of a CSV stream (text or bytes, BOM removed); refuses an empty file."""
-    text = text_of(stream)
-    if not text.strip():
-        raise DatasetError("the file is empty: it needs a header row, then one row per stimulus or rating.")
-    if text.lstrip().startswith(("[", "{")):
-        raise DatasetError("the file is JSON, not a CSV table: import Q-Align files with the format qalign, "
-                           "DeQA-Score files with deqa and suJSON files with sujson.")
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [name.strip() for name in next(reader)]
-        rows = [dict(zip(header, (cell.strip() for cell in row), strict=False)) for row in reader if any(row)]
-    except csv.Error as error:
-        raise DatasetError(f"the file cannot be read as a CSV table (line {reader.line_num}: {excerpt(error)}).") \
-            from None
-    if not rows:
-        raise DatasetError(f"the file has a header ({excerpt(','.join(header))}) but no data rows.")
-    return header, rows
 
 
 #: How many of a file's columns a message lists.

@@ -3,7 +3,8 @@ when a dataset's parts are not named train, val and test (exports for Q-Align an
 
 from collections.abc import Mapping
 
-from moslab_science.datasets.records import DatasetError, excerpt, name_examples
+from moslab_science.datasets.records import DatasetError, name_examples
+from moslab_science.errors import excerpt
 
 STANDARD_PARTS = ("train", "val", "test")
 

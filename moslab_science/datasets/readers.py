@@ -12,7 +12,8 @@ from typing import IO
 
 import numpy as np
 
-from moslab_science.datasets.csv_input import Problems, check_scale, csv_rows, number, part_name, require_columns
+from moslab_science.csv_table import read_csv
+from moslab_science.datasets.csv_input import Problems, check_scale, number, part_name, require_columns
 from moslab_science.datasets.records import DatasetError, DatasetItem, RawVote
 from moslab_science.datasets.votes import vote_statistics
 from moslab_science.mos.errors import MosInputError
@@ -49,7 +50,7 @@ class ImportedDataset:
 def read_mos_table(stream: IO, mapping: ColumnMapping, *, scale: tuple[float, float]) -> ImportedDataset:
     """One row per stimulus with its MOS (the BIQ2021 form: ``image,mos,source_subset``)."""
     lo, hi = check_scale(scale)
-    header, rows = csv_rows(stream)
+    header, rows = read_csv(stream, error=DatasetError)
     require_columns(
         header,
         {
@@ -103,7 +104,7 @@ def read_histograms(
     """
     if len(levels) != len(fraction_columns):
         raise DatasetError(f"{len(levels)} levels but {len(fraction_columns)} fraction columns; give one per level.")
-    header, rows = csv_rows(stream)
+    header, rows = read_csv(stream, error=DatasetError)
     require_columns(
         header,
         {"stimulus name": name_column, "vote total": total_column, "official split": split_column}
@@ -161,7 +162,7 @@ def read_long_ratings(
     (``source_content``, ``reference``, group and split columns) must agree on every row of a
     stimulus. Without ``scale`` the scale is the lowest and highest score found.
     """
-    header, rows = csv_rows(stream)
+    header, rows = read_csv(stream, error=DatasetError)
     per_stimulus = {"source content": source_content, "reference": reference, "official split": split_column}
     require_columns(
         header,

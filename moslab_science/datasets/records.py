@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from moslab_science.errors import excerpt
+
 
 @dataclass(frozen=True)
 class DatasetItem:
@@ -55,16 +57,6 @@ class DatasetError(Exception):
 
 #: How many examples a problem message names before it says "and N more".
 EXAMPLES_NAMED = 5
-#: The longest piece of a user's file that a message quotes (a whole file pasted as one cell stays short).
-EXCERPT_CHARS = 80
-
-
-def excerpt(text: object, limit: int = EXCERPT_CHARS) -> str:
-    """``text`` as one line of at most ``limit`` characters, cut with an ellipsis when longer."""
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "\u2026"
-
-
 def name_examples(examples: list[str]) -> str:
     """``'a', 'b' and 3 more``: the first few examples of a problem, each cut to a short excerpt."""
     shown = ", ".join(excerpt(example) for example in examples[:EXAMPLES_NAMED])

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from moslab_science.files import file_sha256
 from moslab_science.iqa.architectures.lmm import (
     check_dtype,
     load_pretrained_lmm,
@@ -42,14 +43,6 @@ class FeatureSource:
         if self.weight:
             return self.weight
         return "random:" + json.dumps({"seed": self.seed, "vision": self.vision, "text": self.text}, sort_keys=True)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class FeatureCache:

@@ -9,7 +9,6 @@ Where a weight named e.g. ``resnet50-imagenet`` is looked for, in order:
    (``$HF_HUB_CACHE``, timm's files), both read offline.
 Every file is checked against its SHA-256 (the registry's, or the one pinned here) before it is loaded.
 """
-import hashlib
 import importlib.util
 import json
 import os
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from moslab_science.files import file_sha256
 from moslab_science.iqa.errors import WeightError
 
 DEFAULT_REGISTRY = Path("~/.config/moslab/weights.toml")
@@ -232,11 +232,7 @@ def _hf_cache() -> Path:
 
 
 def _check_sha256(path: Path, expected: str, name: str) -> None:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    actual = digest.hexdigest()
+    actual = file_sha256(path)
     if not actual.startswith(expected):
         raise WeightError(
             f"weight {name!r} at {path} has SHA-256 {actual}, not the expected {expected}: "

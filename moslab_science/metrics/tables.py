@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from moslab_science.csv_safe import FORMULA_PREFIXES, safe_cell
+from moslab_science.csv_table import read_csv
 from moslab_science.metrics.errors import MetricsInputError
 from moslab_science.mos.errors import name_ids
 
@@ -30,29 +31,8 @@ class Joined:
 
 
 def read_rows(path: str | Path, *, required: tuple[str, ...]) -> list[dict[str, str]]:
-    """The rows of a CSV as dicts, after checking that ``required`` columns exist."""
-    path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            missing = [column for column in required if column not in header]
-            if missing:
-                raise MetricsInputError(
-                    f"{path.name}: missing column(s) {', '.join(missing)}; the header is "
-                    f"{','.join(header) or '(empty)'}"
-                )
-            rows = list(reader)
-    except OSError as error:
-        raise MetricsInputError(f"cannot read {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError as error:
-        raise MetricsInputError(f"the file is not a CSV text file in UTF-8 (byte {error.start} cannot be read); "
-                                "save it as a UTF-8 CSV") from None
-    except csv.Error as error:
-        raise MetricsInputError(f"the file cannot be read as CSV ({error}); save it as a UTF-8 CSV") from None
-    if not rows:
-        raise MetricsInputError(f"{path.name} has a header but no rows")
-    return rows
+    """The rows of a CSV file as dicts, after checking that ``required`` columns exist (MetricsInputError if not)."""
+    return read_csv(path, required=required, error=MetricsInputError).rows
 
 
 def write_predictions(scores: dict[str, float], path: str | Path) -> None:

@@ -1,5 +1,10 @@
-"""Admin pages for datasets: imports through a form, versions, splits and exports read-only."""
+"""Admin pages for datasets: imports through a form, versions, splits and exports read-only.
+
+Apps built on dataset versions add a link to the version page with ``version_link_add`` (modeling adds
+"Launch a benchmark on this version"); studies never imports them, and nobody replaces this admin.
+"""
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from django import forms
@@ -7,6 +12,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 
 from common.body_limits import body_limit
 from common.errors import DomainError
@@ -113,6 +119,16 @@ class DatasetSplitInline(admin.TabularInline):
         return False
 
 
+VersionLink = Callable[[DatasetVersion], tuple[str, str]]  # a version -> (url, text)
+_version_links: list[VersionLink] = []
+
+
+def version_link_add(link: VersionLink) -> None:
+    """Show ``link(version)`` on every dataset version's admin page (once, however often it is added)."""
+    if link not in _version_links:
+        _version_links.append(link)
+
+
 @admin.register(DatasetVersion)
 class DatasetVersionAdmin(ReadOnlyAdmin):
     list_display = ["study", "number", "label", "dimension", "method", "content_hash", "created_by", "created_at"]
@@ -123,6 +139,13 @@ class DatasetVersionAdmin(ReadOnlyAdmin):
                        "scale_min", "scale_max", "exclusions", "protocol_version", "protocol_config",
                        "content_hash", "created_by", "created_at"]
     inlines = [DatasetSplitInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["links", *self.readonly_fields] if _version_links and obj is not None else self.readonly_fields
+
+    @admin.display(description="Next steps")
+    def links(self, obj):
+        return format_html_join("", '<p><a href="{}">{}</a></p>', (link(obj) for link in _version_links))
 
 
 @admin.register(DatasetExport)

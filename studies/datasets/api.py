@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.body_limits import body_limit
+from moslab_science.datasets.ratios import SYNTAXES
 from studies import selectors
 from studies.datasets import selectors as dataset_selectors
 from studies.datasets import services as dataset_services
@@ -131,7 +132,7 @@ class SplitCreateApi(APIView):
         kind = serializers.ChoiceField(choices=SPLIT_KINDS)
         seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED)
         ratios = serializers.CharField(required=False, allow_blank=True, default="train=7,val=1,test=2",
-                                       help_text="part=weight,...; blank for k-fold")
+                                       help_text=f"{SYNTAXES}; blank for k-fold")
         repeats = serializers.IntegerField(min_value=1, max_value=100, required=False, default=1)
         folds = serializers.IntegerField(min_value=2, max_value=100, required=False, allow_null=True, default=None)
         group_by = serializers.CharField(required=False, allow_blank=True, default="source_content")

@@ -35,7 +35,7 @@ from moslab_science.datasets import (
 from moslab_science.datasets.formats import read_sujson
 from moslab_science.datasets.json_imports import read_deqa_dataset, read_qalign_dataset
 from moslab_science.datasets.part_names import parse_part_map, part_warnings, rename_parts
-from moslab_science.datasets.records import excerpt
+from moslab_science.errors import excerpt
 from studies.datasets.exports import BUNDLE_META, BUNDLE_RATINGS, BUNDLE_TABLE
 from studies.models import (
     DatasetImport,

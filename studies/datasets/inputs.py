@@ -1,24 +1,10 @@
 """Turning what a form, the API or the command line sends into a SplitSpec, with a clear error when it is wrong."""
 from common.errors import DomainError
 from moslab_science.datasets import SplitSpec
+from moslab_science.datasets.ratios import parse_ratios
 from moslab_science.datasets.splits import MAX_SEED
 
 SPLIT_KINDS = ("ratio", "kfold", "cross_group")
-
-
-def parse_ratios(text: str) -> tuple[tuple[str, float], ...]:
-    """'train=7,val=1,test=2' -> (("train", 7.0), ("val", 1.0), ("test", 2.0))."""
-    parts = []
-    for chunk in filter(None, (piece.strip() for piece in text.split(","))):
-        name, _, weight = chunk.partition("=")
-        try:
-            value = float(weight)
-        except ValueError:
-            value = -1.0
-        if not name.strip() or value <= 0:
-            raise DomainError(f"Ratios are written part=weight, e.g. train=7,val=1,test=2; {chunk!r} is not.")
-        parts.append((name.strip(), value))
-    return tuple(parts)
 
 
 def parse_seed(value: object) -> int:
@@ -30,7 +16,8 @@ def parse_seed(value: object) -> int:
 
 
 def parse_names(text: str) -> tuple[str, ...]:
-    return tuple(filter(None, (piece.strip() for piece in text.split(","))))
+    """Names separated by commas or line breaks, blanks dropped."""
+    return tuple(filter(None, (piece.strip() for piece in text.replace("\n", ",").split(","))))
 
 
 def split_spec_from_options(

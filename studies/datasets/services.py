@@ -1,5 +1,4 @@
 """Dataset versions, splits and exports: immutable snapshots of a study's MOS, written all or nothing."""
-import hashlib
 import logging
 import socket
 import tempfile
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from common.errors import DomainError
 from moslab_science.datasets import DatasetError, SplitSpec, make_splits, split_names, split_parts, split_summary
+from moslab_science.files import file_sha256
 from studies import tasks
 from studies.datasets.exports import NEED_MEDIA, PER_PART, export_filename, export_write
 from studies.datasets.snapshot import VersionData, hash_version, items_of, snapshot_study
@@ -168,7 +168,7 @@ def dataset_export_run(*, export_id: int) -> DatasetExport:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / export_filename(export)
             export_write(export, path, progress=lambda fraction: _progress(export.pk, fraction))
-            export.sha256, export.size_bytes = _sha256(path), path.stat().st_size
+            export.sha256, export.size_bytes = file_sha256(path), path.stat().st_size
             with path.open("rb") as handle:
                 export.file.save(path.name, File(handle), save=False)
         export.status, export.progress = DatasetExport.Status.SUCCEEDED, 1.0
@@ -183,10 +183,3 @@ def dataset_export_run(*, export_id: int) -> DatasetExport:
 def _progress(export_id: int, fraction: float) -> None:
     DatasetExport.objects.filter(pk=export_id).update(progress=round(fraction, 4))
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

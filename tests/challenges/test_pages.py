@@ -4,6 +4,7 @@ import csv
 import io
 from urllib.parse import urlparse
 
+import numpy as np
 import pytest
 from django.urls import URLPattern, resolve, reverse
 
@@ -228,6 +229,9 @@ def test_the_participant_flow_through_the_pages(client, challenge, make_user, co
     scatter = client.get(url("chart-csv", challenge.slug, test.pk, "scatter-lena-lab"))
     rows = list(csv.DictReader(io.StringIO(scatter.content.decode())))
     assert [row["image"] for row in rows] == names_of("test") and "fitted_poly4" in rows[0]
+    predictions, mos = ([float(row[column]) for row in rows] for column in ("prediction", "mos"))
+    assert np.allclose([float(row["fitted_poly4"]) for row in rows],
+                       np.polyval(np.polyfit(predictions, mos, 4), predictions), atol=1e-6), "the one fit drawn"
 
 
 def test_organisers_create_a_challenge_add_phases_publish_and_add_baselines(client, dataset_version, coordinator):

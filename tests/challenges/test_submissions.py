@@ -3,7 +3,6 @@ import datetime as dt
 import io
 import zipfile
 
-import numpy as np
 import pytest
 
 from challenges import selectors, services
@@ -217,6 +216,4 @@ def test_the_published_final_table_and_scatter_plots(challenge, team_users, coor
     assert [(s.label, s.is_baseline) for s in series] == [("Beta", False), ("Alpha", False), ("NIQE", True)]
     beta_series = series[0]
     assert sorted(beta_series.mos) == sorted(mos_of(int(name[3:5])) for name in names_of("test"))
-    assert beta_series.fit == "poly4" and len(beta_series.curve_x) == 100
-    assert np.allclose(beta_series.curve_y[0], np.polyval(np.polyfit(beta_series.predictions, beta_series.mos, 4),
-                                                          beta_series.curve_x[0]), atol=1e-6)
+    assert sorted(beta_series.names) == sorted(names_of("test"))

@@ -22,9 +22,10 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from typing import IO
 
-from moslab_science.datasets.records import DatasetError, DatasetItem, RawVote, excerpt, name_examples
+from moslab_science.datasets.records import DatasetError, DatasetItem, RawVote, name_examples
 from moslab_science.datasets.text import text_of
 from moslab_science.datasets.votes import VoteStats, vote_statistics
+from moslab_science.errors import excerpt
 
 SUJSON_VERSION = "1.1.1"
 ACR_LABELS = {"bad": 1, "poor": 2, "fair": 3, "good": 4, "excellent": 5}

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from common.errors import DomainError
+from moslab_science.datasets.ratios import SYNTAXES
 from studies.datasets import services as dataset_services
 from studies.datasets.imports import FORMATS, dataset_import
 from studies.datasets.inputs import IMPORT_OPTION_FIELDS, SPLIT_KINDS, import_options, split_spec_from_options
@@ -43,7 +44,7 @@ class Command(BaseCommand):
         split.add_argument("version", type=int, help="The version number.")
         split.add_argument("--kind", choices=SPLIT_KINDS, default="ratio")
         split.add_argument("--seed", type=int, required=True)
-        split.add_argument("--ratios", default="train=7,val=1,test=2")
+        split.add_argument("--ratios", default="train=7,val=1,test=2", help=f"The parts' weights: {SYNTAXES}.")
         split.add_argument("--repeats", type=int, default=1)
         for option in ("folds", "mos_quantiles"):
             split.add_argument(f"--{option.replace('_', '-')}", type=int, dest=option)

@@ -233,9 +233,9 @@ def test_a_running_run_shows_its_curves_so_far_and_refreshes(
 def test_runs_whose_predictions_cannot_be_evaluated_are_reported_not_ranked():
     items = [MosItem(f"i{index}", 1 + index / 3, {"enhancer": "hat" if index % 2 else "esrgan"})
              for index in range(12)]
-    good = RunScores(1, "good", 0, {item.name: item.mos + 0.01 * (index % 3) for index, item in enumerate(items)})
-    constant = RunScores(2, "flat", 0, {item.name: 3.0 for item in items})
-    dashboard = benchmark_dashboard([good, constant], items, protocol="test protocol", rank_by="srcc", seed=0,
+    good = RunScores(1, "good", 0, 0, {item.name: item.mos + 0.01 * (index % 3) for index, item in enumerate(items)})
+    constant = RunScores(2, "flat", 0, 0, {item.name: 3.0 for item in items})
+    dashboard = benchmark_dashboard([good, constant], items, protocol="test protocol", rank_by="srcc",
                                     scale=(1, 5), resamples=50)
     assert len(dashboard.problems) == 1 and dashboard.problems[0].startswith("flat, repeat 0 (run #2): ")
     leaderboard = dashboard.chart("leaderboard")

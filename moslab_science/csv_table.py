@@ -1,0 +1,68 @@
+"""The one CSV reader: the files people bring (dataset tables, ratings, MOS tables, predictions) read the same way.
+
+Text is UTF-8 (with or without a byte-order mark) or UTF-16 with its mark; header names and cells are
+stripped, blank lines skipped, and a row shorter than the header gets "" for its missing cells. An empty
+file, a header without rows and missing required columns are refused with a message saying what to fix,
+raised as the caller's error type (DatasetError, MetricsInputError, ...). See ``csv_safe`` for writing.
+"""
+import csv
+import io
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, NamedTuple
+
+from moslab_science.errors import DomainError, excerpt
+
+BOM = "\ufeff"
+
+ErrorType = Callable[[str], Exception]
+
+
+class CsvTable(NamedTuple):
+    header: list[str]
+    rows: list[dict[str, str]]
+
+
+def decode_text(data: bytes | str, *, label: str = "the file", error: ErrorType = DomainError) -> str:
+    """Bytes as text (UTF-16 when they start with its mark, else UTF-8), without a leading byte-order mark."""
+    if isinstance(data, bytes):
+        encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+        try:
+            data = data.decode(encoding)
+        except UnicodeDecodeError as problem:
+            raise error(f"{label} is not {encoding.upper()} text (bad byte at position {problem.start}); "
+                        "save it as UTF-8.") from None
+    return data[1:] if data.startswith(BOM) else data
+
+
+def read_csv(source: str | Path | IO, *, required: Sequence[str] = (), label: str = "",
+             error: ErrorType = DomainError) -> CsvTable:
+    """The header and rows of a CSV file (a path) or stream (text or bytes), checked for ``required`` columns."""
+    if isinstance(source, str | Path):
+        label = label or Path(source).name
+        try:
+            data = Path(source).read_bytes()
+        except OSError as problem:
+            raise error(f"cannot read {source}: {problem.strerror or problem}") from None
+    else:
+        label, data = label or "the file", source.read()
+    text = decode_text(data, label=label, error=error)
+    if not text.strip():
+        raise error(f"{label} is empty: it needs a header row, then one row per stimulus, rating or image.")
+    if text.lstrip().startswith(("[", "{")):
+        raise error(f"{label} is JSON, not a CSV table: import Q-Align files with the format qalign, DeQA-Score "
+                    "files with deqa and suJSON files with sujson.")
+    lines = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip() for name in next(lines)]
+        rows = [{column: cells[index].strip() if index < len(cells) else "" for index, column in enumerate(header)}
+                for cells in lines if any(cell.strip() for cell in cells)]
+    except csv.Error as problem:  # e.g. a cell over the csv module's field size limit
+        raise error(f"{label} cannot be read as a CSV table (line {lines.line_num}: {excerpt(problem)}).") from None
+    shown = excerpt(",".join(header)) or "(empty)"
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise error(f"{label}: missing column(s) {excerpt(', '.join(missing))}; the header is {shown}")
+    if not rows:
+        raise error(f"{label} has a header ({shown}) but no data rows.")
+    return CsvTable(header, rows)
