@@ -93,9 +93,10 @@ def participant_sweep(client, challenge, entries) -> Sweep:
     sweep.get(api("submission-detail", slug, entries[("Beta", "test")].pk), expect=(403,))
     for current in (dev, test):
         sweep.get(api("leaderboard", slug, current.pk))
-    sweep.post(api("register", slug), {"accept_terms": True}, expect=(201,), follow=False)
-    sweep.post(api("team-create", slug), {"name": "Again"}, expect=(400,), follow=False)
-    sweep.post(api("team-join", slug), {"join_code": "guess"}, expect=(400,), follow=False)
+    json_body = {"follow": False, "content_type": "application/json"}  # the API takes JSON bodies (docs/api.md)
+    sweep.post(api("register", slug), {"accept_terms": True}, expect=(201,), **json_body)
+    sweep.post(api("team-create", slug), {"name": "Again"}, expect=(400,), **json_body)
+    sweep.post(api("team-join", slug), {"join_code": "guess"}, expect=(400,), **json_body)
     sweep.post(api("submit", slug, dev.pk), {"file": io.BytesIO(BAD_CSV)}, expect=(400,), follow=False)
     upload = io.BytesIO(predictions_csv("val", noise=0.2, seed=6))
     upload.name = "third.csv"
