@@ -84,6 +84,7 @@ def call(client, route: str, method: str, ids: dict, bodies: dict):
     url = "/" + route
     for name, value in ids.items():
         url = url.replace(f"<int:{name}>", str(value))
+    assert "<" not in url, f"{route}: give the matrix an id of the study's own object for this parameter"
     body = bodies.get(route, {})
     if "archive" in body:
         body["archive"].seek(0)
