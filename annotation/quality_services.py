@@ -3,7 +3,7 @@ from django.db import transaction
 
 from annotation.models import QualityItem, RatingTask
 from common.errors import DomainError
-from moslab_science.rating.quality_csv import read_quality_rows
+from moslab_science.rating.quality_csv import QualityRow, check_quality_records, read_quality_rows
 from studies.models import Stimulus, Study
 
 Kind = RatingTask.Kind
@@ -24,17 +24,29 @@ def quality_item_add(
     return item
 
 
-@transaction.atomic
 def quality_items_import(*, study: Study, text: str) -> int:
     """Add the training, qualification and gold images of a CSV, all or nothing; returns how many."""
     rows, problems = read_quality_rows(text, scale=(study.scale_min, study.scale_max))
+    return _quality_rows_add(study=study, rows=rows, problems=problems, source="the CSV")
+
+
+def quality_items_add_records(*, study: Study, records: list[dict]) -> int:
+    """Add the training, qualification and gold images of `records` (dicts with the CSV's columns as keys),
+    all or nothing; returns how many."""
+    rows, problems = check_quality_records(((f"item {index}", record) for index, record in enumerate(records, 1)),
+                                           scale=(study.scale_min, study.scale_max))
+    return _quality_rows_add(study=study, rows=rows, problems=problems, source="the items")
+
+
+@transaction.atomic
+def _quality_rows_add(*, study: Study, rows: list[QualityRow], problems: list[str], source: str) -> int:
     stimuli = {s.name: s for s in Stimulus.objects.filter(study=study, name__in=[row.file for row in rows])}
     assigned = set(RatingTask.objects.filter(study=study, kind=Kind.RATING, stimulus__in=stimuli.values())
                    .values_list("stimulus__name", flat=True))
     problems += [f"{row.file} is not an image of this study" for row in rows if row.file not in stimuli]
     problems += [f"{name} is assigned for rating already; choose another image" for name in sorted(assigned)]
     if problems:
-        raise DomainError("Nothing was imported; fix the CSV.", problems=problems)
+        raise DomainError(f"Nothing was imported; fix {source}.", problems=problems)
     for row in rows:
         quality_item_add(study=study, stimulus=stimuli[row.file], kind=row.kind, reference_score=row.reference_score,
                          tolerance=row.tolerance, explanation=row.explanation)

@@ -126,3 +126,33 @@ def review_add_raters(*, review: StimulusReview, by: AbstractBaseUser, count: in
     review.extra_raters = count
     _decide(review, status=Status.MORE_RATERS, by=by, note=note)
     return review
+
+
+DECISIONS = ("accept", "relabel", "add_raters")
+
+
+@transaction.atomic
+def reviews_decide(
+    *, reviews: list[StimulusReview], action: str, by: AbstractBaseUser, protocol: Protocol,
+    rater_ids: list[int] | None = None, count: int = 1, note: str = "",
+) -> list[StimulusReview]:
+    """One decision on each of `reviews`, all or nothing: a review that cannot take it (decided already, no relabel
+    round left...) is listed with its reason and nothing is decided."""
+    if action not in DECISIONS:
+        raise DomainError(f"Unknown decision {action!r}; choose one of {', '.join(DECISIONS)}.")
+    decided, problems = [], []
+    for review in reviews:
+        try:
+            with transaction.atomic():
+                if action == "accept":
+                    decided.append(review_accept(review=review, by=by, note=note))
+                elif action == "relabel":
+                    decided.append(review_relabel(review=review, by=by, protocol=protocol, rater_ids=rater_ids,
+                                                  note=note))
+                else:
+                    decided.append(review_add_raters(review=review, by=by, count=count, note=note))
+        except DomainError as error:
+            problems.append(f"review {review.pk} ({review.stimulus}): {error}")
+    if problems:
+        raise DomainError("Nothing was decided; each review listed cannot take this decision.", problems=problems)
+    return decided

@@ -2,7 +2,7 @@
 from collections import defaultdict
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -96,9 +96,21 @@ def queue_state(
 
 def review_queue(*, study: Study, hide_names: bool, dimensions: tuple[str, ...] = ("",)) -> list[dict]:
     """Open reviews with one row per rater: `score` (the first dimension's) and `scores` in `dimensions` order."""
+    return review_rows(open_reviews(study=study), hide_names=hide_names, dimensions=dimensions)
+
+
+def open_reviews(*, study: Study, search: str = "") -> QuerySet[StimulusReview]:
+    """The study's flagged stimuli waiting for a decision, oldest first; optionally names containing `search`."""
     reviews = StimulusReview.objects.filter(study=study, status=StimulusReview.Status.OPEN).select_related("stimulus")
+    if search:
+        reviews = reviews.filter(stimulus__name__icontains=search)
+    return reviews.order_by("created_at", "pk")
+
+
+def review_rows(reviews, *, hide_names: bool, dimensions: tuple[str, ...] = ("",)) -> list[dict]:
+    """Each review of `reviews` with its votes, one per rater (names hidden as Rater A, B... if asked)."""
     rows = []
-    for review in reviews.order_by("created_at"):
+    for review in reviews:
         ratings = Rating.objects.filter(pk__in=[int(pk) for pk in review.scores]).select_related("rater")
         by_rater: dict[int, dict[str, Rating]] = defaultdict(dict)
         for rating in ratings.order_by("rater_id", "pk"):
@@ -120,6 +132,15 @@ def review_get(*, study: Study, review_id: int) -> StimulusReview:
     if review is None:
         raise PermissionDeniedError("No such review in this study.")
     return review
+
+
+def reviews_get(*, study: Study, review_ids: list[int]) -> list[StimulusReview]:
+    """The study's reviews of these ids, in the order given; any id not of the study refuses them all."""
+    reviews = StimulusReview.objects.filter(study=study, pk__in=review_ids).select_related("stimulus").in_bulk()
+    missing = [str(pk) for pk in review_ids if pk not in reviews]
+    if missing:
+        raise PermissionDeniedError(f"No such review in this study: {', '.join(missing[:20])}.")
+    return [reviews[pk] for pk in dict.fromkeys(review_ids)]
 
 
 def protocol_versions(*, study: Study) -> list[StudyProtocol]:
@@ -211,3 +232,11 @@ def rating_history_rows(*, study: Study) -> list[list]:
                      r.protocol.version if r.protocol else "", r.response_time_ms, r.created_at.isoformat(),
                      r.display])
     return rows
+
+
+def quality_items_for_study(*, study: Study, kind: str = "") -> QuerySet[QualityItem]:
+    """The study's training, qualification and gold images by kind and image name; optionally one kind."""
+    items = QualityItem.objects.filter(study=study).select_related("stimulus")
+    if kind:
+        items = items.filter(kind=kind)
+    return items.order_by("kind", "stimulus__name", "pk")

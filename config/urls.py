@@ -13,7 +13,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("account/", include("accounts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/studies/", include("studies.api_urls")),
+    path("api/studies/", include("studies.api.urls")),
     path("api/annotation/", include("annotation.api.urls")),
     path("api/datasets/", include("studies.datasets.api_urls")),
     path("api/runs/", include("modeling.runs.api_urls")),

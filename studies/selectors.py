@@ -1,15 +1,17 @@
 """Reads, always scoped to the study and the user asking."""
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 
-from common.errors import PermissionDeniedError
+from common.errors import DomainError, PermissionDeniedError
 from studies.models import (
     Membership,
     MosComputation,
     Rating,
     Stimulus,
+    StimulusMos,
     Study,
     StudyProtocol,
     SubjectDecision,
@@ -38,12 +40,57 @@ def study_get_for_user(*, study_id: int, user: AbstractBaseUser, roles: Iterable
     return study
 
 
-def studies_for_user(*, user: AbstractBaseUser) -> list[tuple[Study, list[str]]]:
+def studies_for_user(*, user: AbstractBaseUser, status: str = "", role: str = "",
+                     search: str = "") -> list[tuple[Study, list[str]]]:
+    """The studies `user` holds a role in, with those roles, by name; optionally only those with `status`,
+    those where the user holds `role`, and those whose name or slug contains `search`."""
     roles: dict[int, list[str]] = {}
-    for study_id, role in Membership.objects.filter(user=user).values_list("study_id", "role"):
-        roles.setdefault(study_id, []).append(role)
-    studies = Study.objects.filter(pk__in=roles).order_by("name")
-    return [(study, sorted(roles[study.pk])) for study in studies]
+    for study_id, held in Membership.objects.filter(user=user).values_list("study_id", "role"):
+        roles.setdefault(study_id, []).append(held)
+    studies = Study.objects.filter(pk__in=[pk for pk, held in roles.items() if not role or role in held])
+    if status:
+        studies = studies.filter(status=status)
+    if search:
+        studies = studies.filter(Q(name__icontains=search) | Q(slug__icontains=search))
+    return [(study, sorted(roles[study.pk])) for study in studies.order_by("name", "pk")]
+
+
+def memberships_for_study(*, study: Study, role: str = "", search: str = "") -> QuerySet[Membership]:
+    """Who holds which role in the study, by username; optionally one role, or usernames containing `search`."""
+    memberships = Membership.objects.filter(study=study).select_related("user")
+    if role:
+        memberships = memberships.filter(role=role)
+    if search:
+        memberships = memberships.filter(user__username__icontains=search)
+    return memberships.order_by("user__username", "role", "pk")
+
+
+def membership_get(*, study: Study, membership_id: int) -> Membership:
+    membership = Membership.objects.filter(study=study, pk=membership_id).select_related("user").first()
+    if membership is None:
+        raise PermissionDeniedError("No such member in this study.")
+    return membership
+
+
+def user_get_by_username(*, username: str) -> AbstractBaseUser:
+    """An active account by its username (to give it a role); a clear error when there is none."""
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise DomainError(f"No active account is named {username[:150]!r}; check the spelling, or create it first.")
+    return user
+
+
+def stimuli_for_study(*, study: Study, search: str = "", media_type: str = "",
+                      source_content: str = "") -> QuerySet[Stimulus]:
+    """The study's stimuli by name; optionally names containing `search`, one media type, one source content."""
+    stimuli = Stimulus.objects.filter(study=study)
+    if search:
+        stimuli = stimuli.filter(name__icontains=search)
+    if media_type:
+        stimuli = stimuli.filter(media_type=media_type)
+    if source_content:
+        stimuli = stimuli.filter(source_content=source_content)
+    return stimuli.order_by("name", "pk")
 
 
 def stimulus_get_for_user(*, study: Study, stimulus_id: int) -> Stimulus:
@@ -77,8 +124,41 @@ def study_progress(*, study: Study) -> dict[str, int]:
     }
 
 
-def mos_computations_for_study(*, study: Study) -> QuerySet[MosComputation]:
-    return MosComputation.objects.filter(study=study).select_related("requested_by")
+def mos_computations_for_study(*, study: Study, status: str = "", method: str = "",
+                               dimension: str | None = None) -> QuerySet[MosComputation]:
+    """The study's MOS computations, newest first; optionally one status, one method, one dimension."""
+    computations = MosComputation.objects.filter(study=study).select_related("requested_by")
+    if status:
+        computations = computations.filter(status=status)
+    if method:
+        computations = computations.filter(method=method)
+    if dimension is not None:
+        computations = computations.filter(dimension=dimension)
+    return computations.order_by("-created_at", "-pk")
+
+
+def mos_results_of(*, computation: MosComputation, search: str = "") -> QuerySet[StimulusMos]:
+    """One computation's per-stimulus rows by stimulus name; optionally names containing `search`."""
+    results = computation.results.select_related("stimulus")
+    if search:
+        results = results.filter(stimulus__name__icontains=search)
+    return results.order_by("stimulus__name", "pk")
+
+
+def subject_reports_of(*, computation: MosComputation, rejected: bool | None = None) -> QuerySet[SubjectReport]:
+    """One computation's report on each rater by username; optionally only the rejected (or kept) ones."""
+    reports = computation.subject_reports.select_related("rater")
+    if rejected is not None:
+        reports = reports.filter(rejected=rejected)
+    return reports.order_by("rater__username", "pk")
+
+
+def study_rater_get(*, study: Study, rater_id: int) -> AbstractBaseUser:
+    """A user who voted in the study (for an override of screening)."""
+    rater = get_user_model().objects.filter(pk=rater_id, ratings__study=study).distinct().first()
+    if rater is None:
+        raise PermissionDeniedError("No such rater in this study.")
+    return rater
 
 
 def mos_computation_get(*, study: Study, computation_id: int) -> MosComputation:

@@ -81,6 +81,27 @@ def membership_add(*, study: Study, user: AbstractBaseUser, role: str) -> Member
     return membership
 
 
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    """Take one role from a member; votes stay. The study keeps at least one coordinator."""
+    Study.objects.select_for_update(no_key=True).filter(pk=membership.study_id).first()
+    coordinators = Membership.objects.filter(study=membership.study_id, role=Membership.Role.COORDINATOR)
+    if membership.role == Membership.Role.COORDINATOR and coordinators.count() == 1:
+        raise DomainError("This is the study's only coordinator; add another coordinator first.")
+    membership.delete()
+
+
+def study_status_set(*, study: Study, status: str) -> Study:
+    """Open a study for rating, close it, or take it back to draft; an imported study stays closed."""
+    if status not in Study.Status.values:
+        raise DomainError(f"Unknown status {status!r}; choose one of {', '.join(Study.Status.values)}.")
+    if study.origin == Study.Origin.IMPORTED and status != Study.Status.CLOSED:
+        raise DomainError("An imported study holds a public dataset and takes no ratings; it stays closed.")
+    Study.objects.filter(pk=study.pk).update(status=status, updated_at=timezone.now())
+    study.refresh_from_db()
+    return study
+
+
 @dataclass(frozen=True)
 class ImportReport:
     created: list[str]

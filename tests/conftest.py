@@ -97,3 +97,18 @@ def celery_worker_process(transactional_db, media_root, tmp_path):
     yield process
     stop_worker(process)
     print(log_path.read_text(errors="replace")[-4000:])
+
+
+def token_client(user):
+    """An API client signed in as `user` with a new personal token (`Authorization: Bearer`), enforcing CSRF as a
+    browser session would: a token needs none."""
+    import uuid
+
+    from rest_framework.test import APIClient
+
+    from accounts.services import api_token_create
+
+    client = APIClient(enforce_csrf_checks=True)
+    secret = api_token_create(user=user, name=f"test {uuid.uuid4()}", days=1).secret
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client

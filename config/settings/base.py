@@ -139,7 +139,7 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_THROTTLE_CLASSES": ["accounts.authentication.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("MOSLAB_TOKEN_RATE", "1200/min")},
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.api.ApiSchema",
     "EXCEPTION_HANDLER": "common.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -149,7 +149,9 @@ SPECTACULAR_SETTINGS = {
     # choice sets that share a field name ("status", "kind") each keep a stable schema name
     "ENUM_NAME_OVERRIDES": {"StatusEnum": "common.models.JobStatus", "KindEnum": "studies.datasets.inputs.SPLIT_KINDS",
                             "RunStatusEnum": "modeling.models.RunStatus",
-                            "TrainingRunKindEnum": "modeling.models.TrainingRun.Kind"},
+                            "TrainingRunKindEnum": "modeling.models.TrainingRun.Kind",
+                            "StudyStatusEnum": "studies.models.Study.Status",
+                            "QualityItemKindEnum": "annotation.models.QualityItem.Kind"},
 }
 
 # Celery: the broker needs no server by default (kombu's filesystem transport under var/).

@@ -48,7 +48,7 @@ def run(base_url: str, token: str, slug: str) -> dict:
     )
 
     client = AuthenticatedClient(base_url=base_url, token=token, raise_on_unexpected_status=True)
-    study = next(s for s in studies_list.sync(client=client) if s.slug == slug)
+    study = next(s for s in studies_list.sync(client=client, search=slug).results if s.slug == slug)
     version = datasets_studies_versions_create.sync(study.id, client=client, body=VersionCreateInput(label="script"))
     split_version = datasets_studies_versions_splits_create.sync(
         study.id, version.id, client=client,

@@ -5,13 +5,14 @@ from pathlib import Path
 from django.conf import settings
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api import UploadField, upload_saved
 from common.body_limits import body_limit
 from moslab_science.datasets.ratios import SYNTAXES
 from studies import selectors
@@ -221,11 +222,6 @@ class ImportOutput(serializers.Serializer):
     warnings = serializers.ListField(child=serializers.CharField())
 
 
-@extend_schema_field(OpenApiTypes.BINARY)
-class UploadField(serializers.FileField):
-    """A file sent as multipart form data (the schema says binary, not the URI of a stored file)."""
-
-
 @body_limit(settings.MOSLAB_MAX_UPLOAD_BYTES)
 class DatasetImportApi(APIView):
     """Import a public dataset as a new study (staff only; multipart upload), all or nothing."""
@@ -265,15 +261,8 @@ class DatasetImportApi(APIView):
         common = {key: values.pop(key) for key in ("name", "slug", "source_format")}
         options = import_options(source_format=common["source_format"], **values)
         with tempfile.TemporaryDirectory() as folder:
-            table_path = _saved(table, Path(folder) / Path(table.name).name)
-            images_path = _saved(images, Path(folder) / "images.zip") if images else None
+            table_path = upload_saved(table, Path(folder) / Path(table.name).name)
+            images_path = upload_saved(images, Path(folder) / "images.zip") if images else None
             report = dataset_import(**common, by=request.user, source=table_path, images=images_path,
                                     scale=scale if None not in scale else None, options=options)
         return Response(ImportOutput(report).data, status=201 if report.created else 200)
-
-
-def _saved(upload, destination: Path) -> Path:
-    with destination.open("wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-    return destination
