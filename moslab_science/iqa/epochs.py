@@ -18,7 +18,9 @@ from moslab_science.iqa import checkpoints
 from moslab_science.iqa.checkpoints import BEST, LAST, write_json
 from moslab_science.iqa.data import TrainingViews, collate
 from moslab_science.iqa.progress import Meter
+from moslab_science.iqa.registry import restore_model
 from moslab_science.iqa.scoring import autocast, predict_images, run_model, validation_figures, write_predictions
+from moslab_science.metrics import evaluate_predictions
 
 
 @dataclass
@@ -75,11 +77,13 @@ class Epochs:
     history: list = field(default_factory=list)
     best: dict | None = None
     save_seconds: float = 0.0
+    closing_seconds: float = 0.0  # rebuilding the best model and evaluating the test part (measured, see _measure)
     eval_rate: float | None = None  # images per second measured while validating (else while training)
 
     def run_epoch(self, position: Position, log) -> None:
         """Train what remains of `position`'s epoch, validate, record; raises Halt to stop."""
         if not position.trained:
+            self._halt_if(self.stops.reason(reserve=self.reserve()))
             self._train(position)
             position.trained = True
         self._halt_if(self.stops.reason(next_seconds=self._seconds_for(len(self.val.names)),
@@ -136,9 +140,9 @@ class Epochs:
             pending, position.step = 0, position.step + 1
             position.seconds = seconds + time.monotonic() - started
             meter.advance(position.step, loss=float(np.mean(position.losses)))
-            self.hooks.on_step(epoch, position.step, self.steps_per_epoch)
             if every and position.step % every == 0 and position.step < self.steps_per_epoch:
                 self.save(position)
+            self.hooks.on_step(epoch, position.step, self.steps_per_epoch)
             self.eval_rate = self.eval_rate or meter.images_per_second
             self._halt_if(self.stops.reason(next_seconds=meter.seconds_per_unit or 0.0, reserve=self.reserve()))
             if position.step == self.steps_per_epoch:
@@ -175,8 +179,21 @@ class Epochs:
         return images / self.eval_rate if self.eval_rate else 0.0
 
     def reserve(self) -> float:
-        """Seconds to keep for closing a stopped run: saving, and scoring the test part with the best model."""
-        return self.save_seconds + (self._seconds_for(self.test_count) if self.best else 0.0)
+        """Seconds to keep for closing a stopped run: saving, and scoring the test part with the best model (kept
+        even before a best model exists: the next validation makes one)."""
+        return self.save_seconds + (self._seconds_for(self.test_count) + self.closing_seconds if self.test_count
+                                    else 0.0)
+
+    def measure_closing(self) -> None:
+        """Time, once, what closing a time-limited run costs besides scoring images: rebuilding the best model and
+        evaluating the test part (bootstrap intervals), on as many random scores as the test part has."""
+        if self.stops.time_limit is None or not self.test_count or not self.processes.main:
+            return
+        started = time.monotonic()
+        restore_model(self.config, checkpoints.model_state(self.model))
+        rng = np.random.default_rng(0)
+        evaluate_predictions(rng.random(self.test_count), rng.random(self.test_count), seed=0)
+        self.closing_seconds = time.monotonic() - started
 
     def save(self, position: Position) -> None:
         """last.pt with `position` (rank 0 writes it)."""

@@ -144,6 +144,7 @@ def _train(config, table, images, out, processes, stops, resume, restart, stop_a
                  loss_fn=LOSSES[train_cfg["loss"]], levels=train_cfg["loss"] in LEVEL_LOSSES,
                  prompted=takes_text(model), steps_per_epoch=steps_per_epoch, epochs=train_cfg["epochs"],
                  val=_parts(split.val, files), test_count=len(split.test), target=target, stops=stops, hooks=hooks)
+    run.measure_closing()
     position = Position()
     if state is not None:
         position = _restore(run, state, log)
