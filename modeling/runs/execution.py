@@ -37,6 +37,10 @@ class RunCancelled(Exception):
     """The training loop stopped because a researcher cancelled the run."""
 
 
+class RunInterrupted(Exception):
+    """A signal (the worker shutting down) stopped the training loop after it saved its step."""
+
+
 def training_run_execute(*, run_id: int, attempt: int, worker: str) -> None:
     run = run_services.training_run_claim(run_id=run_id, attempt=attempt, worker=worker)
     if run is None:
@@ -51,6 +55,9 @@ def training_run_execute(*, run_id: int, attempt: int, worker: str) -> None:
                  "(MOSLAB_RUN_TIME_LIMIT); Retry resumes from its last checkpoint (a step or an epoch)")
         except RunCancelled as stop:
             _end(run, reporter, RunStatus.CANCELLED, f"cancelled: {stop}")
+        except RunInterrupted as stop:  # left running: the next gpu worker to start resumes it from that step
+            reporter.log(f"{stop}; the run stays running until a gpu worker recovers it (its heartbeat stops)")
+            reporter.flush(force=True)
         except DomainError as error:
             _end(run, reporter, RunStatus.FAILED, str(error))
         except Exception as error:  # the row must say why; the worker log keeps the traceback
@@ -227,7 +234,7 @@ def _train(run: TrainingRun, reporter: Reporter, table: Path, images: Path, out:
     except iqa.TrainingStopped as stop:
         if stop.reason == "cancelled":
             raise RunCancelled(str(stop)) from None
-        raise DomainError(f"interrupted by {stop.reason}: {stop}; Retry resumes from that step") from None
+        raise RunInterrupted(f"interrupted by {stop.reason}: {stop}") from None
     if "stopped" in summary:
         if not isinstance(summary["test"], dict):
             raise DomainError(f"{summary['stopped']}: no epoch was validated within the time limit of "

@@ -86,8 +86,8 @@ class Epochs:
             self._halt_if(self.stops.reason(reserve=self.reserve()))
             self._train(position)
             position.trained = True
-        self._halt_if(self.stops.reason(next_seconds=self._seconds_for(len(self.val.names)),
-                                        reserve=self.reserve()))
+        validation = self._seconds_for(len(self.val.names)) + (0.0 if self.best else self._closing_test())
+        self._halt_if(self.stops.reason(next_seconds=validation, reserve=self.reserve()))
         if self.processes.main:
             record = {"epoch": position.epoch + 1, "train_loss": float(np.mean(position.losses)),
                       "seconds": round(position.seconds, 3),
@@ -179,10 +179,12 @@ class Epochs:
         return images / self.eval_rate if self.eval_rate else 0.0
 
     def reserve(self) -> float:
-        """Seconds to keep for closing a stopped run: saving, and scoring the test part with the best model (kept
-        even before a best model exists: the next validation makes one)."""
-        return self.save_seconds + (self._seconds_for(self.test_count) + self.closing_seconds if self.test_count
-                                    else 0.0)
+        """Seconds to keep for closing a stopped run: saving, and scoring the test part with the best model (before
+        the first validation there is none: validating then also needs the test part's time, see run_epoch)."""
+        return self.save_seconds + (self._closing_test() if self.best else 0.0)
+
+    def _closing_test(self) -> float:
+        return self._seconds_for(self.test_count) + self.closing_seconds if self.test_count else 0.0
 
     def measure_closing(self) -> None:
         """Time, once, what closing a time-limited run costs besides scoring images: rebuilding the best model and

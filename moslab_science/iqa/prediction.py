@@ -56,7 +56,8 @@ def predict_table_part(*, run_dir: Path, images: Path, table: Path, part: str, o
     """Write ``image,score,mos`` for the rows of `table` in `part` (e.g. test) of its split column (the run's
     data.split_column unless `split_column`); returns the count."""
     config = load_best(Path(run_dir))["config"]
-    data = {**config["data"], "split_column": split_column or config["data"]["split_column"]}
+    data = {**config["data"], "split_column": split_column or config["data"]["split_column"],
+            "group_column": None, "std_column": None, "level_columns": None}  # what scoring does not read
     items = [item for item in read_training_table(Path(table), data, required_parts=()) if item.part == part]
     if not items:
         raise IqaError(f"{Path(table).name} has no row whose {data['split_column']} is {part!r}")

@@ -211,7 +211,9 @@ def _finish(out, images, split, scan, config, processes, run: Epochs, *, stopped
                "counts": {"train": len(split.train), "val": len(split.val), "test": len(split.test)}}
     if stopped:
         summary["stopped"] = stopped
-    if best is None:
+    if best is None and stopped and not history:
+        summary["test"] = "not scored: the time limit came before the first validation"
+    elif best is None:
         summary["test"] = "not scored: no epoch had a defined validation score"
     elif split.test:
         state = checkpoints.load_best(out)

@@ -1,5 +1,7 @@
 """Launching, running, cancelling, retrying and recovering runs, in process (the worker tests run the same code)."""
 import csv
+import os
+import signal
 from datetime import timedelta
 
 import pytest
@@ -171,6 +173,31 @@ def test_a_cancelled_run_stops_after_its_next_step_and_a_retry_resumes_from_that
     again = launch(dataset_version, researcher, protocol=Protocol(scheme="seeded"), hyperparameters=hyper)
     whole = execute(again.training_runs.get())
     assert whole.status == RunStatus.SUCCEEDED and whole.predictions == run.predictions
+
+
+def test_a_sigterm_in_the_worker_saves_the_step_and_the_recovered_run_resumes_from_it(
+        dataset_version, researcher, monkeypatch, settings):
+    benchmark = launch(dataset_version, researcher, protocol=Protocol(scheme="seeded"))
+    run = benchmark.training_runs.get()
+    original = run_services.training_run_progress
+
+    def terminate_at_step_two(*, run, fields, log_lines):  # the worker is shut down mid-epoch
+        if fields.get("step") == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(run=run, fields=fields, log_lines=log_lines)
+
+    monkeypatch.setattr(run_execution, "FLUSH_SECONDS", 0.0)
+    monkeypatch.setattr(run_services, "training_run_progress", terminate_at_step_two)
+    run = execute(run)
+    monkeypatch.undo()
+    assert run.status == RunStatus.RUNNING and run.finished_at is None
+    assert "interrupted by SIGTERM: stopped during epoch 1 after step 2 of" in run.log
+    stale = timezone.now() - timedelta(seconds=settings.MOSLAB_RUN_STALE_SECONDS + 5)
+    TrainingRun.objects.filter(pk=run.pk).update(heartbeat_at=stale)
+    assert [recovered.pk for recovered in run_services.training_runs_recover()] == [run.pk]
+    run = execute(run)
+    assert run.status == RunStatus.SUCCEEDED and run.attempt == 2, run.error
+    assert f"resuming during epoch 1 after step 2 of {run.steps_per_epoch}" in run.log
 
 
 def test_a_run_stops_cleanly_at_its_time_limit_keeping_its_step(dataset_version, researcher, media_root):
