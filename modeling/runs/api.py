@@ -60,7 +60,8 @@ class TrainingRunSummaryOutput(serializers.ModelSerializer):
     class Meta:
         model = TrainingRun
         fields = ["id", "model", "kind", "repeat", "split_name", "status", "progress", "epoch", "epochs", "attempt",
-                  "worker", "error", "cancel_requested", "started_at", "finished_at", "test"]
+                  "worker", "error", "cancel_requested", "started_at", "finished_at", "test",
+                  "phase", "step", "steps_per_epoch", "images_per_second", "eta_seconds", "loss", "time_limit_seconds"]
 
     @extend_schema_field(ResultSummaryOutput(allow_null=True))
     def get_test(self, run: TrainingRun) -> dict | None:

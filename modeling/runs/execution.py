@@ -2,7 +2,8 @@
 
 The run directory is MEDIA_ROOT/runs/<benchmark>/<run>/: ``data/table.csv`` (image, mos, split, group,
 prompt) and, for a trained architecture, ``train/`` (the moslab_science.iqa run directory: last.pt, best.pt,
-metrics.json...). A resumed attempt finds last.pt there and continues after its epoch.
+metrics.json...). A resumed attempt finds last.pt there and continues from its step (written every
+train.checkpoint_every_steps steps, at each epoch's end, and when a cancel or a signal stops the run).
 """
 import csv
 import importlib
@@ -36,6 +37,10 @@ class RunCancelled(Exception):
     """The training loop stopped because a researcher cancelled the run."""
 
 
+class RunInterrupted(Exception):
+    """A signal (the worker shutting down) stopped the training loop after it saved its step."""
+
+
 def training_run_execute(*, run_id: int, attempt: int, worker: str) -> None:
     run = run_services.training_run_claim(run_id=run_id, attempt=attempt, worker=worker)
     if run is None:
@@ -47,9 +52,12 @@ def training_run_execute(*, run_id: int, attempt: int, worker: str) -> None:
             outcome = _execute(run, reporter)
         except SoftTimeLimitExceeded:
             _end(run, reporter, RunStatus.FAILED, f"ran past the time limit of {settings.MOSLAB_RUN_TIME_LIMIT} s "
-                 "(MOSLAB_RUN_TIME_LIMIT); Retry resumes after the last finished epoch")
+                 "(MOSLAB_RUN_TIME_LIMIT); Retry resumes from its last checkpoint (a step or an epoch)")
         except RunCancelled as stop:
             _end(run, reporter, RunStatus.CANCELLED, f"cancelled: {stop}")
+        except RunInterrupted as stop:  # left running: the next gpu worker to start resumes it from that step
+            reporter.log(f"{stop}; the run stays running until a gpu worker recovers it (its heartbeat stops)")
+            reporter.flush(force=True)
         except DomainError as error:
             _end(run, reporter, RunStatus.FAILED, str(error))
         except Exception as error:  # the row must say why; the worker log keeps the traceback
@@ -75,13 +83,20 @@ class Reporter:
         self.metrics = {record["epoch"]: record for record in run.metrics}
         self.cancelled = run.cancel_requested
         self.flushed = 0.0
+        self.stopped = ""  # why a time-limited run ended before its last epoch
 
     def log(self, text: str) -> None:
         self.lines.extend(str(text).rstrip("\n").splitlines())
         self.flush()
 
-    def on_step(self, epoch: int, step: int, steps: int) -> None:
-        self.fields["progress"] = min(1.0, (epoch + step / steps) / max(1, self.run.epochs))
+    def on_progress(self, event) -> None:
+        """A moslab_science.iqa Progress event: the phase, and in training the step, loss and the run's ETA."""
+        self.fields.update(phase=event.phase, images_per_second=event.images_per_second, eta_seconds=event.eta_seconds)
+        if event.phase == "train":
+            done = (event.epoch - 1 + event.done / event.total) / max(1, self.run.epochs)
+            run_eta = event.eta_seconds if event.run_eta_seconds is None else event.run_eta_seconds
+            self.fields.update(step=event.done, steps_per_epoch=event.total, loss=event.loss, eta_seconds=run_eta,
+                               progress=min(1.0, done))
         self.flush()
 
     def on_epoch(self, record: dict) -> None:
@@ -89,7 +104,7 @@ class Reporter:
         self.metrics[record["epoch"]] = {"epoch": record["epoch"], "train_loss": record["train_loss"],
                                          "val_srcc": val.get("srcc"), "val_plcc": val.get("plcc"),
                                          "val_krcc": val.get("krcc"), "seconds": record.get("seconds")}
-        self.fields.update(epoch=record["epoch"], metrics=[self.metrics[key] for key in sorted(self.metrics)],
+        self.fields.update(epoch=record["epoch"], step=0, metrics=[self.metrics[key] for key in sorted(self.metrics)],
                            progress=record["epoch"] / max(1, self.run.epochs))
         self.flush(force=True)
 
@@ -149,6 +164,8 @@ def _execute(run: TrainingRun, reporter: Reporter) -> dict:
         result["unscored"] = unscored
         reporter.log(f"{len(unscored)} test image(s) have no score and are left out of the evaluation: "
                      f"{', '.join(unscored[:10])}")
+    if reporter.stopped:
+        result["stopped"] = reporter.stopped
     reporter.log(f"test part: {len(names)} images, SRCC {result['srcc']:.4f}, PLCC {result['plcc']:.4f}")
     return {"predictions": {stimulus_names[n]: predictions[n] for n in names}, "result": result,
             "checkpoint": checkpoint}
@@ -209,12 +226,22 @@ def _train(run: TrainingRun, reporter: Reporter, table: Path, images: Path, out:
     resume = (out / "last.pt").exists()
     if not resume and out.exists():
         shutil.rmtree(out)  # an attempt that died before its first epoch ended: start clean
-    hooks = iqa.TrainingHooks(on_step=reporter.on_step, on_epoch=reporter.on_epoch, should_stop=reporter.should_stop)
+    hooks = iqa.TrainingHooks(on_progress=reporter.on_progress, on_epoch=reporter.on_epoch,
+                              should_stop=reporter.should_stop)
     try:
-        iqa.train_run(config=run.config, table=table, images=images, out=out, device=device, resume=resume,
-                      log=reporter.log, hooks=hooks)
+        summary = iqa.train_run(config=run.config, table=table, images=images, out=out, device=device,
+                                resume=resume, time_limit=run.time_limit_seconds, log=reporter.log, hooks=hooks)
     except iqa.TrainingStopped as stop:
-        raise RunCancelled(str(stop)) from None
+        if stop.reason == "cancelled":
+            raise RunCancelled(str(stop)) from None
+        raise RunInterrupted(f"interrupted by {stop.reason}: {stop}") from None
+    if "stopped" in summary:
+        if not isinstance(summary["test"], dict):
+            raise DomainError(f"{summary['stopped']}: no epoch was validated within the time limit of "
+                              f"{run.time_limit_seconds} s; Retry resumes from that step")
+        reporter.stopped = summary["stopped"]
+        reporter.log(f"the test part was scored with the best validated epoch so far ({summary['best']['epoch']} "
+                     f"of {run.epochs}); the run's last.pt keeps the step it stopped after")
     rows = read_rows(out / "predictions_test.csv", required=("image", "score"))
     scores = numbers_by_name(rows, name_column="image", value_column="score", file_label="predictions_test.csv")
     return scores, str((out / "best.pt").relative_to(settings.MEDIA_ROOT))

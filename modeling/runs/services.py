@@ -41,8 +41,12 @@ def launch_key(*, version: DatasetVersion, protocol: Protocol, models: list[str]
 
 @transaction.atomic
 def benchmark_launch(*, version: DatasetVersion, by: AbstractBaseUser, models: list[str], protocol: Protocol,
-                     hyperparameters: dict, device: str, preset: str = "custom", name: str = "") -> BenchmarkRun:
+                     hyperparameters: dict, device: str, preset: str = "custom", name: str = "",
+                     time_limit_seconds: int | None = None) -> BenchmarkRun:
     """Plan every (model, repeated split) as a training run and queue them on the gpu queue.
+
+    `time_limit_seconds` bounds each trained run's attempt: it stops cleanly in time, keeping its step to resume,
+    and scores its test part with the best validated epoch so far.
 
     Refused with a DomainError listing every problem (unknown model, bad hyperparameters, a protocol the
     version cannot follow); an identical benchmark already queued or running is not started again.
@@ -54,6 +58,8 @@ def benchmark_launch(*, version: DatasetVersion, by: AbstractBaseUser, models: l
         problems.append(f"unknown preset {preset!r} (known: {', '.join(PRESETS)})")
     if protocol.group_column and not any(protocol.group_column in item.get("groups", {}) for item in version.items):
         problems.append(f"no item of the version has a {protocol.group_column!r} group")
+    if time_limit_seconds is not None and time_limit_seconds < 1:
+        problems.append(f"the time limit per run must be at least 1 second, not {time_limit_seconds}")
     if problems:
         raise DomainError("The benchmark cannot be launched.", problems=problems)
     stored = {split.name: split.assignment for split in version.splits.all()}
@@ -78,7 +84,8 @@ def benchmark_launch(*, version: DatasetVersion, by: AbstractBaseUser, models: l
     runs = TrainingRun.objects.bulk_create([
         TrainingRun(benchmark=benchmark, model=plan.model, kind=plan.kind, repeat=split.repeat, seed=split.seed,
                     split_name=split.name, assignment=dict(split.assignment), config=plan.config,
-                    epochs=plan.config.get("train", {}).get("epochs", 0))
+                    epochs=plan.config.get("train", {}).get("epochs", 0),
+                    time_limit_seconds=time_limit_seconds if plan.kind == TrainingRun.Kind.TRAIN else None)
         for split, plan in plans
     ])
     for run in TrainingRun.objects.filter(benchmark=benchmark).order_by("repeat", "pk"):
@@ -210,7 +217,8 @@ def benchmark_refresh(*, benchmark_id: int) -> BenchmarkRun:
 
 @transaction.atomic
 def benchmark_cancel(*, benchmark: BenchmarkRun, by: AbstractBaseUser) -> int:
-    """Queued runs are cancelled at once; running ones stop at their next training step. Returns how many."""
+    """Queued runs are cancelled at once; running ones stop after their next training step, which their
+    checkpoint keeps (a retry resumes from it). Returns how many."""
     require_researcher(study_id=benchmark.version.study_id, user=by)
     touched = 0
     for run in TrainingRun.objects.select_for_update().filter(benchmark=benchmark, status__in=ACTIVE_STATUSES):
@@ -219,7 +227,8 @@ def benchmark_cancel(*, benchmark: BenchmarkRun, by: AbstractBaseUser) -> int:
             run.log = append_log(run, f"cancelled by {by} before it started")
         else:
             run.cancel_requested = True
-            run.log = append_log(run, f"cancel requested by {by}; the run stops at its next training step")
+            run.log = append_log(run, f"cancel requested by {by}; the run stops after its next training step, "
+                                          "keeping it in its checkpoint")
         run.save()
         touched += 1
     benchmark_refresh(benchmark_id=benchmark.pk)
@@ -228,7 +237,8 @@ def benchmark_cancel(*, benchmark: BenchmarkRun, by: AbstractBaseUser) -> int:
 
 @transaction.atomic
 def benchmark_retry(*, benchmark: BenchmarkRun, by: AbstractBaseUser) -> int:
-    """Queue each failed or cancelled run again as a new attempt; a trained run resumes from its last epoch."""
+    """Queue each failed or cancelled run again as a new attempt; a trained run resumes from its last checkpoint
+    (the step a cancel or a time limit stopped it after, else the last periodic or epoch checkpoint)."""
     require_researcher(study_id=benchmark.version.study_id, user=by)
     locked = BenchmarkRun.objects.select_for_update().get(pk=benchmark.pk)
     if locked.status in ACTIVE_STATUSES:
@@ -251,7 +261,8 @@ def benchmark_retry(*, benchmark: BenchmarkRun, by: AbstractBaseUser) -> int:
 def _requeue(run: TrainingRun, reason: str) -> None:
     run.attempt += 1
     run.status, run.cancel_requested, run.finished_at, run.error = RunStatus.QUEUED, False, None, ""
-    resume = f"; resumes after epoch {run.epoch}" if run.kind == TrainingRun.Kind.TRAIN and run.epoch else ""
+    resume = (f"; resumes from its last checkpoint (epoch {run.epoch + 1}, step {run.step} or later)"
+              if run.kind == TrainingRun.Kind.TRAIN and (run.epoch or run.step) else "")
     run.log = append_log(run, f"{reason}: queued as attempt {run.attempt}{resume}")
     run.save()
     _enqueue(run)
@@ -270,7 +281,7 @@ def training_runs_recover() -> list[TrainingRun]:
         if run.attempt >= settings.MOSLAB_RUN_MAX_ATTEMPTS:
             run.status, run.finished_at = RunStatus.FAILED, timezone.now()
             run.error = (f"{reason}; gave up after attempt {run.attempt} of {settings.MOSLAB_RUN_MAX_ATTEMPTS} "
-                         f"(MOSLAB_RUN_MAX_ATTEMPTS). Retry resumes after epoch {run.epoch}.")
+                         f"(MOSLAB_RUN_MAX_ATTEMPTS). Retry resumes from its last checkpoint.")
             run.log = append_log(run, run.error)
             run.save()
             benchmark_refresh(benchmark_id=run.benchmark_id)

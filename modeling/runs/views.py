@@ -4,6 +4,7 @@ Coordinators and researchers read them; only researchers see and use Launch, Can
 check it again). Annotators and people outside the study get a 404, as on every dashboard.
 """
 import json
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -48,12 +49,19 @@ def _training_page(request, study, benchmark_id, run_id):
     run = run_selectors.training_run_get(study=study, benchmark_id=benchmark_id, run_id=run_id)
     dashboard = run_selectors.training_run_dashboard_get(run=run)
     context = {
-        "benchmark": run.benchmark, "run": run, "problems": dashboard.problems, "log_tail": run_selectors.log_tail(run),
+        "benchmark": run.benchmark, "run": run, "eta": _duration(run.eta_seconds),
+        "time_limit": _duration(run.time_limit_seconds),
+        "problems": dashboard.problems, "log_tail": run_selectors.log_tail(run),
         "log_cut": len(run.log) > run_selectors.LOG_TAIL_CHARACTERS, "active": run.status in ACTIVE_STATUSES,
         "config": json.dumps(run.config, indent=2, sort_keys=True),
         "protocol_text": run_selectors.protocol_text(run.benchmark),
     }
     return context, dashboard.charts
+
+
+def _duration(seconds: float | None) -> str:
+    """1:02:03 for a number of seconds; "" for none."""
+    return "" if seconds is None else str(timedelta(seconds=round(seconds)))
 
 
 PAGES = {
@@ -123,12 +131,13 @@ def _control(request, study_id: int, benchmark_id: int, action: str):
     try:
         if action == "cancel":
             touched = run_services.benchmark_cancel(benchmark=benchmark, by=request.user)
-            messages.success(request, f"Cancelled {touched} run(s): queued ones at once, running ones at their "
-                                      "next training step." if touched else "No run was queued or running.")
+            messages.success(request, f"Cancelled {touched} run(s): queued ones at once, running ones after their "
+                                      "next training step, which their checkpoint keeps." if touched
+                             else "No run was queued or running.")
         else:
             touched = run_services.benchmark_retry(benchmark=benchmark, by=request.user)
             messages.success(request, f"Queued {touched} failed or cancelled run(s) again; trained runs resume "
-                                      "after their last finished epoch.")
+                                      "from their last checkpoint (the step they stopped after).")
     except PermissionDeniedError as error:
         raise PermissionDenied(str(error)) from None
     except DomainError as error:

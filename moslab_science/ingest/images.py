@@ -22,8 +22,11 @@ class ImageInfo:
     size_bytes: int
 
 
-def inspect_image(data: bytes, *, max_pixels: int) -> ImageInfo:
-    """Identify, size-check and fully decode `data` once; raise ImageProblem with the reason."""
+def inspect_image(data: bytes, *, max_pixels: int, first_picture_of_mpo: bool = False) -> ImageInfo:
+    """Identify, size-check and fully decode `data` once; raise ImageProblem with the reason.
+
+    `first_picture_of_mpo` accepts a multi-picture JPEG (MPO, what many phone cameras write) as its first
+    picture, an ordinary JPEG: what model training reads of it."""
     if not data:
         raise ImageProblem("the file is empty")
     with warnings.catch_warnings():
@@ -40,14 +43,15 @@ def inspect_image(data: bytes, *, max_pixels: int) -> ImageInfo:
             raise ImageProblem(
                 "not an image moslab can read (accepted: " + ", ".join(sorted(ACCEPTED_FORMATS)) + ")"
             ) from None
-    if image_format not in ACCEPTED_FORMATS:
+    first_picture = first_picture_of_mpo and image_format == "MPO"
+    if image_format not in ACCEPTED_FORMATS and not first_picture:
         raise ImageProblem(f"format {image_format} is not accepted (use {', '.join(sorted(ACCEPTED_FORMATS))})")
     if width * height > max_pixels:
         raise ImageProblem(
             f"{width}x{height} is {width * height:,} pixels, more than the limit of {max_pixels:,} "
             "(MOSLAB_MAX_IMAGE_PIXELS)"
         )
-    if frames != 1:
+    if frames != 1 and not first_picture:
         raise ImageProblem(f"the file holds {frames} frames; import single images only")
     try:
         with Image.open(io.BytesIO(data)) as image:

@@ -23,6 +23,7 @@ COMMON_DEFAULTS = {
         "std_column": None,  # the ratings' standard deviation (MOS units), for DeQA-Score soft labels
         "level_columns": None,  # or the five level probabilities (bad first), for DeQA-Score soft labels
         "max_pixels": 64 * 1024 * 1024,
+        "ignore_case": False,  # find "a.jpg" as "a.JPG" when only the case differs (a warning lists them)
     },
     "input": {
         "normalise": "imagenet",  # or "tf" (EfficientNet-Lite's 127/128 scaling)
@@ -46,6 +47,7 @@ COMMON_DEFAULTS = {
         "seed": 0,
         "amp": "bf16",  # on CUDA only; CPU runs in float32
         "max_steps_per_epoch": None,
+        "checkpoint_every_steps": 200,  # also at each epoch's end and when stopped; 0: only then
         "num_workers": 0,
         "select_metric": "srcc_plcc",  # validation SRCC + PLCC (MA-AGIQA); or "srcc"
     },

@@ -7,13 +7,13 @@ from torch.utils.data import Dataset
 
 from moslab_science.iqa.errors import IqaError
 from moslab_science.iqa.images import read_rgb
-from moslab_science.iqa.transforms import check_fits, eval_views, resize, to_tensor, train_view
+from moslab_science.iqa.transforms import eval_views, resize, to_tensor, train_view
 
 
-def load_pixels(folder: Path, name: str, inputs: dict, crop: int | None) -> np.ndarray:
-    pixels = resize(read_rgb(folder / name)[0], inputs["resize"])
-    check_fits(pixels, crop, name)
-    return pixels
+def load_pixels(folder: Path, name: str, inputs: dict) -> np.ndarray:
+    """The image's pixels, resized where the configuration says (its size against the crop was checked by
+    the scan before the run: images.scan_images)."""
+    return resize(read_rgb(folder / name)[0], inputs["resize"])
 
 
 class TrainingViews(Dataset):
@@ -33,7 +33,7 @@ class TrainingViews(Dataset):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str]:
         item = index // self.inputs["train_patches"]
         rng = np.random.default_rng([self.seed, self.epoch, index])
-        pixels = load_pixels(self.folder, self.names[item], self.inputs, self.inputs["train_crop"])
+        pixels = load_pixels(self.folder, self.names[item], self.inputs)
         view = to_tensor(train_view(pixels, self.inputs, rng), self.inputs["normalise"])
         return view, torch.tensor(self.targets[item], dtype=torch.float32), self.prompts[item]
 
@@ -50,6 +50,6 @@ def collate(samples: list[tuple[torch.Tensor, torch.Tensor, str]]) -> tuple[torc
 
 def evaluation_views(folder: Path, name: str, inputs: dict, *, seed: int) -> torch.Tensor:
     """The views of one image whose predictions are averaged, as one batch (seeded per image name)."""
-    pixels = load_pixels(folder, name, inputs, inputs["eval_crop"])
+    pixels = load_pixels(folder, name, inputs)
     rng = np.random.default_rng([seed, *name.encode()])
     return torch.stack([to_tensor(view, inputs["normalise"]) for view in eval_views(pixels, inputs, rng)])

@@ -35,6 +35,14 @@ class Processes:
         ids = [self.device.index] if self.device.type == "cuda" else None
         return nn.parallel.DistributedDataParallel(model, device_ids=ids)
 
+    def first_reason(self, reason: str | None) -> str | None:
+        """A reason to stop that every process agrees on: the first one any process has (rank order)."""
+        if self.world == 1:
+            return reason
+        reasons: list[str | None] = [None] * self.world
+        dist.all_gather_object(reasons, reason)
+        return next((given for given in reasons if given), None)
+
     def barrier(self) -> None:
         if self.world > 1:
             dist.barrier()

@@ -11,4 +11,9 @@ class WeightError(IqaError):
 
 
 class TrainingStopped(Exception):
-    """The run was asked to stop (cancelled); the last finished epoch's checkpoint is intact."""
+    """The run was asked to stop (`reason`: "cancelled", "SIGTERM", "SIGINT"); last.pt holds the step it
+    stopped after, so a resumed run continues from there."""
+
+    def __init__(self, message: str, *, reason: str = "cancelled"):
+        super().__init__(message)
+        self.reason = reason

@@ -1,6 +1,7 @@
 """Scoring images with a model (multi-view averaging) and the validation figures a run selects on."""
 import contextlib
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,10 @@ from moslab_science.csv_safe import safe_cell
 from moslab_science.iqa.data import evaluation_views
 from moslab_science.iqa.errors import IqaError
 from moslab_science.metrics import UndefinedMetricError, krcc, plcc, selection_score, srcc
+
+
+def _nothing(_count: int) -> None:
+    return None
 
 
 def autocast(device: torch.device, amp: str):
@@ -57,22 +62,27 @@ def prepare_model(model: nn.Module, *, images: Path, names: list[str], cache: Pa
 
 @torch.no_grad()
 def predict_images(model: nn.Module, folder: Path, names: list[str], config: dict, *, device: torch.device,
-                   target: dict, prompts: list[str] | None = None) -> np.ndarray:
+                   target: dict, prompts: list[str] | None = None,
+                   scored: Callable[[int], object] = _nothing) -> np.ndarray:
     """One score per image on the MOS scale: the mean of the model over the image's evaluation views
-    (`prompts`, one per image, for a prompt-conditioned model)."""
+    (`prompts`, one per image, for a prompt-conditioned model). `scored(n)` is called after each image (n
+    scored so far): for progress, and it may raise to stop."""
     if uses_prompts(model) and prompts is None:
         raise IqaError("this model scores an image against its text prompt: give a table with a "
                        f"{config['data']['prompt_column'] or 'prompt'!r} column for the images")
     was_training = model.training
     model.eval()
     scores = []
-    for index, name in enumerate(names):
-        views = evaluation_views(folder, name, config["input"], seed=config["train"]["seed"]).to(device)
-        text = name if uses_names(model) else prompts[index] if prompts is not None else None
-        view_texts = [text] * len(views) if text is not None else []
-        with autocast(device, config["train"]["amp"]):
-            scores.append(float(run_model(model, views, view_texts, prompted=takes_text(model)).float().mean()))
-    model.train(was_training)
+    try:
+        for index, name in enumerate(names):
+            views = evaluation_views(folder, name, config["input"], seed=config["train"]["seed"]).to(device)
+            text = name if uses_names(model) else prompts[index] if prompts is not None else None
+            view_texts = [text] * len(views) if text is not None else []
+            with autocast(device, config["train"]["amp"]):
+                scores.append(float(run_model(model, views, view_texts, prompted=takes_text(model)).float().mean()))
+            scored(index + 1)
+    finally:
+        model.train(was_training)
     return np.asarray(scores) * target["std"] + target["mean"]
 
 

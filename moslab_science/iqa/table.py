@@ -26,8 +26,8 @@ class Item:
     levels: tuple[float, ...] | None = None  # probabilities of levels 1..5 (bad first)
 
 
-def read_training_table(path: Path, data: dict) -> list[Item]:
-    """The rows of `path`, checked: MOS finite, names unique, every part known, train and val present."""
+def read_training_table(path: Path, data: dict, *, required_parts: tuple[str, ...] = ("train", "val")) -> list[Item]:
+    """The rows of `path`, checked: MOS finite, names unique, every part known, the `required_parts` present."""
     image, mos_column = data["image_column"], data["mos_column"]
     split, group, prompt = data["split_column"], data["group_column"], data["prompt_column"]
     std_column, level_columns = data["std_column"], list(data["level_columns"] or [])
@@ -60,7 +60,7 @@ def read_training_table(path: Path, data: dict) -> list[Item]:
     problems += [
         f"the {split} column has no {part!r} rows; a run needs a {part} part"
         + (" to choose its checkpoint on (never the test part)" if part == "val" else "")
-        for part in ("train", "val")
+        for part in required_parts
         if not counts[part]
     ]
     if problems:

@@ -27,15 +27,6 @@ def resize(pixels: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
     return np.asarray(Image.fromarray(pixels).resize(tuple(size), Image.Resampling.BILINEAR))
 
 
-def check_fits(pixels: np.ndarray, crop: int | None, name: str) -> None:
-    height, width = pixels.shape[:2]
-    if crop and (height < crop or width < crop):
-        raise IqaError(
-            f"{name} is {width}x{height}, smaller than the {crop}-pixel crop: "
-            "use a smaller input.train_crop/input.eval_crop or set input.resize"
-        )
-
-
 def random_crop(pixels: np.ndarray, crop: int | None, rng: np.random.Generator) -> np.ndarray:
     if not crop:
         return pixels

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from moslab_science.iqa import IqaError, resolve_config, train_run
+from moslab_science.iqa import IqaError, TrainingHooks, resolve_config, train_run
 from moslab_science.iqa.config import COMMON_DEFAULTS
 from moslab_science.iqa.images import MID_GREY, read_rgb, scan_images
 from moslab_science.iqa.table import read_training_table
@@ -110,11 +110,27 @@ def test_training_stops_before_the_first_step_on_a_missing_image(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
-def test_image_smaller_than_the_crop_says_what_to_change(tmp_path):
-    table, images = make_study_data(tmp_path, size=(40, 40))
+def test_images_too_small_for_their_crop_are_refused_before_the_first_step_with_every_problem_listed(tmp_path):
+    table, images = make_study_data(tmp_path, size=(72, 68))
+    write_image(images / "img02.png", size=(63, 70), seed=2)  # a training image: below input.train_crop (64)
+    write_image(images / "img10.png", size=(70, 40), seed=10)  # a test image: below input.eval_crop (64)
+    (images / "img04.png").write_bytes(b"not an image")
+    (images / "img07.png").unlink()
+    steps = []
     config = resolve_config("hyperiqa", {"preset": "tiny"})
-    with pytest.raises(IqaError, match="is 40x40, smaller than the 64-pixel crop: use a smaller input.train_crop"):
-        train_run(config=config, table=table, images=images, out=tmp_path / "run", log=lambda message: None)
+    with pytest.raises(IqaError) as raised:
+        train_run(config=config, table=table, images=images, out=tmp_path / "run", log=lambda message: None,
+                  hooks=TrainingHooks(on_step=lambda *step: steps.append(step)))
+    assert str(raised.value).startswith("4 of 12 images cannot be used")
+    assert raised.value.problems == [
+        "img02.png: 63x70 is smaller than the 64-pixel crop (input.train_crop): leave the image out, use a smaller "
+        "input.train_crop or set input.resize",
+        "img04.png: not an image moslab can read (accepted: BMP, JPEG, PNG, TIFF, WEBP)",
+        f"img07.png: no such file in {images}",
+        "img10.png: 70x40 is smaller than the 64-pixel crop (input.eval_crop): leave the image out, use a smaller "
+        "input.eval_crop or set input.resize",
+    ]
+    assert steps == [] and not (tmp_path / "run").exists()
 
 
 def test_unknown_configuration_key_is_refused():

@@ -1,5 +1,7 @@
 """Launching, running, cancelling, retrying and recovering runs, in process (the worker tests run the same code)."""
 import csv
+import os
+import signal
 from datetime import timedelta
 
 import pytest
@@ -139,31 +141,77 @@ def test_an_image_without_a_niqe_score_is_left_out_and_named(dataset_version, re
     assert f"{flat}: NIQE needs at least 2 non-flat" in run.log
 
 
-def test_a_cancelled_run_stops_at_its_next_step_and_a_retry_resumes_it(dataset_version, researcher):
+def test_a_cancelled_run_stops_after_its_next_step_and_a_retry_resumes_from_that_step(
+        dataset_version, researcher, monkeypatch):
     hyper = {"preset": "tiny", "train": {"epochs": 3, "batch_size": 4}}
     benchmark = launch(dataset_version, researcher, protocol=Protocol(scheme="seeded"), hyperparameters=hyper)
     run = benchmark.training_runs.get()
     original = run_services.training_run_progress
 
-    def cancel_during_second_epoch(*, run, fields, log_lines):  # the researcher presses Cancel mid-epoch 2
-        if fields.get("epoch") == 1:
+    def cancel_at_step_two_of_epoch_two(*, run, fields, log_lines):  # the researcher presses Cancel mid-epoch 2
+        if fields.get("step") == 2 and TrainingRun.objects.get(pk=run.pk).epoch == 1:
             run_services.benchmark_cancel(benchmark=benchmark, by=researcher)
         return original(run=run, fields=fields, log_lines=log_lines)
 
-    run_services.training_run_progress = cancel_during_second_epoch
-    try:
-        run = execute(run)
-    finally:
-        run_services.training_run_progress = original
+    monkeypatch.setattr(run_execution, "FLUSH_SECONDS", 0.0)  # every step reaches the row
+    monkeypatch.setattr(run_services, "training_run_progress", cancel_at_step_two_of_epoch_two)
+    run = execute(run)
+    monkeypatch.undo()
     assert run.status == RunStatus.CANCELLED and run.epoch == 1
-    assert "cancelled: stopped during epoch 2 after step 1" in run.error
+    assert "cancelled: stopped during epoch 2 after step 2 of" in run.error
     benchmark.refresh_from_db()
     assert benchmark.status == RunStatus.CANCELLED
     assert run_services.benchmark_retry(benchmark=benchmark, by=researcher) == 1
+    assert "resumes from its last checkpoint (epoch 2, step 2 or later)" in TrainingRun.objects.get(pk=run.pk).log
     run = execute(run)
     assert run.status == RunStatus.SUCCEEDED and run.attempt == 2
     assert [record["epoch"] for record in run.metrics] == [1, 2, 3]
-    assert "resuming after epoch 1" in run.log
+    assert f"resuming during epoch 2 after step 2 of {run.steps_per_epoch}" in run.log
+    assert run.phase == "test" and run.steps_per_epoch == 5 and run.loss is not None  # the training part // batch 4
+
+    benchmark.delete()  # the same launch again, uninterrupted: the same model, so the same predictions
+    again = launch(dataset_version, researcher, protocol=Protocol(scheme="seeded"), hyperparameters=hyper)
+    whole = execute(again.training_runs.get())
+    assert whole.status == RunStatus.SUCCEEDED and whole.predictions == run.predictions
+
+
+def test_a_sigterm_in_the_worker_saves_the_step_and_the_recovered_run_resumes_from_it(
+        dataset_version, researcher, monkeypatch, settings):
+    benchmark = launch(dataset_version, researcher, protocol=Protocol(scheme="seeded"))
+    run = benchmark.training_runs.get()
+    original = run_services.training_run_progress
+
+    def terminate_at_step_two(*, run, fields, log_lines):  # the worker is shut down mid-epoch
+        if fields.get("step") == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(run=run, fields=fields, log_lines=log_lines)
+
+    monkeypatch.setattr(run_execution, "FLUSH_SECONDS", 0.0)
+    monkeypatch.setattr(run_services, "training_run_progress", terminate_at_step_two)
+    run = execute(run)
+    monkeypatch.undo()
+    assert run.status == RunStatus.RUNNING and run.finished_at is None
+    assert "interrupted by SIGTERM: stopped during epoch 1 after step 2 of" in run.log
+    stale = timezone.now() - timedelta(seconds=settings.MOSLAB_RUN_STALE_SECONDS + 5)
+    TrainingRun.objects.filter(pk=run.pk).update(heartbeat_at=stale)
+    assert [recovered.pk for recovered in run_services.training_runs_recover()] == [run.pk]
+    run = execute(run)
+    assert run.status == RunStatus.SUCCEEDED and run.attempt == 2, run.error
+    assert f"resuming during epoch 1 after step 2 of {run.steps_per_epoch}" in run.log
+
+
+def test_a_run_stops_cleanly_at_its_time_limit_keeping_its_step(dataset_version, researcher, media_root):
+    benchmark = launch(dataset_version, researcher, protocol=Protocol(scheme="seeded"), time_limit_seconds=1)
+    run = benchmark.training_runs.get()
+    assert run.time_limit_seconds == 1
+    run = execute(run)
+    assert run.status == RunStatus.FAILED
+    assert run.error.startswith("time limit, stopped during epoch 1 after step 0 of")
+    assert "no epoch was validated within the time limit of 1 s; Retry resumes from that step" in run.error
+    state = torch.load(media_root / run.run_dir / "train" / "last.pt", map_location="cpu", weights_only=False)
+    assert state["position"]["epoch"] == 0 and state["position"]["step"] == 0
+    with pytest.raises(DomainError, match="the time limit per run must be at least 1 second, not 0"):
+        launch(dataset_version, researcher, protocol=Protocol(scheme="seeded", seed=3), time_limit_seconds=0)
 
 
 def test_a_run_whose_worker_stopped_is_queued_again_then_failed_after_the_last_attempt(
