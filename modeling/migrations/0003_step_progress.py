@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('modeling', '0001_runs'),
+        ('modeling', '0002_trainingrun_seed'),
     ]
 
     operations = [
