@@ -6,13 +6,13 @@ study's settings (`STUDY_SETTINGS`), saved to the study, not into the config.
 """
 from django import forms
 
-from moslab_science.rating.protocol import ACR5, MAX_DIMENSIONS, SLIDER100, Protocol
+from moslab_science.rating.protocol import ACR5, MAX_DIMENSIONS, MAX_VIEWING_SECONDS, SLIDER100, Protocol
 
 SCALES = [(ACR5, "ACR 1–5 (Bad, Poor, Fair, Good, Excellent)"), (SLIDER100, "Continuous slider 0–100")]
 STUDY_SETTINGS = ("scale", "raters_per_stimulus")
 SETTINGS = ("instructions", "reason_tolerance", "qualification_threshold",
             "gold_every", "gold_pause_after", "repeats_per_block", "block_size", "break_seconds", "relabel_rounds",
-            "completion_code", "show_prompt", "replay")
+            "completion_code", "show_prompt", "replay", "min_viewing_seconds")
 RULE = ("min_range", "max_deviation", "max_std")
 
 
@@ -43,6 +43,11 @@ class ProtocolForm(forms.Form):
     completion_code = forms.BooleanField(required=False, label="Show a completion code (crowd platforms)")
     show_prompt = forms.BooleanField(required=False, label="Show each stimulus's text prompt above it")
     replay = forms.BooleanField(required=False, label="Videos: allow replays after the first full play")
+    min_viewing_seconds = forms.FloatField(
+        min_value=0, max_value=MAX_VIEWING_SECONDS, label="Minimum viewing time (s)",
+        help_text=f"The score buttons open this long after an item is shown (a video: after its first play); "
+        f"a vote sent sooner is refused. 0 = off, at most {MAX_VIEWING_SECONDS}.",
+    )
     note = forms.CharField(max_length=300, required=False, label="What changed (kept with the version)")
 
 

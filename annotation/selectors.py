@@ -27,6 +27,15 @@ def pending_tasks(*, study: Study, user: AbstractBaseUser, limit: int = 2) -> vo
     return vote_queries.pending_tasks(study_id=study.pk, user_id=user.pk, limit=limit)
 
 
+def enrolment_finished(*, study: Study, user: AbstractBaseUser) -> Enrolment | None:
+    """The user's enrolment when nothing is left for them to rate (done, and no relabel waiting); else None."""
+    enrolment = Enrolment.objects.filter(study=study, user=user, phase=Enrolment.Phase.DONE).first()
+    if enrolment is None or RatingTask.objects.filter(study=study, annotator=user,
+                                                      status=RatingTask.Status.PENDING).exists():
+        return None
+    return enrolment
+
+
 def task_get_for_user(*, study: Study, user: AbstractBaseUser, task_id: int) -> RatingTask:
     task = RatingTask.objects.filter(study=study, annotator=user, pk=task_id).select_related("stimulus").first()
     if task is None:
@@ -61,6 +70,18 @@ def study_votes_done(*, study: Study) -> int:
     return Enrolment.objects.filter(study=study).aggregate(done=Sum("study_votes"))["done"] or 0
 
 
+def your_progress(*, study: Study, user_id: int) -> dict[str, vote_queries.Count]:
+    """The annotator's tasks done and assigned per group of kinds (`vote_queries.PROGRESS_GROUPS`), for when
+    no task is pending (otherwise `pending_tasks` reads them in its own query)."""
+    counts = RatingTask.objects.filter(study=study, annotator_id=user_id).aggregate(**{
+        f"{group}_{what}": Count("pk", filter=Q(kind__in=kinds, **({"status": RatingTask.Status.DONE} if what == "done"
+                                                                   else {})))
+        for group, kinds in vote_queries.PROGRESS_GROUPS.items() for what in ("done", "total")
+    })
+    return {group: vote_queries.Count(counts[f"{group}_done"], counts[f"{group}_total"])
+            for group in vote_queries.PROGRESS_GROUPS}
+
+
 def study_places(*, study: Study) -> int:
     """Rater places in the study: those of each image that is not a training, qualification or gold item."""
     return Stimulus.objects.filter(study=study, quality_items__isnull=True).annotate(
@@ -75,15 +96,20 @@ def queue_state(
     """The rating page's state: phase, pause, break, the next `shown` tasks of `pending` and the progress bars.
 
     The study's number of rater places changes only when a coordinator changes the study, so the
-    answer to a vote leaves it out (`with_total=False`) and the page keeps the one it has.
+    answer to a vote leaves it out (`with_total=False`) and the page keeps the one it has; so too the images
+    still open to the annotator (`open_to_you`, which the page adds to their own for "image n of N").
     """
     now = timezone.now()
     break_left = int((enrolment.break_until - now).total_seconds()) + 1 if (
         enrolment.break_until and enrolment.break_until > now) else 0
     study_done = pending.study_done if pending.study_done is not None else study_votes_done(study=study)
-    progress = {"block_done": enrolment.rated_in_block, "block_size": block_size, "study_done": study_done}
+    yours = pending.yours if pending.yours is not None else your_progress(study=study, user_id=enrolment.user_id)
+    progress = {"block_done": enrolment.rated_in_block, "block_size": block_size, "study_done": study_done,
+                "yours": {group: count._asdict() for group, count in yours.items()}}
     if with_total:
         progress["study_total"] = study_places(study=study)
+        progress["open_to_you"] = vote_queries.open_places_count(
+            study_id=study.pk, user_id=enrolment.user_id, raters_per_stimulus=study.raters_per_stimulus)
     return {
         "phase": enrolment.phase, "paused": enrolment.paused, "pause_reason": enrolment.pause_reason,
         "break_seconds_left": break_left, "progress": progress,

@@ -68,9 +68,21 @@ class EnrolmentForVote(NamedTuple):
     protocol_stamp: object  # that version's creation time as stored: with the id, a cache key
 
 
+# The annotator's own progress is counted per group of task kinds: what the page calls "image n of N"
+# (gold and repeated images look like any other study image, a relabel is one more image to rate).
+PROGRESS_GROUPS = {"training": (Kind.TRAINING,), "qualification": (Kind.QUALIFICATION,),
+                   "rating": (Kind.RATING, Kind.RELABEL, Kind.GOLD, Kind.REPEAT)}
+
+
+class Count(NamedTuple):
+    done: int
+    total: int
+
+
 class PendingTasks(NamedTuple):
     tasks: list[RatingTask]  # each with its stimulus loaded
     study_done: int | None  # the study's votes so far (summed enrolment counters); None when no task is pending
+    yours: dict[str, Count] | None = None  # the user's tasks done and assigned per PROGRESS_GROUPS; None as above
 
 
 def task_for_vote(
@@ -144,20 +156,35 @@ def stimulus_task_counts(*, stimulus_id: int, raters_per_stimulus: int) -> Stimu
     return StimulusTaskCounts(int(pending), int(claimed), int(places), last_round)
 
 
-def open_place_exists(*, study_id: int, user_id: int, raters_per_stimulus: int) -> bool:
-    """Whether an image of the study still short of raters is open to the user (no place of theirs on it,
-    not a quality item). Stops at the first one; the vote that empties a queue asks it before claiming."""
-    sql = (
+def _open_places_sql(*, study_id: int, user_id: int, raters_per_stimulus: int) -> tuple[str, list]:
+    """The images of a study still short of raters and open to a user (no place of theirs on it, not a quality
+    item), and the query's parameters."""
+    return (
         f"SELECT 1 FROM {_table(Stimulus)} s WHERE s.study_id = %s "
         f"AND NOT EXISTS (SELECT 1 FROM {_table(QualityItem)} q WHERE q.stimulus_id = s.id) "
         f"AND NOT EXISTS (SELECT 1 FROM {_table(RatingTask)} h WHERE h.stimulus_id = s.id AND h.annotator_id = %s "
         "AND h.kind = %s) "
         f"AND (SELECT COUNT(*) FROM {_table(RatingTask)} t WHERE t.stimulus_id = s.id AND t.kind = %s) < "
-        f"{places_sql('s.id')} LIMIT 1"
-    )
+        f"{places_sql('s.id')}"
+    ), [study_id, user_id, Kind.RATING, Kind.RATING, raters_per_stimulus]
+
+
+def open_place_exists(*, study_id: int, user_id: int, raters_per_stimulus: int) -> bool:
+    """Whether an image of the study still short of raters is open to the user (no place of theirs on it,
+    not a quality item). Stops at the first one; the vote that empties a queue asks it before claiming."""
+    sql, params = _open_places_sql(study_id=study_id, user_id=user_id, raters_per_stimulus=raters_per_stimulus)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [study_id, user_id, Kind.RATING, Kind.RATING, raters_per_stimulus])
+        cursor.execute(f"{sql} LIMIT 1", params)
         return cursor.fetchone() is not None
+
+
+def open_places_count(*, study_id: int, user_id: int, raters_per_stimulus: int) -> int:
+    """How many images of the study are still open to the user (see `open_place_exists`): with the images they
+    hold, the most they may rate. Reads the whole study: for page loads, not for votes."""
+    sql, params = _open_places_sql(study_id=study_id, user_id=user_id, raters_per_stimulus=raters_per_stimulus)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) o", params)
+        return int(cursor.fetchone()[0])
 
 
 @functools.cache
@@ -185,18 +212,38 @@ def pending_tasks(*, study_id: int, user_id: int, limit: int) -> PendingTasks:
     on access), each with its image, and the study's votes so far, read in the same query."""
     task_sql, task_loaders = _columns(RatingTask, "t", PENDING_TASK_FIELDS)
     stimulus_sql, stimulus_loaders = _columns(Stimulus, "s", PENDING_STIMULUS_FIELDS)
+    yours_sql, yours_params = _yours_sql()
     sql = (
         f"SELECT {task_sql}, {stimulus_sql}, (SELECT SUM(e.study_votes) FROM {_table(Enrolment)} e "
-        f"WHERE e.study_id = t.study_id) FROM {_table(RatingTask)} t JOIN {_table(Stimulus)} s "
-        "ON s.id = t.stimulus_id WHERE t.study_id = %s AND t.annotator_id = %s AND t.status = %s "
-        "ORDER BY t.priority, t.position LIMIT %s"
+        f"WHERE e.study_id = t.study_id), y.* FROM {_table(RatingTask)} t JOIN {_table(Stimulus)} s "
+        f"ON s.id = t.stimulus_id CROSS JOIN ({yours_sql}) y "
+        "WHERE t.study_id = %s AND t.annotator_id = %s AND t.status = %s ORDER BY t.priority, t.position LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [study_id, user_id, RatingTask.Status.PENDING, limit])
+        cursor.execute(sql, [*yours_params, study_id, user_id, study_id, user_id, RatingTask.Status.PENDING, limit])
         rows = cursor.fetchall()
     tasks = []
+    counts = 2 * len(PROGRESS_GROUPS)
     for row in rows:
         task = _instance(RatingTask, task_loaders, row[: len(task_loaders)])
-        task.stimulus = _instance(Stimulus, stimulus_loaders, row[len(task_loaders): -1])
+        task.stimulus = _instance(Stimulus, stimulus_loaders, row[len(task_loaders): -1 - counts])
         tasks.append(task)
-    return PendingTasks(tasks, int(rows[0][-1] or 0) if rows else None)
+    if not rows:
+        return PendingTasks([], None, None)
+    values = [int(value or 0) for value in rows[0][-counts:]]
+    yours = {group: Count(*values[2 * index: 2 * index + 2]) for index, group in enumerate(PROGRESS_GROUPS)}
+    return PendingTasks(tasks, int(rows[0][-1 - counts] or 0), yours)
+
+
+@functools.cache
+def _yours_sql() -> tuple[str, list]:
+    """One row: the user's tasks done and assigned per PROGRESS_GROUPS (the study and user are the query's
+    first two parameters after these)."""
+    sums, params = [], []
+    for group, kinds in PROGRESS_GROUPS.items():
+        among = f"kind IN ({', '.join(['%s'] * len(kinds))})"
+        sums.append(f"SUM(CASE WHEN {among} AND status = %s THEN 1 ELSE 0 END) AS {group}_done, "
+                    f"SUM(CASE WHEN {among} THEN 1 ELSE 0 END) AS {group}_total")
+        params += [*kinds, RatingTask.Status.DONE, *kinds]
+    sql = f"SELECT {', '.join(sums)} FROM {_table(RatingTask)} WHERE study_id = %s AND annotator_id = %s"
+    return sql, params

@@ -165,7 +165,7 @@ def _replay(*, task: RatingTask, user: AbstractBaseUser, vote: _Vote) -> SubmitR
 
 
 def _check_vote(*, vote: _Vote, protocol: Protocol, stimulus: Stimulus) -> None:
-    """Scores on the scale, one per dimension, the guideline's reason, and a video played through."""
+    """Scores on the scale, one per dimension, the guideline's reason, a video played through, the viewing time."""
     if protocol.dimensions and vote.single:
         raise DomainError(
             f"This study asks for one score per dimension ({', '.join(protocol.dimension_names)}): send scores, "
@@ -176,6 +176,8 @@ def _check_vote(*, vote: _Vote, protocol: Protocol, stimulus: Stimulus) -> None:
     if stimulus.media_type == Stimulus.MediaType.VIDEO:
         problem = playthrough_problem(vote.display, duration_seconds=stimulus.duration_seconds)
         problems += [problem] if problem else []
+    viewing = protocol.viewing_problem(vote.response_time_ms)
+    problems += [viewing] if viewing else []
     if problems:
         raise DomainError(" ".join(problems))
 

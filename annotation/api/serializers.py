@@ -54,11 +54,26 @@ class TaskOutput(serializers.Serializer):
     prompt = serializers.CharField(allow_blank=True, help_text="The text prompt when the protocol shows it.")
 
 
+class CountOutput(serializers.Serializer):
+    done = serializers.IntegerField()
+    total = serializers.IntegerField(help_text="Assigned so far: new blocks are added while the study has places.")
+
+
+class YourProgressOutput(serializers.Serializer):
+    training = CountOutput()
+    qualification = CountOutput()
+    rating = CountOutput(help_text="Study images, relabels, gold and repeated images alike.")
+
+
 class ProgressOutput(serializers.Serializer):
     block_done = serializers.IntegerField()
     block_size = serializers.IntegerField()
     study_done = serializers.IntegerField()
+    yours = YourProgressOutput(help_text="The annotator's own tasks: the page's \"image n of N\".")
     study_total = serializers.IntegerField(required=False, help_text="Left out of the answer to a vote.")
+    open_to_you = serializers.IntegerField(
+        required=False, help_text="Images still open to the annotator beyond their own (the most they may still "
+        "claim); left out of the answer to a vote.")
 
 
 class QueueStateOutput(serializers.Serializer):

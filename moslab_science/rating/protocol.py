@@ -51,8 +51,10 @@ DEFAULTS: dict = {
     "dimensions": [],
     "show_prompt": False,
     "replay": True,
+    "min_viewing_seconds": 0,
 }
 MAX_DIMENSIONS = 6
+MAX_VIEWING_SECONDS = 30
 DIMENSION_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -119,6 +121,7 @@ class Protocol:
     dimensions: tuple[Dimension, ...] = ()
     show_prompt: bool = False
     replay: bool = True
+    min_viewing_seconds: float = 0.0  # the page unlocks scoring after it; a vote claiming less is refused
 
     @property
     def dimension_names(self) -> tuple[str, ...]:
@@ -136,14 +139,28 @@ class Protocol:
         return (self.scale_max - self.scale_min) / 4
 
     def suggested_score(self, deductions: dict[str, str]) -> float:
-        """The top of the scale minus the weighted deductions, clamped, rounded to the scale's step."""
+        """The top of the scale minus the weighted deductions, clamped: its exact value (4.5 stays 4.5, not a
+        whole step), kept to millionths (halves up, as the page's script) only to drop floating-point noise."""
         points = {severity.key: severity.points for severity in self.severities}
         total = sum(aspect.weight * points[deductions.get(aspect.key, "none")] for aspect in self.aspects)
         value = self.scale_max - total * self.point_value
         value = min(self.scale_max, max(self.scale_min, value))
-        if self.scale == ACR5:
-            return float(math.floor(value + 0.5))
-        return math.floor(value * 10 + 0.5) / 10  # halves up, as the page's script rounds
+        return math.floor(value * 1e6 + 0.5) / 1e6
+
+    def viewing_problem(self, response_time_ms: int | None) -> str | None:
+        """Why a vote came sooner than the protocol's minimum viewing time (None when it did not, or there is none).
+
+        The time is the page's own measure, from the moment the item was shown (a video: from the end of its
+        first play) to the vote, sent with the vote as `response_time_ms` and stored with it.
+        """
+        if not self.min_viewing_seconds:
+            return None
+        if response_time_ms is None or response_time_ms < self.min_viewing_seconds * 1000:
+            shown = "does not say how long the item was shown" if response_time_ms is None else (
+                f"came {response_time_ms / 1000:.1f} s after the item was shown")
+            return (f"Look at each item for at least {self.min_viewing_seconds:g} s before rating it; this vote "
+                    f"{shown}. Rate it again after looking at it.")
+        return None
 
     def score_problems(self, score: float) -> list[str]:
         """Why one score is not on this protocol's scale; empty when it is."""
@@ -207,6 +224,8 @@ class Protocol:
         return problems
 
     def needs_reason(self, *, score: float, deductions: dict[str, str]) -> bool:
+        """A score further than `reason_tolerance` points from the exact suggestion needs a one-line reason (the
+        page's script applies the same rule; both are checked on tests/annotation/suggested_score_cases.json)."""
         return abs(score - self.suggested_score(deductions)) > self.reason_tolerance * self.point_value
 
     def choices(self) -> list[tuple[int, str]]:
@@ -221,7 +240,7 @@ class Protocol:
             "severities": [vars(severity) for severity in self.severities],
             "reason_tolerance": self.reason_tolerance,
             "dimensions": [vars(dimension) for dimension in self.dimensions],
-            "show_prompt": self.show_prompt, "replay": self.replay,
+            "show_prompt": self.show_prompt, "replay": self.replay, "min_viewing_seconds": self.min_viewing_seconds,
         }
 
 
@@ -255,6 +274,9 @@ def protocol_from_dict(data: dict | None, *, scale_min: float, scale_max: float)
         problems.append("aspect shortcuts must be distinct letters other than f (fullscreen)")
     if not 0 <= float(merged["qualification_threshold"]) <= 1:
         problems.append("qualification_threshold is a share between 0 and 1")
+    viewing = merged["min_viewing_seconds"]
+    if isinstance(viewing, bool) or not isinstance(viewing, int | float) or not 0 <= viewing <= MAX_VIEWING_SECONDS:
+        problems.append(f"min_viewing_seconds is a number of seconds from 0 (off) to {MAX_VIEWING_SECONDS}")
     dimensions, dimension_problems = _dimensions(merged["dimensions"])
     problems += dimension_problems
     if problems:
@@ -270,6 +292,7 @@ def protocol_from_dict(data: dict | None, *, scale_min: float, scale_max: float)
         consistency=ConsistencyRule(rule.get("min_range"), rule.get("max_deviation"), rule.get("max_std")),
         relabel_rounds=merged["relabel_rounds"], completion_code=bool(merged["completion_code"]),
         dimensions=dimensions, show_prompt=merged["show_prompt"], replay=merged["replay"],
+        min_viewing_seconds=float(merged["min_viewing_seconds"]),
     )
 
 

@@ -1,6 +1,7 @@
-// The deduction guideline's suggested score: the top of the scale minus the weighted deductions, clamped,
-// rounded to the scale's step (whole ACR steps; tenths of the slider, halves up). The same rule as
-// moslab_science.rating.protocol.Protocol.suggested_score; both are checked against one table of cases
+// The deduction guideline on the page: the suggested score (the top of the scale minus the weighted deductions,
+// clamped, shown with its exact value: 4.5 stays 4.5) and whether a score needs a one-line reason (further than
+// reason_tolerance points from that exact value). The same rules as moslab_science.rating.protocol.Protocol
+// (suggested_score, needs_reason); both are checked against one table of cases
 // (tests/annotation/suggested_score_cases.json), the Python side in pytest, this side in Chromium.
 // `protocol` is Protocol.as_client(); `deductions` maps an aspect key to a severity key (missing: "none").
 window.moslabSuggestedScore = function (protocol, deductions) {
@@ -8,5 +9,10 @@ window.moslabSuggestedScore = function (protocol, deductions) {
   const points = Object.fromEntries(protocol.severities.map((s) => [s.key, s.points]));
   const total = protocol.aspects.reduce((sum, a) => sum + a.weight * points[deductions[a.key] || "none"], 0);
   const value = Math.min(protocol.max, Math.max(protocol.min, protocol.max - total * protocol.point_value));
-  return protocol.scale === "acr5" ? Math.floor(value + 0.5) : Math.floor(value * 10 + 0.5) / 10;
+  return Math.floor(value * 1e6 + 0.5) / 1e6;  // millionths, halves up: only floating-point noise is dropped
+};
+
+window.moslabNeedsReason = function (protocol, deductions, score) {
+  "use strict";
+  return Math.abs(score - window.moslabSuggestedScore(protocol, deductions)) > protocol.reason_tolerance * protocol.point_value;
 };

@@ -44,4 +44,4 @@ def test_the_answers_have_the_fields_the_schema_promises(client, coordinator, ma
     body = {"task_id": state["tasks"][0]["id"], "client_id": str(uuid.uuid4()), "score": 5}
     answer = client.post(RATINGS.format(study_id=study.pk), body, content_type="application/json").json()
     assert set(answer) == set(RatingOutput().fields)
-    assert set(answer["state"]["progress"]) == set(ProgressOutput().fields) - {"study_total"}
+    assert set(answer["state"]["progress"]) == set(ProgressOutput().fields) - {"study_total", "open_to_you"}

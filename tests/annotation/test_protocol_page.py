@@ -46,7 +46,7 @@ def test_saving_publishes_a_new_version_with_every_change(proto, client, coordin
     client.force_login(coordinator)
     response = client.post(f"/studies/{study.pk}/protocol/", form_data(**{
         "scale": "slider100", "raters_per_stimulus": 3, "block_size": 20, "break_seconds": 30, "gold_every": 10,
-        "max_std": 0.8, "min_range": "", "note": "slider for the pilot",
+        "max_std": 0.8, "min_range": "", "note": "slider for the pilot", "min_viewing_seconds": 2.5,
         "aspects-0-weight": 2, "aspects-1-DELETE": "on",
         "aspects-4-key": "colour", "aspects-4-label": "Colour", "aspects-4-weight": 0.5, "aspects-4-shortcut": "c",
         "severities-3-points": 3,
@@ -56,7 +56,7 @@ def test_saving_publishes_a_new_version_with_every_change(proto, client, coordin
     latest = StudyProtocol.objects.filter(study=study).order_by("-version").first()
     assert latest.version == 2 and latest.note == "slider for the pilot" and latest.created_by == coordinator
     config = latest.config
-    assert (config["block_size"], config["gold_every"]) == (20, 10)
+    assert (config["block_size"], config["gold_every"], config["min_viewing_seconds"]) == (20, 10, 2.5)
     assert "scale" not in config and "raters_per_stimulus" not in config, "the study owns them"
     assert [(a["key"], a["weight"]) for a in config["aspects"]] == [
         ("resolution", 2), ("noise", 1), ("distortion", 1.5), ("colour", 0.5)]
@@ -75,6 +75,7 @@ def test_saving_publishes_a_new_version_with_every_change(proto, client, coordin
     ({"block_size": 0}, "Ensure this value is greater than or equal to 1"),
     ({"qualification_threshold": 1.5}, "Ensure this value is less than or equal to 1"),
     ({"aspects-2-weight": "heavy"}, "Enter a number"),
+    ({"min_viewing_seconds": 31}, "Ensure this value is less than or equal to 30"),
     ({"examples-0-stimulus": "not-in-this-study.png", "examples-0-caption": "x"}, "Select a valid choice"),
     ({"dimensions-0-name": "Technical Quality", "dimensions-0-label": "Technical"},
      "Use lower-case letters, digits, - or _."),

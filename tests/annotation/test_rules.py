@@ -16,7 +16,7 @@ def test_default_guideline_starts_at_five_and_weighs_resolution_and_distortion_m
     protocol = protocol_from_dict({}, **ACR5_SCALE)
     assert protocol.suggested_score({}) == 5
     assert protocol.suggested_score({"noise": "moderate"}) == 4
-    assert protocol.suggested_score({"resolution": "moderate"}) == 4  # 5 - 1.5 = 3.5 rounds half up
+    assert protocol.suggested_score({"resolution": "moderate"}) == 3.5  # 5 - 1.5, exact, not rounded
     assert protocol.suggested_score({"distortion": "severe"}) == 2
     assert protocol.suggested_score({a: "severe" for a in ("resolution", "brightness", "noise", "distortion")}) == 1
     weights = {a.key: a.weight for a in protocol.aspects}

@@ -9,6 +9,7 @@ from annotation import (
     assignment_services,
     enrolment_services,
     protocol_services,
+    selectors,
     session_services,
     vote_queries,
     voting_services,
@@ -101,14 +102,18 @@ def test_the_next_tasks_come_in_queue_order_with_the_study_progress(rated):
                                         round=1, position=900, priority=0)
     orm = list(RatingTask.objects.filter(study=study, annotator=first, status="pending")
                .order_by("priority", "position").values_list("pk", flat=True))
-    got, study_done = vote_queries.pending_tasks(study_id=study.pk, user_id=first.pk, limit=4)
+    got, study_done, yours = vote_queries.pending_tasks(study_id=study.pk, user_id=first.pk, limit=4)
     assert [task.pk for task in got] == orm[:4] and got[0].pk == relabel.pk
     assert got[1].stimulus.width == RatingTask.objects.get(pk=got[1].pk).stimulus.width
     assert study_done == Enrolment.objects.filter(study=study).aggregate(n=Sum("study_votes"))["n"] == 1
+    assert yours == selectors.your_progress(study=study, user_id=first.pk), "the SQL counts as the ORM does"
+    mine = RatingTask.objects.filter(study=study, annotator=first)
+    assert yours["rating"] == (mine.filter(status="done").count(), mine.count()) and yours["rating"].done == 1
     theirs = vote_queries.pending_tasks(study_id=study.pk, user_id=second.pk, limit=50).tasks
     assert theirs[-1].annotator_id == second.pk
     RatingTask.objects.filter(annotator=first).update(status="done")
-    assert vote_queries.pending_tasks(study_id=study.pk, user_id=first.pk, limit=4) == ([], None), "none: no count"
+    none = vote_queries.pending_tasks(study_id=study.pk, user_id=first.pk, limit=4)
+    assert none == ([], None, None), "none pending: no counts"
 
 
 def test_a_row_update_writes_only_the_named_fields_and_stamps_the_time(rated):

@@ -47,16 +47,17 @@ def test_a_clip_plays_through_once_before_three_dimension_scores_are_stored(page
     assert page.evaluate(f"{PLAYBACK}.locked") and page.is_disabled("input[name=score-aesthetic][value='3']")
 
     page.wait_for_function(f"{PLAYBACK}.ended", timeout=20_000)
-    assert page.is_enabled("input[name=score-aesthetic][value='3']") and page.is_enabled("#submit")
+    assert page.is_enabled("input[name=score-aesthetic][value='3']")
+    assert page.is_disabled("#submit"), "open, but nothing to submit before every dimension has a score"
     assert page.is_visible("#replay"), "the protocol allows a replay after the first full play"
     page.click("#replay")
     page.wait_for_function(f"{PLAYBACK}.replays === 1 && document.getElementById('stimulus-video').ended",
                            timeout=20_000)
-    assert page.is_enabled("#submit"), "the scores stay open during and after a replay"
-    page.keyboard.press("5")  # technical (on the guideline's suggestion), then aesthetic, then alignment
+    assert page.is_enabled("input[name=score-technical][value='5']"), "the scores stay open during and after a replay"
+    page.keyboard.press("5")  # technical (nothing is chosen until the rater acts), then aesthetic, then alignment
     page.keyboard.press("3")
     page.keyboard.press("4")
-    assert page.is_checked("input[name=score-alignment][value='4']")
+    assert page.is_checked("input[name=score-alignment][value='4']") and page.is_enabled("#submit")
     screenshot(page, "rate-video")
     page.keyboard.press("Enter")
     page.wait_for_selector("#completion-code")
@@ -85,10 +86,14 @@ def test_an_image_with_its_prompt_and_slider_dimensions_needs_every_score(page_f
     page.wait_for_function("window.moslabRating && window.moslabRating.ready()")
     assert page.inner_text("#prompt-text") == "a lighthouse on a cliff, oil painting"
     assert page.is_enabled("#slider-technical"), "an image is rated at once"
-    assert page.inner_text("#slider-value-technical") == "100" and page.inner_text("#slider-value-alignment") == "—"
+    assert page.inner_text("#slider-value-technical") == "—" and page.inner_text("#slider-value-alignment") == "—"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Give a score for Technical quality")
+    assert page.evaluate("window.moslabRating.queueLength()") == 0, "nothing sent without every dimension"
+    page.evaluate("""() => { const slider = document.getElementById('slider-technical'); slider.value = 100;
+        slider.dispatchEvent(new Event('input', {bubbles: true})); }""")
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Give a score for Prompt alignment")
-    assert page.evaluate("window.moslabRating.queueLength()") == 0, "nothing sent without every dimension"
     page.evaluate("""() => { const slider = document.getElementById('slider-alignment'); slider.value = 35;
         slider.dispatchEvent(new Event('input', {bubbles: true})); }""")
     assert page.inner_text("#slider-value-alignment") == "35"
