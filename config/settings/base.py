@@ -80,8 +80,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server and the Celery worker read while the other writes.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    # WAL lets the web server and the Celery worker read while the other writes. IMMEDIATE takes the write
+    # lock when a transaction begins, so a transaction that reads and then writes waits its turn (up to
+    # `timeout` seconds, SQLite's busy timeout) instead of failing with "database is locked" when another
+    # connection wrote in between; synchronous=NORMAL is the durable-enough WAL default.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": int(os.environ.get("MOSLAB_SQLITE_BUSY_TIMEOUT", "30")),
+    }
 
 # Cache: Redis when CACHE_URL is set (required in production); sessions are then read from it and
 # written through to the database. Unset: each process keeps a small memory cache, sessions in the database.

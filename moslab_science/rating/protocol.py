@@ -52,6 +52,36 @@ DEFAULTS: dict = {
     "replay": True,
 }
 MAX_DIMENSIONS = 6
+MAX_ASPECTS, MAX_SEVERITIES, MAX_EXAMPLES, MAX_INSTRUCTIONS = 12, 8, 20, 5000
+# The sane range of every number of a protocol, both ends included: the parser refuses any other (and says
+# the range), the coordinator's form shows the same bounds. A block is claimed under the study's lock, so its
+# size is bounded; a consistency threshold is in scale units (the slider spans 100).
+WHOLE_LIMITS = {
+    "raters_per_stimulus": (1, 50), "block_size": (1, 500), "repeats_per_block": (0, 50), "gold_every": (0, 1000),
+    "gold_pause_after": (0, 100), "break_seconds": (0, 3600), "relabel_rounds": (0, 10),
+}
+REAL_LIMITS = {
+    "reason_tolerance": (0.0, 4.0), "qualification_threshold": (0.0, 1.0), "weight": (0.0, 10.0),
+    "points": (0.0, 4.0), "min_range": (0.0, 100.0), "max_deviation": (0.0, 100.0), "max_std": (0.0, 100.0),
+}
+
+
+def whole_problem(name: str, value) -> str | None:
+    """Why `value` is not an allowed whole number for the setting `name`, or None."""
+    low, high = WHOLE_LIMITS[name]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        return f"{name} must be a whole number from {low} to {high}"
+    return None
+
+
+def real_problem(name: str, value, *, optional: bool = False) -> str | None:
+    """Why `value` is not an allowed number for the setting `name` (None allowed when optional), or None."""
+    if value is None and optional:
+        return None
+    low, high = REAL_LIMITS[name]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        return f"{name} must be a number from {low:g} to {high:g}"
+    return None
 DIMENSION_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -227,34 +257,26 @@ def protocol_from_dict(data: dict | None) -> Protocol:
             merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
-    problems = []
+    problems = _number_problems(merged)
     if merged["scale"] not in (ACR5, SLIDER100):
         problems.append(f"scale must be {ACR5!r} or {SLIDER100!r}")
-    if not isinstance(merged["raters_per_stimulus"], int) or merged["raters_per_stimulus"] < 1:
-        problems.append("raters_per_stimulus must be a whole number of at least 1")
     try:
         aspects = tuple(Aspect(a["key"], a["label"], float(a["weight"]), a.get("shortcut", a["key"][0]))
                         for a in merged["aspects"])
         severities = tuple(Severity(s["key"], s["label"], float(s["points"])) for s in merged["severities"])
     except (KeyError, TypeError, ValueError) as error:
         raise ProtocolError(f"aspects and severities need key, label and weight/points: {error}") from None
-    if not all(isinstance(e, dict) and isinstance(e.get("stimulus"), str) and isinstance(e.get("caption"), str)
-               for e in merged["examples"]):
+    problems += [problem for aspect in aspects if (problem := real_problem("weight", aspect.weight))][:1]
+    problems += [problem for severity in severities if (problem := real_problem("points", severity.points))][:1]
+    if isinstance(merged["examples"], list) and not all(
+            isinstance(e, dict) and isinstance(e.get("stimulus"), str) and isinstance(e.get("caption"), str)
+            for e in merged["examples"]):
         problems.append("each example needs a stimulus (an image name of the study) and a caption")
     if "none" not in {s.key for s in severities}:
         problems.append("severities must include 'none' (no deduction)")
-    if any(a.weight < 0 for a in aspects) or any(s.points < 0 for s in severities):
-        problems.append("weights and points must not be negative")
     shortcuts = [a.shortcut for a in aspects]
     if len(set(shortcuts)) != len(shortcuts) or any(not s.isalpha() or s.lower() == "f" for s in shortcuts):
         problems.append("aspect shortcuts must be distinct letters other than f (fullscreen)")
-    if not 0 <= float(merged["qualification_threshold"]) <= 1:
-        problems.append("qualification_threshold is a share between 0 and 1")
-    for key in ("gold_every", "gold_pause_after", "repeats_per_block", "break_seconds", "relabel_rounds"):
-        if not isinstance(merged[key], int) or merged[key] < 0:
-            problems.append(f"{key} must be a whole number of at least 0")
-    if not isinstance(merged["block_size"], int) or merged["block_size"] < 1:
-        problems.append("block_size must be a whole number of at least 1")
     for key in ("show_prompt", "replay"):
         if not isinstance(merged[key], bool):
             problems.append(f"{key} must be true or false")
@@ -274,6 +296,27 @@ def protocol_from_dict(data: dict | None) -> Protocol:
         relabel_rounds=merged["relabel_rounds"], completion_code=bool(merged["completion_code"]),
         dimensions=dimensions, show_prompt=merged["show_prompt"], replay=merged["replay"],
     )
+
+
+def _number_problems(merged: dict) -> list[str]:
+    """Every number and list of the merged config outside its sane range (WHOLE_LIMITS, REAL_LIMITS...)."""
+    problems = [problem for key in WHOLE_LIMITS if (problem := whole_problem(key, merged[key]))]
+    problems += [problem for key in ("reason_tolerance", "qualification_threshold")
+                 if (problem := real_problem(key, merged[key]))]
+    rule = merged["consistency"]
+    if isinstance(rule, dict):
+        problems += [problem for key in ("min_range", "max_deviation", "max_std")
+                     if (problem := real_problem(key, rule.get(key), optional=True))]
+    else:
+        problems.append("consistency must be {\"min_range\": ..., \"max_deviation\": ..., \"max_std\": ...}")
+    for key, most in (("aspects", MAX_ASPECTS), ("severities", MAX_SEVERITIES), ("examples", MAX_EXAMPLES)):
+        if not isinstance(merged[key], list):
+            problems.append(f"{key} must be a list")
+        elif len(merged[key]) > most:
+            problems.append(f"at most {most} {key} ({len(merged[key])} given)")
+    if not isinstance(merged["instructions"], str) or len(merged["instructions"]) > MAX_INSTRUCTIONS:
+        problems.append(f"instructions must be a text of at most {MAX_INSTRUCTIONS} characters")
+    return problems
 
 
 def _dimensions(rows) -> tuple[tuple[Dimension, ...], list[str]]:
