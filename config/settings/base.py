@@ -175,6 +175,15 @@ CELERY_TASK_IGNORE_RESULT = True  # long work reports through database rows, not
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Background jobs (common.jobs, docs/architecture.md "Long work is a database row"): a worker beats every
+# HEARTBEAT seconds; a running job silent for LEASE seconds lost its worker and is queued again, up to
+# MAX_ATTEMPTS attempts, then failed with the reason. Every worker sweeps on start and every SWEEP seconds.
+MOSLAB_JOB_HEARTBEAT_SECONDS = float(os.environ.get("MOSLAB_JOB_HEARTBEAT_SECONDS", "10"))
+MOSLAB_JOB_LEASE_SECONDS = float(os.environ.get("MOSLAB_JOB_LEASE_SECONDS", "120"))
+MOSLAB_JOB_MAX_ATTEMPTS = int(os.environ.get("MOSLAB_JOB_MAX_ATTEMPTS", "3"))
+MOSLAB_JOB_SWEEP_SECONDS = float(os.environ.get("MOSLAB_JOB_SWEEP_SECONDS", "60"))
+MOSLAB_JOB_PAUSE_AFTER_CLAIM = 0.0  # seconds; set by fault-injection tests only (config/settings/test.py)
+
 # Training and benchmark runs (the gpu queue): see docs/runs.md.
 MOSLAB_RUN_TIME_LIMIT = int(os.environ.get("MOSLAB_RUN_TIME_LIMIT", str(24 * 3600)))  # seconds per training run
 MOSLAB_RUN_HEARTBEAT_SECONDS = float(os.environ.get("MOSLAB_RUN_HEARTBEAT_SECONDS", "10"))
