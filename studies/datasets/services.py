@@ -142,6 +142,11 @@ def dataset_export_run(*, export_id: int, attempt: int = 1, worker: str = "") ->
     return jobs.job_run(DatasetExport, job_id=export_id, attempt=attempt, worker=worker, work=_export_file)
 
 
+def dataset_export_cancel(*, export: DatasetExport, by: AbstractBaseUser) -> DatasetExport:
+    """A queued export fails at once as cancelled; a running one stops at its next progress report."""
+    return jobs.job_cancel(export, by=by)
+
+
 def _export_file(export: DatasetExport) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / export_filename(export)
