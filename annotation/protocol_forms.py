@@ -6,7 +6,16 @@ study's settings (`STUDY_SETTINGS`), saved to the study, not into the config.
 """
 from django import forms
 
-from moslab_science.rating.protocol import ACR5, MAX_DIMENSIONS, MAX_VIEWING_SECONDS, SLIDER100, Protocol
+from moslab_science.rating.protocol import ACR5, MAX_DIMENSIONS, SLIDER100, Protocol
+from moslab_science.rating.protocol_limits import (
+    MAX_ASPECTS,
+    MAX_EXAMPLES,
+    MAX_INSTRUCTIONS,
+    MAX_SEVERITIES,
+    MAX_VIEWING_SECONDS,
+    REAL_LIMITS,
+    WHOLE_LIMITS,
+)
 
 SCALES = [(ACR5, "ACR 1–5 (Bad, Poor, Fair, Good, Excellent)"), (SLIDER100, "Continuous slider 0–100")]
 STUDY_SETTINGS = ("scale", "raters_per_stimulus")
@@ -16,30 +25,39 @@ SETTINGS = ("instructions", "reason_tolerance", "qualification_threshold",
 RULE = ("min_range", "max_deviation", "max_std")
 
 
+def bounds(name: str) -> dict:
+    """The form field's min_value and max_value: the protocol's own limits, so form and parser agree."""
+    low, high = WHOLE_LIMITS[name] if name in WHOLE_LIMITS else REAL_LIMITS[name]
+    return {"min_value": low, "max_value": high}
+
+
 class ProtocolForm(forms.Form):
     scale = forms.ChoiceField(choices=SCALES, widget=forms.RadioSelect)
-    raters_per_stimulus = forms.IntegerField(min_value=1, max_value=50, label="Raters per image")
-    instructions = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    raters_per_stimulus = forms.IntegerField(**bounds("raters_per_stimulus"), label="Raters per image")
+    instructions = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=MAX_INSTRUCTIONS)
     reason_tolerance = forms.FloatField(
-        min_value=0, label="Reason needed beyond (steps)",
+        **bounds("reason_tolerance"), label="Reason needed beyond (steps)",
         help_text="A score further than this from the guideline's suggestion needs a one-line reason.",
     )
     qualification_threshold = forms.FloatField(
-        min_value=0, max_value=1, label="Qualification pass share", help_text="Share of qualification images "
-        "within tolerance needed to rate (0–1).",
+        **bounds("qualification_threshold"), label="Qualification pass share",
+        help_text="Share of qualification images within tolerance needed to rate (0–1).",
     )
-    gold_every = forms.IntegerField(min_value=0, label="One gold image per", help_text="study images; 0 = none.")
-    gold_pause_after = forms.IntegerField(min_value=0, label="Pause after failed gold checks", help_text="0 = never.")
-    repeats_per_block = forms.IntegerField(min_value=0, label="Repeated images per block")
-    block_size = forms.IntegerField(min_value=1, label="Images per block (session length)")
-    break_seconds = forms.IntegerField(min_value=0, label="Break after each block (s)")
-    min_range = forms.FloatField(required=False, min_value=0, label="Flag a score range of at least",
+    gold_every = forms.IntegerField(**bounds("gold_every"), label="One gold image per",
+                                    help_text="study images; 0 = none.")
+    gold_pause_after = forms.IntegerField(**bounds("gold_pause_after"), label="Pause after failed gold checks",
+                                          help_text="0 = never.")
+    repeats_per_block = forms.IntegerField(**bounds("repeats_per_block"), label="Repeated images per block")
+    block_size = forms.IntegerField(**bounds("block_size"), label="Images per block (session length)")
+    break_seconds = forms.IntegerField(**bounds("break_seconds"), label="Break after each block (s)")
+    min_range = forms.FloatField(required=False, **bounds("min_range"), label="Flag a score range of at least",
                                  help_text="Empty = not checked.")
-    max_deviation = forms.FloatField(required=False, min_value=0, label="Flag a rater further from the others' "
-                                     "mean than", help_text="Empty = not checked.")
-    max_std = forms.FloatField(required=False, min_value=0, label="Flag a standard deviation above",
+    max_deviation = forms.FloatField(required=False, **bounds("max_deviation"),
+                                     label="Flag a rater further from the others' mean than",
+                                     help_text="Empty = not checked.")
+    max_std = forms.FloatField(required=False, **bounds("max_std"), label="Flag a standard deviation above",
                                help_text="Empty = not checked.")
-    relabel_rounds = forms.IntegerField(min_value=0, max_value=10, label="Relabel rounds")
+    relabel_rounds = forms.IntegerField(**bounds("relabel_rounds"), label="Relabel rounds")
     completion_code = forms.BooleanField(required=False, label="Show a completion code (crowd platforms)")
     show_prompt = forms.BooleanField(required=False, label="Show each stimulus's text prompt above it")
     replay = forms.BooleanField(required=False, label="Videos: allow replays after the first full play")
@@ -54,7 +72,7 @@ class ProtocolForm(forms.Form):
 class AspectForm(forms.Form):
     key = forms.SlugField(max_length=40)
     label = forms.CharField(max_length=80)
-    weight = forms.FloatField(min_value=0)
+    weight = forms.FloatField(**bounds("weight"))
     shortcut = forms.CharField(max_length=1, help_text="A letter other than f.")
 
 
@@ -67,7 +85,7 @@ class DimensionForm(forms.Form):
 class SeverityForm(forms.Form):
     key = forms.SlugField(max_length=40)
     label = forms.CharField(max_length=80)
-    points = forms.FloatField(min_value=0)
+    points = forms.FloatField(**bounds("points"))
 
 
 class ExampleForm(forms.Form):
@@ -79,11 +97,12 @@ class ExampleForm(forms.Form):
         self.fields["stimulus"].choices = [("", "—")] + [(name, name) for name in image_names]
 
 
-AspectFormSet = forms.formset_factory(AspectForm, extra=1, can_delete=True, max_num=12, validate_max=True)
-SeverityFormSet = forms.formset_factory(SeverityForm, extra=1, can_delete=True, max_num=8, validate_max=True)
+AspectFormSet = forms.formset_factory(AspectForm, extra=1, can_delete=True, max_num=MAX_ASPECTS, validate_max=True)
+SeverityFormSet = forms.formset_factory(SeverityForm, extra=1, can_delete=True, max_num=MAX_SEVERITIES,
+                                        validate_max=True)
 DimensionFormSet = forms.formset_factory(DimensionForm, extra=1, can_delete=True, max_num=MAX_DIMENSIONS,
                                          validate_max=True)
-ExampleFormSet = forms.formset_factory(ExampleForm, extra=1, can_delete=True, max_num=20, validate_max=True)
+ExampleFormSet = forms.formset_factory(ExampleForm, extra=1, can_delete=True, max_num=MAX_EXAMPLES, validate_max=True)
 
 
 def initial_from(

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from common.models import JobStatus, TimeStampedModel
+from common.models import Job, TimeStampedModel
 
 
 class Challenge(TimeStampedModel):
@@ -94,10 +94,8 @@ def submission_upload_path(instance: "Submission", filename: str) -> str:
     return f"challenges/{instance.phase.challenge_id}/submissions/{instance.team_id}/{filename}"
 
 
-class Submission(TimeStampedModel):
-    """A valid predictions file (invalid ones are refused at submit); the row is the scoring status."""
-
-    Status = JobStatus
+class Submission(Job):
+    """A valid predictions file (invalid ones are refused at submit); the row is the scoring job (common.jobs)."""
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="submissions")
     phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="submissions")
@@ -107,12 +105,8 @@ class Submission(TimeStampedModel):
     sha256 = models.CharField(max_length=64)
     size_bytes = models.PositiveBigIntegerField()
     predictions = models.JSONField(help_text="{image: score}, as read from the file.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     scores = models.JSONField(default=dict, blank=True, help_text="srcc, plcc, krcc, plcc_poly3, score, n...")
     warnings = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     is_final = models.BooleanField(default=False)
 
     class Meta:
@@ -164,20 +158,14 @@ def bundle_upload_path(instance: "ParticipantBundle", filename: str) -> str:
     return f"challenges/{instance.challenge_id}/bundles/{filename}"
 
 
-class ParticipantBundle(TimeStampedModel):
+class ParticipantBundle(Job):
     """The participants' zip, built once per content `key` (data, split and README) by a Celery task."""
-
-    Status = JobStatus
 
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="bundles")
     key = models.CharField(max_length=64)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     file = models.FileField(upload_to=bundle_upload_path, max_length=255, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-import socket
 import tempfile
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from challenges import tasks
 from challenges.data import hidden_mos, part_names, parts_of, train_mos
 from challenges.models import Baseline, Challenge, Participant, ParticipantBundle, Phase, Submission, Team
 from challenges.selectors import is_organiser, participant_get, require_organiser
+from common import jobs
 from common.errors import DomainError, PermissionDeniedError
 from moslab_science.challenges.bundle import TRAIN_PART, BundleImage, participant_readme, write_participant_bundle
 from moslab_science.challenges.predictions import check_mapping
@@ -290,39 +290,26 @@ def bundle_refresh(*, challenge: Challenge, enqueue: bool = True) -> Participant
     key = _bundle_key(challenge)
     bundle, created = ParticipantBundle.objects.get_or_create(challenge=challenge, key=key)
     if created and enqueue:
-        transaction.on_commit(lambda: tasks.bundle_build_task.delay(bundle_id=bundle.pk))
+        transaction.on_commit(lambda: tasks.bundle_build_task.delay(bundle_id=bundle.pk, attempt=1))
     return bundle
 
 
-def bundle_build(*, bundle_id: int) -> ParticipantBundle:
-    """Write the participants' zip; a failure is recorded on the row."""
-    with transaction.atomic():
-        bundle = ParticipantBundle.objects.select_for_update().get(pk=bundle_id)
-        if bundle.status != ParticipantBundle.Status.QUEUED:
-            logger.info("Participant bundle %s is %s already; not building it again", bundle.pk, bundle.status)
-            return bundle
-        challenge = bundle.challenge
-        if bundle.key != _bundle_key(challenge):
-            bundle.status, bundle.finished_at = ParticipantBundle.Status.FAILED, timezone.now()
-            bundle.error = "Superseded: the challenge changed before this build started; a newer build follows."
-            bundle.save()
-            return bundle
-        bundle.status, bundle.started_at = ParticipantBundle.Status.RUNNING, timezone.now()
-        bundle.save(update_fields=["status", "started_at", "updated_at"])
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"{challenge.slug}-participants.zip"
-            _write_bundle(challenge, path)
-            bundle.sha256, bundle.size_bytes = file_sha256(path), path.stat().st_size
-            with path.open("rb") as handle:
-                bundle.file.save(path.name, File(handle), save=False)
-        bundle.status = ParticipantBundle.Status.SUCCEEDED
-    except Exception as error:
-        logger.exception("Participant bundle %s failed on %s", bundle.pk, socket.gethostname())
-        bundle.status, bundle.error = ParticipantBundle.Status.FAILED, f"{type(error).__name__}: {error}"
-    bundle.finished_at = timezone.now()
-    bundle.save()
-    return bundle
+def bundle_build(*, bundle_id: int, attempt: int = 1, worker: str = "") -> ParticipantBundle:
+    """Write the participants' zip; a failure is recorded on the row (common.jobs)."""
+    return jobs.job_run(ParticipantBundle, job_id=bundle_id, attempt=attempt, worker=worker, work=_bundle_file)
+
+
+def _bundle_file(bundle: ParticipantBundle) -> dict:
+    challenge = bundle.challenge
+    if bundle.key != _bundle_key(challenge):
+        raise DomainError("Superseded: the challenge changed before this build started; a newer build follows.")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{challenge.slug}-participants.zip"
+        _write_bundle(challenge, path)
+        digest, size = file_sha256(path), path.stat().st_size
+        with path.open("rb") as handle:
+            bundle.file.save(path.name, File(handle), save=False)
+    return {"file": bundle.file, "sha256": digest, "size_bytes": size}
 
 
 def _write_bundle(challenge: Challenge, path: Path) -> None:

@@ -3,8 +3,6 @@
 The limits are counted and the row inserted while the team is locked, so concurrent submits cannot pass them.
 """
 import hashlib
-import logging
-import socket
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
@@ -16,12 +14,11 @@ from challenges import tasks
 from challenges.data import hidden_mos, part_names
 from challenges.models import FactSheet, Phase, Submission, Team
 from challenges.selectors import participant_get, phase_is_open, submission_quota
+from common import jobs
 from common.errors import DomainError, PermissionDeniedError
 from moslab_science.challenges.factsheets import clean_fact_sheet
 from moslab_science.challenges.predictions import MAX_BYTES, read_predictions
 from moslab_science.challenges.scoring import ScoreSpec, score_predictions
-
-logger = logging.getLogger(__name__)
 
 
 def submission_submit(
@@ -67,7 +64,7 @@ def submission_submit(
             submission.file.save(f"{digest}.{suffix}", ContentFile(content), save=False)
             stored.append(submission.file.name)
             submission.save()
-            transaction.on_commit(lambda: tasks.submission_score_task.delay(submission_id=submission.pk))
+            transaction.on_commit(lambda: tasks.submission_score_task.delay(submission_id=submission.pk, attempt=1))
     except BaseException:
         for name in stored:
             default_storage.delete(name)
@@ -84,31 +81,24 @@ def _lock_team(team_id: int, now) -> None:
         Team.objects.select_for_update().get(pk=team_id)
 
 
-def submission_score_run(*, submission_id: int) -> Submission:
-    """Score a queued submission against the hidden MOS of its phase's part; the result goes on the row."""
-    with transaction.atomic():
-        submission = Submission.objects.select_for_update().get(pk=submission_id)
-        if submission.status != Submission.Status.QUEUED:
-            logger.info("Submission %s is %s already; not scoring it again", submission.pk, submission.status)
-            return submission
-        submission.status, submission.started_at = Submission.Status.RUNNING, timezone.now()
-        submission.save(update_fields=["status", "started_at", "updated_at"])
+def submission_score_run(*, submission_id: int, attempt: int = 1, worker: str = "") -> Submission:
+    """Score a queued submission against the hidden MOS of its phase's part; the result goes on the row
+    (common.jobs). The team sees a domain error's own words, else only that scoring failed."""
+    return jobs.job_run(Submission, job_id=submission_id, attempt=attempt, worker=worker, work=_scores,
+                        reason=_public_reason)
+
+
+def _scores(submission: Submission) -> dict:
     phase = submission.phase
-    challenge = phase.challenge
-    try:
-        result = score_predictions(ScoreSpec.from_dict(challenge.score_spec), submission.predictions,
-                                   hidden_mos(challenge, phase.part))
-        submission.scores, submission.warnings = result["figures"], result["warnings"]
-        submission.status = Submission.Status.SUCCEEDED
-    except DomainError as error:
-        submission.status, submission.error = Submission.Status.FAILED, str(error)
-    except Exception as error:
-        logger.exception("Scoring submission %s failed on %s", submission.pk, socket.gethostname())
-        submission.status = Submission.Status.FAILED
-        submission.error = f"Scoring failed ({type(error).__name__}); the organisers can see the server log."
-    submission.finished_at = timezone.now()
-    submission.save()
-    return submission
+    result = score_predictions(ScoreSpec.from_dict(phase.challenge.score_spec), submission.predictions,
+                               hidden_mos(phase.challenge, phase.part))
+    return {"scores": result["figures"], "warnings": result["warnings"]}
+
+
+def _public_reason(error: Exception) -> str:
+    if isinstance(error, DomainError):
+        return str(error)
+    return f"Scoring failed ({type(error).__name__}); the organisers can see the server log."
 
 
 @transaction.atomic

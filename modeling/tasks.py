@@ -1,11 +1,13 @@
 """Celery tasks of the gpu queue (concurrency 1, prefetch 1, late acknowledgement): ids in, one service call.
 
-A gpu worker that starts also recovers runs whose worker stopped mid-run (see run_services).
+Training runs are jobs of the one job runtime (common.jobs) with their own recovery: a run whose worker
+stopped mid-run resumes from its last checkpoint and keeps a log (run_services.training_runs_recover).
 """
 from celery import shared_task
-from celery.signals import worker_ready
 from django.conf import settings
 
+from common import jobs
+from modeling.models import TrainingRun
 from modeling.runs import execution as run_execution
 from modeling.runs import services as run_services
 
@@ -16,9 +18,5 @@ def training_run_task(self, *, run_id: int, attempt: int) -> None:
     run_execution.training_run_execute(run_id=run_id, attempt=attempt, worker=self.request.hostname or "")
 
 
-@worker_ready.connect
-def recover_runs_on_start(sender, **_kwargs) -> None:
-    """Runs left running by a worker that died are queued again (or failed) as soon as a gpu worker is up."""
-    queues = set(sender.app.amqp.queues.consume_from or {})
-    if not queues or "gpu" in queues:
-        run_services.training_runs_recover()
+jobs.register(jobs.JobKind(TrainingRun, lambda pk, attempt: training_run_task.delay(run_id=pk, attempt=attempt),
+                           recover=lambda: run_services.training_runs_recover()))

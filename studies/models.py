@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from common.models import JobStatus, TimeStampedModel
+from common.models import Job, TimeStampedModel
 
 
 class Study(TimeStampedModel):
@@ -223,10 +223,8 @@ class Rating(models.Model):
         return f"{self.rater} gave {self.score} to {self.stimulus}"
 
 
-class MosComputation(TimeStampedModel):
-    """A request to compute MOS for a study; the row is the status, the results hang off it."""
-
-    Status = JobStatus
+class MosComputation(Job):
+    """A request to compute MOS for a study; the row is the status (common.jobs), the results hang off it."""
 
     class Method(models.TextChoices):
         MEAN = "mean", "Plain mean"
@@ -246,12 +244,7 @@ class MosComputation(TimeStampedModel):
     dimension = models.CharField(max_length=40, blank=True, default="",
                                  help_text="The rating dimension whose votes this MOS is of; empty: the single score.")
     parameters = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    worker = models.CharField(max_length=200, blank=True)
-    error = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
     num_ratings = models.PositiveIntegerField(default=0)
 

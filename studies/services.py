@@ -1,7 +1,6 @@
 """Writes: keyword-only, atomic, side effects after commit."""
 import hashlib
 import logging
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from common import jobs
 from common.errors import DomainError
 from moslab_science import ingest
 from moslab_science.rating.protocol import off_scale_problem
@@ -216,38 +216,21 @@ def mos_computation_start(
     computation = MosComputation.objects.create(
         study=study, method=method, mode=mode, parameters=parameters or {}, requested_by=by, dimension=dimension,
     )
-    transaction.on_commit(lambda: tasks.mos_computation_run_task.delay(computation_id=computation.pk))
+    transaction.on_commit(lambda: tasks.mos_computation_run_task.delay(computation_id=computation.pk, attempt=1))
     return computation
 
 
-def mos_computation_run(*, computation_id: int) -> MosComputation:
-    """Compute and store the results; a failure is recorded on the row, never lost in the queue."""
-    with transaction.atomic():
-        computation = MosComputation.objects.select_for_update().get(pk=computation_id)
-        if computation.status != MosComputation.Status.QUEUED:
-            logger.info("MOS computation %s is %s already; not running it again", computation.pk, computation.status)
-            return computation
-        computation.status = MosComputation.Status.RUNNING
-        computation.started_at = timezone.now()
-        computation.worker = socket.gethostname()
-        computation.save(update_fields=["status", "started_at", "worker", "updated_at"])
-    try:
-        with transaction.atomic():
-            outcome = compute_study_mos(computation)
-            StimulusMos.objects.bulk_create(outcome.results)
-            SubjectReport.objects.bulk_create(outcome.reports)
-            computation.status = MosComputation.Status.SUCCEEDED
-            computation.warnings = outcome.warnings
-            computation.num_ratings = outcome.num_ratings
-            computation.finished_at = timezone.now()
-            computation.save()
-    except Exception as error:
-        logger.exception("MOS computation %s failed", computation.pk)
-        computation.status = MosComputation.Status.FAILED
-        computation.error = f"{type(error).__name__}: {error}"
-        computation.finished_at = timezone.now()
-        computation.save(update_fields=["status", "error", "finished_at", "updated_at"])
-    return computation
+def mos_computation_run(*, computation_id: int, attempt: int = 1, worker: str = "") -> MosComputation:
+    """Compute (reading the votes, no lock held), then store the results and the outcome in one transaction;
+    a failure is recorded on the row, never lost in the queue (common.jobs)."""
+    return jobs.job_run(MosComputation, job_id=computation_id, attempt=attempt, worker=worker,
+                        work=compute_study_mos, store=_mos_store)
+
+
+def _mos_store(computation: MosComputation, outcome) -> dict:
+    StimulusMos.objects.bulk_create(outcome.results)
+    SubjectReport.objects.bulk_create(outcome.reports)
+    return {"warnings": outcome.warnings, "num_ratings": outcome.num_ratings}
 
 
 def subject_decision_record(

@@ -25,4 +25,6 @@ urlpatterns = [
          name="dataset-export-create"),
     path("studies/<int:study_id>/dataset-exports/<int:export_id>/download", dataset_views.dataset_export_download,
          name="dataset-export-download"),
+    path("studies/<int:study_id>/dataset-exports/<int:export_id>/cancel", dataset_views.dataset_export_cancel,
+         name="dataset-export-cancel"),
 ]

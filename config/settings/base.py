@@ -81,8 +81,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server and the Celery worker read while the other writes.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    # WAL lets the web server and the Celery worker read while the other writes. IMMEDIATE takes the write
+    # lock when a transaction begins, so a transaction that reads and then writes waits its turn (up to
+    # `timeout` seconds, SQLite's busy timeout) instead of failing with "database is locked" when another
+    # connection wrote in between; synchronous=NORMAL is the durable-enough WAL default.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": int(os.environ.get("MOSLAB_SQLITE_BUSY_TIMEOUT", "30")),
+    }
 
 # Cache: Redis when CACHE_URL is set (required in production); sessions are then read from it and
 # written through to the database. Unset: each process keeps a small memory cache, sessions in the database.
@@ -178,6 +185,15 @@ CELERY_TASK_ROUTES = {"modeling.tasks.*": {"queue": "gpu"}}
 CELERY_TASK_IGNORE_RESULT = True  # long work reports through database rows, not a result backend
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Background jobs (common.jobs, docs/architecture.md "Long work is a database row"): a worker beats every
+# HEARTBEAT seconds; a running job silent for LEASE seconds lost its worker and is queued again, up to
+# MAX_ATTEMPTS attempts, then failed with the reason. Every worker sweeps on start and every SWEEP seconds.
+MOSLAB_JOB_HEARTBEAT_SECONDS = float(os.environ.get("MOSLAB_JOB_HEARTBEAT_SECONDS", "10"))
+MOSLAB_JOB_LEASE_SECONDS = float(os.environ.get("MOSLAB_JOB_LEASE_SECONDS", "120"))
+MOSLAB_JOB_MAX_ATTEMPTS = int(os.environ.get("MOSLAB_JOB_MAX_ATTEMPTS", "3"))
+MOSLAB_JOB_SWEEP_SECONDS = float(os.environ.get("MOSLAB_JOB_SWEEP_SECONDS", "60"))
+MOSLAB_JOB_PAUSE_AFTER_CLAIM = 0.0  # seconds; set by fault-injection tests only (config/settings/test.py)
 
 # Training and benchmark runs (the gpu queue): see docs/runs.md.
 MOSLAB_RUN_TIME_LIMIT = int(os.environ.get("MOSLAB_RUN_TIME_LIMIT", str(24 * 3600)))  # seconds per training run

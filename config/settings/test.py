@@ -12,6 +12,9 @@ from config.settings.base import CELERY_BROKER_URL, DATABASES, VAR_DIR, filesyst
 SECRET_KEY = os.environ.get("SECRET_KEY") or "insecure-test-key"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A worker started by a fault-injection test waits this long after claiming a job, so the test can kill it
+# mid-job (tests/worker.py); 0 elsewhere.
+MOSLAB_JOB_PAUSE_AFTER_CLAIM = float(os.environ.get("MOSLAB_JOB_PAUSE_AFTER_CLAIM", "0"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "test-media"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-moslab.sqlite3")}

@@ -14,6 +14,13 @@ import math
 import re
 from dataclasses import dataclass
 
+from moslab_science.rating.protocol_limits import (
+    MAX_VIEWING_SECONDS,
+    number_problems,
+    real_problem,
+    shape_problems,
+)
+
 ACR5 = "acr5"
 SLIDER100 = "slider100"
 ACR_LABELS = ("Bad", "Poor", "Fair", "Good", "Excellent")
@@ -54,7 +61,6 @@ DEFAULTS: dict = {
     "min_viewing_seconds": 0,
 }
 MAX_DIMENSIONS = 6
-MAX_VIEWING_SECONDS = 30
 DIMENSION_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -255,25 +261,24 @@ def protocol_from_dict(data: dict | None, *, scale_min: float, scale_max: float)
             merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
-    problems = _shape_problems(merged)
+    problems = shape_problems(merged)
     if problems:
         raise ProtocolError("The protocol cannot be used: " + "; ".join(problems) + ".")
+    problems = number_problems(merged)
     aspects = tuple(Aspect(a["key"], a["label"], float(a["weight"]), a.get("shortcut", a["key"][0]))
                     for a in merged["aspects"])
     severities = tuple(Severity(s["key"], s["label"], float(s["points"])) for s in merged["severities"])
+    problems += [problem for aspect in aspects if (problem := real_problem("weight", aspect.weight))][:1]
+    problems += [problem for severity in severities if (problem := real_problem("points", severity.points))][:1]
     if not all(isinstance(e, dict) and isinstance(e.get("stimulus"), str) and isinstance(e.get("caption"), str)
                for e in merged["examples"]):
         problems.append("each example needs a stimulus (an image name of the study) and a caption")
     if "none" not in {s.key for s in severities}:
         problems.append("severities must include 'none' (no deduction)")
-    if any(a.weight < 0 for a in aspects) or any(s.points < 0 for s in severities):
-        problems.append("weights and points must not be negative")
     shortcuts = [a.shortcut for a in aspects]
     if len(set(shortcuts)) != len(shortcuts) or any(len(s) != 1 or not s.isalpha() or s.lower() == "f"
                                                     for s in shortcuts):
         problems.append("aspect shortcuts must be distinct letters other than f (fullscreen)")
-    if not 0 <= float(merged["qualification_threshold"]) <= 1:
-        problems.append("qualification_threshold is a share between 0 and 1")
     viewing = merged["min_viewing_seconds"]
     if isinstance(viewing, bool) or not isinstance(viewing, int | float) or not 0 <= viewing <= MAX_VIEWING_SECONDS:
         problems.append(f"min_viewing_seconds is a number of seconds from 0 (off) to {MAX_VIEWING_SECONDS}")
@@ -294,47 +299,6 @@ def protocol_from_dict(data: dict | None, *, scale_min: float, scale_max: float)
         dimensions=dimensions, show_prompt=merged["show_prompt"], replay=merged["replay"],
         min_viewing_seconds=float(merged["min_viewing_seconds"]),
     )
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _is_whole(value, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
-def _shape_problems(merged: dict) -> list[str]:
-    """What has the wrong type or size in a merged config (a config sent as JSON may hold anything)."""
-    problems = []
-    for key in ("reason_tolerance", "qualification_threshold"):
-        if not _is_number(merged[key]):
-            problems.append(f"{key} must be a number")
-    for key in ("gold_every", "gold_pause_after", "repeats_per_block", "block_size", "break_seconds",
-                "relabel_rounds"):
-        if not _is_whole(merged[key], 1 if key == "block_size" else 0, 100_000):
-            problems.append(f"{key} must be a whole number from {1 if key == 'block_size' else 0} to 100000")
-    if not isinstance(merged["instructions"], str):
-        problems.append("instructions must be text")
-    for key in ("completion_code", "show_prompt", "replay"):
-        if not isinstance(merged[key], bool):
-            problems.append(f"{key} must be true or false")
-    rule = merged["consistency"]
-    if not isinstance(rule, dict) or set(rule) - {"min_range", "max_deviation", "max_std"} or not all(
-            value is None or (_is_number(value) and value >= 0) for value in rule.values()):
-        problems.append("consistency must be {\"min_range\", \"max_deviation\", \"max_std\"}, each a number "
-                        "of at least 0 or null")
-    if not isinstance(merged["examples"], list):
-        problems.append("examples must be a list")
-    for key, number in (("aspects", "weight"), ("severities", "points")):
-        rows = merged[key]
-        if not isinstance(rows, list) or not all(
-                isinstance(row, dict) and isinstance(row.get("key"), str) and row["key"].strip()
-                and isinstance(row.get("label"), str) and _is_number(row.get(number))
-                and isinstance(row.get("shortcut", row["key"][:1]), str) for row in rows):
-            problems.append(f"{key} must be a list of {{\"key\", \"label\", \"{number}\"}} with text keys and "
-                            f"labels and a number as {number}")
-    return problems
 
 
 def _dimensions(rows) -> tuple[tuple[Dimension, ...], list[str]]:

@@ -5,7 +5,7 @@ Imported here by `studies.models`; foreign keys name other models as strings so 
 from django.conf import settings
 from django.db import models
 
-from common.models import JobStatus, TimeStampedModel
+from common.models import Job
 from moslab_science.datasets import SplitSpec, split_parts
 
 
@@ -128,10 +128,8 @@ def export_upload_path(instance: "DatasetExport", filename: str) -> str:
     return f"exports/{instance.version.study_id}/{filename}"
 
 
-class DatasetExport(TimeStampedModel):
-    """One export of a version in one format; the row is the status, a Celery task fills it in."""
-
-    Status = JobStatus
+class DatasetExport(Job):
+    """One export of a version in one format; the row is the status, a Celery task fills it in (common.jobs)."""
 
     class Format(models.TextChoices):
         TABLE_CSV = "table_csv", "Table (CSV)"
@@ -152,12 +150,7 @@ class DatasetExport(TimeStampedModel):
         DatasetSplit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text="The split Q-Align takes its training range from.",
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.FloatField(default=0, help_text="0 to 1.")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
     file = models.FileField(upload_to=export_upload_path, max_length=255, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)

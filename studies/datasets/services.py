@@ -1,6 +1,4 @@
 """Dataset versions, splits and exports: immutable snapshots of a study's MOS, written all or nothing."""
-import logging
-import socket
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -9,8 +7,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
+from common import jobs
 from common.errors import DomainError
 from moslab_science.datasets import DatasetError, SplitSpec, make_splits, split_names, split_parts, split_summary
 from moslab_science.files import file_sha256
@@ -20,7 +18,6 @@ from studies.datasets.snapshot import VersionData, hash_version, items_of, snaps
 from studies.models import DatasetExport, DatasetSplit, DatasetVersion, Study
 
 MOS_TOLERANCE = 1e-12
-logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -140,7 +137,7 @@ def dataset_export_start(
                           "(a ratings-only import): export the table, the raw ratings or suJSON instead.")
     export = DatasetExport.objects.create(version=version, format=export_format, split=split, requested_by=by)
     if enqueue:
-        transaction.on_commit(lambda: tasks.dataset_export_run_task.delay(export_id=export.pk))
+        transaction.on_commit(lambda: tasks.dataset_export_run_task.delay(export_id=export.pk, attempt=1))
     return export
 
 
@@ -155,31 +152,23 @@ def _split_for_per_part(version: DatasetVersion, export_format: str, split: Data
     return splits[0] if splits else None
 
 
-def dataset_export_run(*, export_id: int) -> DatasetExport:
-    """Write the export's file; progress and any failure are recorded on the row."""
-    with transaction.atomic():
-        export = DatasetExport.objects.select_for_update().get(pk=export_id)
-        if export.status != DatasetExport.Status.QUEUED:
-            logger.info("Dataset export %s is %s already; not running it again", export.pk, export.status)
-            return export
-        export.status, export.started_at = DatasetExport.Status.RUNNING, timezone.now()
-        export.save(update_fields=["status", "started_at", "updated_at"])
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / export_filename(export)
-            export_write(export, path, progress=lambda fraction: _progress(export.pk, fraction))
-            export.sha256, export.size_bytes = file_sha256(path), path.stat().st_size
-            with path.open("rb") as handle:
-                export.file.save(path.name, File(handle), save=False)
-        export.status, export.progress = DatasetExport.Status.SUCCEEDED, 1.0
-    except Exception as error:
-        logger.exception("Dataset export %s failed on %s", export.pk, socket.gethostname())
-        export.status, export.error = DatasetExport.Status.FAILED, f"{type(error).__name__}: {error}"
-    export.finished_at = timezone.now()
-    export.save()
-    return export
+def dataset_export_run(*, export_id: int, attempt: int = 1, worker: str = "") -> DatasetExport:
+    """Write the export's file; progress and any failure are recorded on the row (common.jobs). A cancel
+    stops it at its next progress report."""
+    return jobs.job_run(DatasetExport, job_id=export_id, attempt=attempt, worker=worker, work=_export_file)
 
 
-def _progress(export_id: int, fraction: float) -> None:
-    DatasetExport.objects.filter(pk=export_id).update(progress=round(fraction, 4))
+def dataset_export_cancel(*, export: DatasetExport, by: AbstractBaseUser) -> DatasetExport:
+    """A queued export fails at once as cancelled; a running one stops at its next progress report."""
+    return jobs.job_cancel(export, by=by)
+
+
+def _export_file(export: DatasetExport) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / export_filename(export)
+        export_write(export, path, progress=lambda fraction: jobs.job_progress(export, fraction))
+        digest, size = file_sha256(path), path.stat().st_size
+        with path.open("rb") as handle:
+            export.file.save(path.name, File(handle), save=False)
+    return {"file": export.file, "sha256": digest, "size_bytes": size}
 

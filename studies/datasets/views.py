@@ -5,6 +5,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from common import jobs
 from common.errors import DomainError
 from common.views import scoped
 from studies import selectors
@@ -51,6 +52,7 @@ def dataset_version_detail(request, study_id: int, version_id: int):
     context = {
         "study": study, "version": version, "splits": version.splits.all(),
         "exports": dataset_selectors.dataset_exports_for_study(study=study).filter(version=version),
+        "active_statuses": jobs.ACTIVE,
         "formats": DatasetExport.Format.choices,
         "comparison": dataset_services.dataset_version_compare(old=previous, new=version) if previous else None,
         "items": version.items[:100],
@@ -93,6 +95,21 @@ def dataset_export_create(request, study_id: int, version_id: int):
     else:
         messages.info(request, "Export queued; this page shows its progress.")
     return redirect("studies:dataset-version", study_id=study.pk, version_id=version.pk)
+
+
+@login_required
+@require_POST
+@scoped
+def dataset_export_cancel(request, study_id: int, export_id: int):
+    study = _coordinated(request, study_id)
+    export = dataset_selectors.dataset_export_get(study=study, export_id=export_id)
+    try:
+        dataset_services.dataset_export_cancel(export=export, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.info(request, f"Export #{export.pk} cancelled; a running export stops at its next step.")
+    return redirect("studies:dataset-version", study_id=study.pk, version_id=export.version_id)
 
 
 @login_required

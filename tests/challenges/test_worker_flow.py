@@ -56,11 +56,14 @@ def test_a_whole_challenge(celery_worker_process, dataset_version, coordinator, 
         submission_submit(phase=dev, by=users["Alpha"], filename="bad.csv",
                           content=b"image,score\nimg10.png,1\nimg10.png,1.5\n")
     assert "line 3: 'img10.png' repeats line 2 (one row per image)" in caught.value.problems
+    # noise 2 swaps two of the 4 validation images (SRCC 0.8); a smaller one would keep their order, and a
+    # cubic fit through 4 points is exact, so both teams would score 1.0 and the earlier submission would lead
     alpha_dev = scored(submission_submit(phase=dev, by=users["Alpha"], filename="a.csv",
-                                         content=predictions_csv("val", noise=0.6)))
+                                         content=predictions_csv("val", noise=2.0)))
     beta_dev = scored(submission_submit(phase=dev, by=users["Beta"], filename="b.csv",
                                         content=predictions_csv("val")))
     board = selectors.leaderboard(phase=dev, user=users["Alpha"])
+    assert alpha_dev.scores["srcc"] < beta_dev.scores["srcc"] == 1.0
     assert [row.team for row in board.rows] == ["Beta", "Alpha"] and board.rows[0].score == beta_dev.scores["score"]
     assert board.rows[1].srcc == pytest.approx(alpha_dev.scores["srcc"])
 
