@@ -30,8 +30,9 @@ def decode_text(data: bytes | str, *, label: str = "the file", error: ErrorType 
         try:
             data = data.decode(encoding)
         except UnicodeDecodeError as problem:
-            raise error(f"{label} is not {encoding.upper()} text (bad byte at position {problem.start}); "
-                        "save it as UTF-8.") from None
+            kind = "UTF-16" if encoding == "utf-16" else "UTF-8"
+            raise error(f"{label} is not a CSV text file: not {kind} text (bad byte at position {problem.start}); "
+                        "save it as a UTF-8 CSV.") from None
     return data[1:] if data.startswith(BOM) else data
 
 

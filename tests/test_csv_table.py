@@ -34,7 +34,7 @@ def test_a_dataset_import_reads_the_file_the_metrics_read(tmp_path):
     (b"", "mos.csv is empty: it needs a header row"),
     (b"image,mos\n\n", "mos.csv has a header (image,mos) but no data rows"),
     (b"name,score\na.png,1\n", "mos.csv: missing column(s) image, mos; the header is name,score"),
-    (b"image,mos\n\xff\xfe\xfa,1\n", "mos.csv is not UTF-8-SIG text (bad byte at position 10)"),
+    (b"image,mos\n\xff\xfe\xfa,1\n", "mos.csv is not a CSV text file: not UTF-8 text (bad byte at position 10)"),
 ])
 def test_bad_files_are_refused_with_the_callers_error_and_what_to_fix(tmp_path, data, says):
     path = tmp_path / "mos.csv"

@@ -32,18 +32,16 @@ def prediction_set_store(*, study: Study, model: str, content: bytes) -> Predict
     target = PredictionSet(key, label, folder / f"{key}.csv")
     if target.path.is_file():
         return target
-    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as output:
-            output.write(content)
-        scores = PredictionSet(key, label, Path(temporary)).scores()
+    with tempfile.TemporaryDirectory(dir=folder) as scratch:
+        temporary = Path(scratch) / "predictions.csv"  # the name messages show, not a temporary file's
+        temporary.write_bytes(content)
+        try:
+            scores = PredictionSet(key, label, temporary).scores()
+        except MetricsInputError as error:
+            raise DomainError(f"The predictions file was not stored: {error.args[0]}",
+                              problems=error.problems) from None
         _require_known_images(study, scores)
         os.replace(temporary, target.path)
-    except MetricsInputError as error:
-        raise DomainError(f"The predictions file was not stored: {error.args[0]}", problems=error.problems) from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
     return target
 
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moslab_science.datasets import DatasetError, SplitSpec, make_splits, split_names, split_parts, split_summary
+from moslab_science.datasets.splits import MAX_SEED
 from tests.datasets.builders import enhanced_items, item, ratios
 
 RATIO_712 = (("train", 7.0), ("val", 1.0), ("test", 2.0))
@@ -51,7 +52,7 @@ def test_default_grouping_keeps_each_source_content_in_one_part():
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 300), weights=ratios, seed=st.integers(0, 2**32 - 1))
+@given(n=st.integers(1, 300), weights=ratios, seed=st.integers(0, MAX_SEED))
 def test_per_item_parts_are_within_one_item_of_their_target(n, weights, seed):
     items = [item(f"x{i}", i % 5 + 1.0) for i in range(max(n, len(weights)))]
     (parts,) = make_splits(items, SplitSpec("ratio", weights, seed=seed, group_by="")).values()
