@@ -7,6 +7,7 @@ once, with the CSV line (the header is line 1).
 
 import csv
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,19 +35,24 @@ def read_rows(path: str | Path, *, required: tuple[str, ...]) -> list[dict[str, 
     path = Path(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            missing = [column for column in required if column not in header]
-            if missing:
-                raise MetricsInputError(
-                    f"{path.name}: missing column(s) {', '.join(missing)}; the header is "
-                    f"{','.join(header) or '(empty)'}"
-                )
-            rows = list(reader)
+            return rows_from_text(handle, label=path.name, required=required)
     except OSError as error:
         raise MetricsInputError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def rows_from_text(stream: Iterable[str], *, label: str, required: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of CSV text (a file opened with newline="", or lines) as dicts, after checking that ``required``
+    columns exist; `label` names the file in messages."""
+    reader = csv.DictReader(stream)
+    header = reader.fieldnames or []
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise MetricsInputError(
+            f"{label}: missing column(s) {', '.join(missing)}; the header is {','.join(header) or '(empty)'}"
+        )
+    rows = list(reader)
     if not rows:
-        raise MetricsInputError(f"{path.name} has a header but no rows")
+        raise MetricsInputError(f"{label} has a header but no rows")
     return rows
 
 
