@@ -26,6 +26,7 @@ def pytest_sessionstart(session):
 @pytest.fixture(autouse=True)
 def media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MOSLAB_RUN_WORK_DIR = tmp_path / "run-work"  # what tests.worker.start_worker gives a worker
     return settings.MEDIA_ROOT
 
 
