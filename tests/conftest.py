@@ -98,3 +98,17 @@ def celery_worker_process(transactional_db, media_root, tmp_path):
     yield process
     stop_worker(process)
     print(log_path.read_text(errors="replace")[-4000:])
+
+
+@pytest.fixture
+def storage_elsewhere(settings, media_root):
+    """Media in memory, as on object storage: nothing under MEDIA_ROOT, and ``path()`` raises NotImplementedError
+    (like S3), so any code that reaches for a local file fails. Yields the storage."""
+    from django.core.files.storage import default_storage
+
+    from tests.storage import ObjectLikeStorage
+
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "tests.storage.ObjectLikeStorage"}}
+    assert isinstance(default_storage._setup() or default_storage._wrapped, ObjectLikeStorage)
+    yield default_storage._wrapped
+    assert not media_root.exists() or not any(media_root.rglob("*")), "a file was written under MEDIA_ROOT"
