@@ -45,3 +45,5 @@ else:
     raise ImproperlyConfigured(f"MOSLAB_MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}")
 STORAGES = {"default": _media,
             "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+# Each gunicorn and Celery process keeps its database connection between requests (0: one per request).
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
