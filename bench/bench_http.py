@@ -21,8 +21,10 @@ import http.client
 import json
 import os
 import random
+import re
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -52,6 +54,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, help="seconds (default: the scenario's)")
     parser.add_argument("--port", type=int, default=8150)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))  # so that bin/serve is stopped too
     names = sorted(SCENARIOS) if args.all else [args.scenario] if args.scenario else parser.error("--scenario or --all")
     for name in names:
         print(f"python bench/bench_http.py --scenario {name}")
@@ -74,7 +77,9 @@ def run_scenario(name: str, *, port: int, duration: float | None) -> None:
                              stderr=subprocess.STDOUT)
     try:
         wait_until_serving(port, serve, var)
-        result = drive(port, study_id, sessions, think=think, duration=duration or default_duration, env=env)
+        groups = {int(pid) for pid in re.findall(r"started \S+ \(pid (\d+)\)", (var / "serve.out").read_text())}
+        result = drive(port, study_id, sessions, think=think, duration=duration or default_duration,
+                       cpu=ServerCpu(env, groups))
     finally:
         serve.terminate()
         serve.wait(timeout=90)
@@ -202,8 +207,7 @@ def annotator(port: int, study_id: int, session: dict, think, stop_at: float, re
             time.sleep(rng.uniform(*think))
 
 
-def drive(port: int, study_id: int, sessions: list[dict], *, think, duration: float, env: dict) -> dict:
-    cpu = ServerCpu(env)
+def drive(port: int, study_id: int, sessions: list[dict], *, think, duration: float, cpu: "ServerCpu") -> dict:
     results = Results()
     stop_at = time.monotonic() + duration
     threads = [threading.Thread(target=annotator, args=(port, study_id, session, think, stop_at, results))
@@ -223,9 +227,9 @@ class ServerCpu:
     """CPU seconds of the server side, sampled from /proc every 0.2 s: bin/serve's process groups (gunicorn, the
     Celery workers) and the PostgreSQL backends of the bench database."""
 
-    def __init__(self, env: dict):
+    def __init__(self, env: dict, groups: set[int]):
         self.database = env["DATABASE_URL"].rsplit("/", 1)[1] if env["DATABASE_URL"].startswith("postgres") else None
-        self.serve_groups: set[int] = set()
+        self.groups = groups  # bin/serve starts each process in its own session: group id = its pid
         self.first: dict[int, float] = {}
         self.last: dict[int, tuple[str, float]] = {}
         self.running = threading.Event()
@@ -248,10 +252,8 @@ class ServerCpu:
                 self.last[pid] = (kind, seconds)
 
     def kind(self, group: int, command: str) -> str | None:
-        if "gunicorn" in command and "config/gunicorn.py" in command:
-            return "app"
-        if "celery" in command and " worker " in command:
-            return "worker"
+        if group in self.groups:
+            return "app" if "gunicorn" in command else "worker"
         if self.database and command.startswith("postgres: ") and f" {self.database} " in command:
             return "postgres"
         return None

@@ -20,7 +20,7 @@ DEBUG = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     CELERY_BROKER_URL = required("CELERY_BROKER_URL")
     required("CACHE_URL")  # sessions are read from Redis (base settings)
-elif DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+elif DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" or not os.path.isabs(DATABASES["default"]["NAME"]):
     raise ImproperlyConfigured("Production needs PostgreSQL (DATABASE_URL=postgres://user:pass@host:5432/db), "
                                "or SQLite on one machine (DATABASE_URL=sqlite:////absolute/path/moslab.sqlite3)")
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
