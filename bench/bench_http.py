@@ -212,6 +212,7 @@ def drive(port: int, study_id: int, sessions: list[dict], *, think, duration: fl
     stop_at = time.monotonic() + duration
     threads = [threading.Thread(target=annotator, args=(port, study_id, session, think, stop_at, results))
                for session in sessions]
+    warm_up(port, study_id, sessions[0])
     load_before = os.getloadavg()[0]
     cpu.start()
     started = time.monotonic()
@@ -221,6 +222,15 @@ def drive(port: int, study_id: int, sessions: list[dict], *, think, duration: fl
         thread.join()
     wall = time.monotonic() - started
     return {"results": results, "wall": wall, "cpu": cpu.stop(), "load": (load_before, os.getloadavg()[0])}
+
+
+def warm_up(port: int, study_id: int, session: dict, requests: int = 40) -> None:
+    """Not measured: each gunicorn process imports the views and opens its connections on its first requests."""
+    headers = {"Cookie": f"sessionid={session['sessionid']}; csrftoken={session['csrftoken']}"}
+    for _ in range(requests):
+        status, body = request(port, "GET", f"/api/annotation/studies/{study_id}/queue/", headers)
+        if status == 200 and json.loads(body)["tasks"]:
+            request(port, "GET", json.loads(body)["tasks"][0]["image_url"], headers)
 
 
 class ServerCpu:

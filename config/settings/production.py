@@ -47,3 +47,7 @@ STORAGES = {"default": _media,
             "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 # Each gunicorn and Celery process keeps its database connection between requests (0: one per request).
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+# No `SELECT 1` before each request's first query (7.7 % of request time under py-spy, docs/benchmarks.md): after
+# a database restart each process answers one request with an error, then reconnects (DATABASE_CONN_HEALTH_CHECKS=1
+# to check every reused connection instead).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", False)
