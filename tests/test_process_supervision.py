@@ -22,8 +22,8 @@ supervise
 
 def supervised(tmp_path, *, short_seconds: int) -> tuple[subprocess.Popen, list[int]]:
     env = {**os.environ, "LOGS": str(tmp_path), "SHORT": str(short_seconds), "MOSLAB_STOP_SECONDS": "2"}
-    process = subprocess.Popen(["bash", "-c", SCRIPT], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
+    process = subprocess.Popen(["bash", "-c", SCRIPT], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines = [process.stdout.readline() for _ in range(3)]
     groups = [int(pid) for line in lines for pid in re.findall(r"\(pid (\d+)\)", line)]
     assert len(groups) == 3, lines
