@@ -209,10 +209,10 @@ def annotator(port: int, study_id: int, session: dict, think, stop_at: float, re
 
 def drive(port: int, study_id: int, sessions: list[dict], *, think, duration: float, cpu: "ServerCpu") -> dict:
     results = Results()
+    warm_up(port, study_id, sessions[0])
     stop_at = time.monotonic() + duration
     threads = [threading.Thread(target=annotator, args=(port, study_id, session, think, stop_at, results))
                for session in sessions]
-    warm_up(port, study_id, sessions[0])
     load_before = os.getloadavg()[0]
     cpu.start()
     started = time.monotonic()
