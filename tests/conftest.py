@@ -26,6 +26,7 @@ def pytest_sessionstart(session):
 @pytest.fixture(autouse=True)
 def media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MOSLAB_RUN_WORK_DIR = tmp_path / "run-work"  # what tests.worker.start_worker gives a worker
     return settings.MEDIA_ROOT
 
 
@@ -112,3 +113,17 @@ def token_client(user):
     secret = api_token_create(user=user, name=f"test {uuid.uuid4()}", days=1).secret
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client
+
+
+@pytest.fixture
+def storage_elsewhere(settings, media_root):
+    """Media in memory, as on object storage: nothing under MEDIA_ROOT, and ``path()`` raises NotImplementedError
+    (like S3), so any code that reaches for a local file fails. Yields the storage."""
+    from django.core.files.storage import default_storage
+
+    from tests.storage import ObjectLikeStorage
+
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "tests.storage.ObjectLikeStorage"}}
+    assert isinstance(default_storage._setup() or default_storage._wrapped, ObjectLikeStorage)
+    yield default_storage._wrapped
+    assert not media_root.exists() or not any(media_root.rglob("*")), "a file was written under MEDIA_ROOT"

@@ -16,7 +16,8 @@ def test_no_missing_migrations():
 
 
 def check_production(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
-    dropped = {"SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # the last is set by the browser tests
+    dropped = {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL",
+               "DJANGO_ALLOW_ASYNC_UNSAFE"}  # the last is set by the browser tests
     env = {key: value for key, value in os.environ.items() if key not in dropped}
     env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", **env_overrides})
     return subprocess.run(
@@ -48,10 +49,19 @@ def test_a_cache_url_that_is_not_redis_is_refused_with_an_example():
     assert "CACHE_URL must be a Redis URL such as redis://127.0.0.1:6379/1" in result.stderr
 
 
-def test_production_refuses_sqlite():
-    result = check_production({"SECRET_KEY": "x" * 50, "DATABASE_URL": "sqlite:///x.db",
+@pytest.mark.parametrize("url", ["sqlite:///relative.db", "mysql://u@127.0.0.1/x"])
+def test_production_needs_postgresql_or_sqlite_at_an_absolute_path(url):
+    result = check_production({"SECRET_KEY": "x" * 50, "DATABASE_URL": url,
                                "CELERY_BROKER_URL": "redis://127.0.0.1/0", "CACHE_URL": "redis://127.0.0.1/1"})
     assert result.returncode != 0 and "Production needs PostgreSQL" in result.stderr
+    assert "or SQLite on one machine (DATABASE_URL=sqlite:////absolute/path/moslab.sqlite3)" in result.stderr
+
+
+def test_production_on_one_machine_with_sqlite_needs_no_broker_or_cache(tmp_path):
+    result = check_production({"SECRET_KEY": "q8-Zr2xkPw5vLm0NcY3tJh7uBs9eDg4fAo1iVn6WbKa_RyTe",
+                               "DATABASE_URL": f"sqlite:///{tmp_path / 'moslab.sqlite3'}",
+                               "ALLOWED_HOSTS": "moslab.example.org"})
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_starts_with_everything_set():

@@ -30,6 +30,7 @@ def start_worker(*, media_root: Path, queues: str = "default,gpu", log_path: Pat
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": test_database_url(),
         "MEDIA_ROOT": str(media_root),
+        "MOSLAB_RUN_WORK_DIR": str(media_root.parent / "run-work"),
         **(env or {}),
     }
     command = [

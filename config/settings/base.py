@@ -200,6 +200,9 @@ MOSLAB_RUN_TIME_LIMIT = int(os.environ.get("MOSLAB_RUN_TIME_LIMIT", str(24 * 360
 MOSLAB_RUN_HEARTBEAT_SECONDS = float(os.environ.get("MOSLAB_RUN_HEARTBEAT_SECONDS", "10"))
 MOSLAB_RUN_STALE_SECONDS = float(os.environ.get("MOSLAB_RUN_STALE_SECONDS", "120"))  # no heartbeat: worker gone
 MOSLAB_RUN_MAX_ATTEMPTS = int(os.environ.get("MOSLAB_RUN_MAX_ATTEMPTS", "3"))  # resumptions after a lost worker
+# The gpu worker's local disk for a run's files (inputs copied from the media storage, the resume point):
+# modeling/runs/files.py and docs/deploy.md.
+MOSLAB_RUN_WORK_DIR = Path(os.environ.get("MOSLAB_RUN_WORK_DIR", VAR_DIR / "run-work"))
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {

@@ -1,19 +1,21 @@
 """Reads for the dashboards, always scoped to the study and the user asking (coordinators and researchers)."""
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 
 from common.errors import PermissionDeniedError
 from moslab_science.charts.pages import MosItem
 from moslab_science.charts.raters import RaterRow
-from moslab_science.metrics.tables import numbers_by_name, read_rows
+from moslab_science.csv_table import read_csv
+from moslab_science.metrics.errors import MetricsInputError
+from moslab_science.metrics.tables import numbers_by_name
 from studies import selectors as study_selectors
 from studies.models import Membership, MosComputation, Study
 from studies.mos_adapter import computation_score_matrix, current_decisions
@@ -101,29 +103,40 @@ def computation_scores(*, computation: MosComputation) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PredictionSet:
-    """An uploaded predictions CSV (``image,score``) of one model, stored under the study's media folder."""
+    """An uploaded predictions CSV (``image,score``) of one model, kept in the media storage under
+    ``predictions/<study id>/<key>.csv``."""
 
     key: str
     model: str
-    path: Path
+    name: str  # the storage name
 
     def scores(self) -> dict[str, float]:
-        rows = read_rows(self.path, required=("image", "score"))
-        return numbers_by_name(rows, name_column="image", value_column="score", file_label=self.model)
+        with default_storage.open(self.name, "rb") as handle:
+            return prediction_scores(handle.read(), model=self.model)
 
 
-def predictions_folder(study: Study) -> Path:
-    return Path(settings.MEDIA_ROOT) / "predictions" / str(study.pk)
+def prediction_scores(content: bytes, *, model: str) -> dict[str, float]:
+    """The scores by image name of a predictions CSV's bytes; MetricsInputError names every problem."""
+    rows = read_csv(io.BytesIO(content), required=("image", "score"), label=model, error=MetricsInputError).rows
+    return numbers_by_name(rows, name_column="image", value_column="score", file_label=model)
+
+
+def predictions_folder(study: Study) -> str:
+    return f"predictions/{study.pk}"
 
 
 def prediction_sets_for_study(*, study: Study) -> list[PredictionSet]:
     folder = predictions_folder(study)
-    paths = sorted(folder.glob("*.csv")) if folder.is_dir() else []
-    return [PredictionSet(path.stem, path.stem[:-13], path) for path in paths if PREDICTION_KEY.match(path.stem)]
+    try:
+        names = sorted(default_storage.listdir(folder)[1])
+    except FileNotFoundError:  # nothing uploaded yet (object stores list an empty prefix instead)
+        names = []
+    keys = [name[:-4] for name in names if name.endswith(".csv") and PREDICTION_KEY.match(name[:-4])]
+    return [PredictionSet(key, key[:-13], f"{folder}/{key}.csv") for key in keys]
 
 
 def prediction_set_get(*, study: Study, key: str) -> PredictionSet:
-    path = predictions_folder(study) / f"{key}.csv"
-    if not PREDICTION_KEY.match(key) or not path.is_file():
+    name = f"{predictions_folder(study)}/{key}.csv"
+    if not PREDICTION_KEY.match(key) or not default_storage.exists(name):
         raise PermissionDeniedError("No such prediction set in this study.")
-    return PredictionSet(key, key[:-13], path)
+    return PredictionSet(key, key[:-13], name)

@@ -1,11 +1,11 @@
 """Writes of the modeling app: storing a predictions CSV for the prediction dashboards."""
 import hashlib
-import os
-import tempfile
-from pathlib import Path
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 
 from common.errors import DomainError
-from modeling.dashboards.selectors import PredictionSet, predictions_folder
+from modeling.dashboards.selectors import PredictionSet, prediction_scores, predictions_folder
 from moslab_science.charts.chart import slug_part
 from moslab_science.metrics.errors import MetricsInputError
 from moslab_science.mos.errors import name_ids
@@ -18,7 +18,7 @@ def prediction_set_store(*, study: Study, model: str, content: bytes) -> Predict
     """Check and store one model's predictions (CSV ``image,score``) for the study; the same upload again is a no-op.
 
     Every image must be a stimulus of the study. The file is named by the model and a hash of its
-    bytes, written to a temporary file first and moved into place only once it reads cleanly.
+    bytes and stored through the media storage only once it reads cleanly.
     """
     label = slug_part(model.strip())[:80] if model.strip() else ""
     if not label:
@@ -27,21 +27,17 @@ def prediction_set_store(*, study: Study, model: str, content: bytes) -> Predict
         raise DomainError(f"The file is {len(content):,} bytes; predictions files are limited to "
                           f"{MAX_PREDICTION_BYTES:,} bytes.")
     key = f"{label}-{hashlib.sha256(content).hexdigest()[:12]}"
-    folder = predictions_folder(study)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = PredictionSet(key, label, folder / f"{key}.csv")
-    if target.path.is_file():
+    target = PredictionSet(key, label, f"{predictions_folder(study)}/{key}.csv")
+    if default_storage.exists(target.name):
         return target
-    with tempfile.TemporaryDirectory(dir=folder) as scratch:
-        temporary = Path(scratch) / "predictions.csv"  # the name messages show, not a temporary file's
-        temporary.write_bytes(content)
-        try:
-            scores = PredictionSet(key, label, temporary).scores()
-        except MetricsInputError as error:
-            raise DomainError(f"The predictions file was not stored: {error.args[0]}",
-                              problems=error.problems) from None
-        _require_known_images(study, scores)
-        os.replace(temporary, target.path)
+    try:
+        scores = prediction_scores(content, model=label)
+    except MetricsInputError as error:
+        raise DomainError(f"The predictions file was not stored: {error.args[0]}", problems=error.problems) from None
+    _require_known_images(study, scores)
+    stored = default_storage.save(target.name, ContentFile(content))
+    if stored != target.name:  # the same file stored meanwhile by a concurrent upload: keep that one
+        default_storage.delete(stored)
     return target
 
 

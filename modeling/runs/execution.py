@@ -1,9 +1,10 @@
 """A training run inside the gpu worker: claim it, write its data table, run the model, store what it found.
 
-The run directory is MEDIA_ROOT/runs/<benchmark>/<run>/: ``data/table.csv`` (image, mos, split, group,
-prompt) and, for a trained architecture, ``train/`` (the moslab_science.iqa run directory: last.pt, best.pt,
-metrics.json...). A resumed attempt finds last.pt there and continues from its step (written every
-train.checkpoint_every_steps steps, at each epoch's end, and when a cancel or a signal stops the run).
+The run directory is runs/<benchmark>/<run>/ in the worker's MOSLAB_RUN_WORK_DIR (modeling/runs/files.py):
+``data/table.csv`` (image, mos, split, group, prompt) and, for a trained architecture, ``train/`` (the
+moslab_science.iqa run directory: last.pt, best.pt, metrics.json...). A resumed attempt finds last.pt there and
+continues from its step (written every train.checkpoint_every_steps steps, at each epoch's end, and when a cancel
+or a signal stops the run). A finished run is published to the media storage under the same name.
 """
 import csv
 import importlib
@@ -21,6 +22,7 @@ from django.db import connection
 
 from common.errors import DomainError
 from modeling.models import RunStatus, TrainingRun
+from modeling.runs import files
 from modeling.runs import services as run_services
 from moslab_science.classical.batch import TableSpec, run_baseline
 from moslab_science.classical.images import BaselineInputError
@@ -141,9 +143,9 @@ def _heartbeat(run_id: int):
 
 
 def _execute(run: TrainingRun, reporter: Reporter) -> dict:
-    folder = Path(settings.MEDIA_ROOT) / run.run_dir
+    folder = files.work_folder(run)
     table, rows = _write_table(run, folder / "data")
-    images = Path(settings.MEDIA_ROOT)
+    images = files.stimuli_folder()
     scored = [row for row in rows if row["split"] == "test"]
     if run.kind == TrainingRun.Kind.TRAIN:
         predictions, checkpoint = _train(run, reporter, table, images, folder / "train")
@@ -167,6 +169,7 @@ def _execute(run: TrainingRun, reporter: Reporter) -> dict:
     if reporter.stopped:
         result["stopped"] = reporter.stopped
     reporter.log(f"test part: {len(names)} images, SRCC {result['srcc']:.4f}, PLCC {result['plcc']:.4f}")
+    files.publish(folder, run=run)
     return {"predictions": {stimulus_names[n]: predictions[n] for n in names}, "result": result,
             "checkpoint": checkpoint}
 
@@ -189,7 +192,8 @@ def _write_table(run: TrainingRun, folder: Path) -> tuple[Path, list[dict]]:
         if item.get("sha256") and stimulus.sha256 != item["sha256"]:
             problems.append(f"{item['name']}: the stimulus file changed since the version was taken")
             continue
-        rows.append({"image": stimulus.file.name, "name": item["name"], "mos": repr(float(item["mos"])),
+        rows.append({"image": files.stimulus_local_name(stimulus), "name": item["name"],
+                     "mos": repr(float(item["mos"])),
                      "split": part, "group": (item.get("groups") or {}).get(group_column, "") if group_column else "",
                      "prompt": stimulus.prompt, "source_content": item.get("source_content") or item["name"]})
     if problems:
@@ -244,7 +248,7 @@ def _train(run: TrainingRun, reporter: Reporter, table: Path, images: Path, out:
                      f"of {run.epochs}); the run's last.pt keeps the step it stopped after")
     rows = read_rows(out / "predictions_test.csv", required=("image", "score"))
     scores = numbers_by_name(rows, name_column="image", value_column="score", file_label="predictions_test.csv")
-    return scores, str((out / "best.pt").relative_to(settings.MEDIA_ROOT))
+    return scores, f"{run.run_dir}/{(out / 'best.pt').relative_to(files.work_folder(run)).as_posix()}"
 
 
 def _classical(run: TrainingRun, reporter: Reporter, rows: list[dict], images: Path) -> dict:
@@ -268,7 +272,7 @@ def _classical(run: TrainingRun, reporter: Reporter, rows: list[dict], images: P
 
 def _score_with_run(run: TrainingRun, reporter: Reporter, images: Path, scored: list[dict]) -> dict:
     source = TrainingRun.objects.select_related("benchmark__version").get(pk=run.config["source_run"])
-    checkpoint_dir = (Path(settings.MEDIA_ROOT) / source.checkpoint).parent
+    checkpoint_dir = files.checkpoint_folder(source)
     reporter.log(f"scoring with the best checkpoint of run #{source.pk} ({source.model}, "
                  f"dataset v{source.benchmark.version.number} of study {source.benchmark.version.study_id})")
     names = [row["image"] for row in scored]

@@ -11,6 +11,7 @@ from common.errors import DomainError
 from moslab_science.ingest.video import read_frames
 from moslab_science.rating.simulation import latent_quality, make_raters, simulated_vote
 from studies import services as study_services
+from studies.media_files import local_copy
 from studies.models import Membership, Stimulus, Study
 
 
@@ -117,7 +118,8 @@ class Command(BaseCommand):
     def _quality(stimulus, study: Study) -> float:
         def pixels(item):
             if item.media_type == Stimulus.MediaType.VIDEO:  # the middle frame stands for the clip
-                return read_frames(item.file.path, [(item.frame_count or 1) // 2])[0]
+                with local_copy(item.file) as path:
+                    return read_frames(path, [(item.frame_count or 1) // 2])[0]
             with item.file.open("rb") as handle, Image.open(handle) as image:
                 return np.asarray(image.convert("RGB"))
 

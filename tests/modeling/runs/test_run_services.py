@@ -12,6 +12,7 @@ from PIL import Image
 from common.errors import DomainError, PermissionDeniedError
 from modeling.models import BenchmarkRun, RunStatus, TrainingRun
 from modeling.runs import execution as run_execution
+from modeling.runs import files
 from modeling.runs import services as run_services
 from moslab_science.benchmarks import PRESETS, Protocol
 from studies.models import Stimulus
@@ -261,4 +262,4 @@ def test_a_prompt_conditioned_model_reads_each_stimulus_prompt(dataset_version, 
     with open(media_root / run.run_dir / "data" / "table.csv", newline="") as handle:
         table = {row["image"]: row["prompt"] for row in csv.DictReader(handle)}
     stimuli = Stimulus.objects.filter(study=dataset_version.study)
-    assert {stimulus.file.name: stimulus.prompt for stimulus in stimuli} == table
+    assert {files.stimulus_local_name(stimulus): stimulus.prompt for stimulus in stimuli} == table

@@ -112,7 +112,8 @@ def test_a_worker_killed_mid_run_leaves_a_run_that_resumes_or_fails_with_the_rea
         assert (media_root / run.checkpoint).is_file() and len(run.predictions) == run.result["n"]
     else:
         assert "stopped mid-run" in run.error and "gave up after attempt 1 of 1" in run.error
-        state = torch.load(media_root / run.run_dir / "train" / "last.pt", map_location="cpu", weights_only=False)
+        last = settings.MOSLAB_RUN_WORK_DIR / run.run_dir / "train" / "last.pt"  # the resume point stays on the worker
+        state = torch.load(last, map_location="cpu", weights_only=False)
         assert run.epoch == killed.epoch and state["epoch"] + 1 in (run.epoch, run.epoch + 1)  # never behind the row
     benchmark.refresh_from_db()
     assert benchmark.status == outcome
