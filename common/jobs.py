@@ -140,19 +140,28 @@ def job_run(model: type[Job], *, job_id: int, attempt: int, work: Callable[[Job]
 @contextmanager
 def _heartbeat(job: Job):
     """A thread marks the attempt alive every MOSLAB_JOB_HEARTBEAT_SECONDS while the work runs."""
+    with heartbeat(lambda: _current(job).update(heartbeat_at=timezone.now()),
+                   every=settings.MOSLAB_JOB_HEARTBEAT_SECONDS, name=f"{type(job).__name__} {job.pk}"):
+        yield
+
+
+@contextmanager
+def heartbeat(touch: Callable[[], object], *, every: float, name: str):
+    """Call `touch` every `every` seconds in a thread while the block runs (a job or a training run says it is
+    alive); a failed beat is logged, it only brings the lease closer."""
     stop = threading.Event()
 
     def beat() -> None:
         try:
-            while not stop.wait(settings.MOSLAB_JOB_HEARTBEAT_SECONDS):
+            while not stop.wait(every):
                 try:
-                    _current(job).update(heartbeat_at=timezone.now())
-                except Exception:  # a missed beat only brings the lease closer
-                    logger.exception("heartbeat of %s %s failed", type(job).__name__, job.pk)
+                    touch()
+                except Exception:
+                    logger.exception("heartbeat of %s failed", name)
         finally:
             connection.close()
 
-    thread = threading.Thread(target=beat, daemon=True, name=f"heartbeat-{type(job).__name__}-{job.pk}")
+    thread = threading.Thread(target=beat, daemon=True, name=f"heartbeat {name}")
     thread.start()
     try:
         yield

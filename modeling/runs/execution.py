@@ -10,16 +10,14 @@ import csv
 import importlib
 import logging
 import shutil
-import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection
 
+from common import jobs
 from common.errors import DomainError
 from modeling.models import RunStatus, TrainingRun
 from modeling.runs import files
@@ -49,7 +47,8 @@ def training_run_execute(*, run_id: int, attempt: int, worker: str) -> None:
         logger.info("training run %s attempt %s: not queued for this attempt, message skipped", run_id, attempt)
         return
     reporter = Reporter(run)
-    with _heartbeat(run.pk):
+    with jobs.heartbeat(lambda: run_services.training_run_heartbeat(run_id=run.pk),
+                        every=settings.MOSLAB_RUN_HEARTBEAT_SECONDS, name=f"training run {run.pk}"):
         try:
             outcome = _execute(run, reporter)
         except SoftTimeLimitExceeded:
@@ -118,28 +117,6 @@ class Reporter:
             return
         self.cancelled = run_services.training_run_progress(run=self.run, fields=self.fields, log_lines=self.lines)
         self.fields, self.lines, self.flushed = {}, [], time.monotonic()
-
-
-@contextmanager
-def _heartbeat(run_id: int):
-    """A thread marks the run alive every MOSLAB_RUN_HEARTBEAT_SECONDS while the worker works on it."""
-    stop = threading.Event()
-
-    def beat() -> None:
-        while not stop.wait(settings.MOSLAB_RUN_HEARTBEAT_SECONDS):
-            try:
-                run_services.training_run_heartbeat(run_id=run_id)
-            except Exception:  # a missed beat only delays recovery
-                logger.exception("heartbeat of training run %s failed", run_id)
-        connection.close()
-
-    thread = threading.Thread(target=beat, daemon=True, name=f"heartbeat-{run_id}")
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
 
 
 def _execute(run: TrainingRun, reporter: Reporter) -> dict:
