@@ -14,6 +14,7 @@ from modeling.models import BenchmarkRun, RunStatus, TrainingRun
 from modeling.runs import execution as run_execution
 from modeling.runs import files
 from modeling.runs import services as run_services
+from modeling.runs.files import work_folder
 from moslab_science.benchmarks import PRESETS, Protocol
 from studies.models import Stimulus
 from tests.modeling.runs.conftest import TINY
@@ -209,7 +210,7 @@ def test_a_run_stops_cleanly_at_its_time_limit_keeping_its_step(dataset_version,
     assert run.status == RunStatus.FAILED
     assert run.error.startswith("time limit, stopped during epoch 1 after step 0 of")
     assert "no epoch was validated within the time limit of 1 s; Retry resumes from that step" in run.error
-    state = torch.load(media_root / run.run_dir / "train" / "last.pt", map_location="cpu", weights_only=False)
+    state = torch.load(work_folder(run) / "train" / "last.pt", map_location="cpu", weights_only=False)
     assert state["position"]["epoch"] == 0 and state["position"]["step"] == 0
     with pytest.raises(DomainError, match="the time limit per run must be at least 1 second, not 0"):
         launch(dataset_version, researcher, protocol=Protocol(scheme="seeded", seed=3), time_limit_seconds=0)
