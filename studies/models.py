@@ -137,6 +137,14 @@ class StudyProtocol(models.Model):
         return f"{self.study} protocol v{self.version}"
 
 
+# The current-vote rule, in one place: of a rater's votes on a stimulus (per dimension), the newest
+# study rating counts for MOS, and only once verified. A relabel is a newer vote, so it replaces the vote it
+# supersedes once it passes; training, qualification, gold and repeat votes never count. The ORM path
+# (`RatingQuerySet.current`) and the one-pass aggregate (`studies.vote_cells`) are both built from these.
+VOTE_KEY = ("stimulus", "rater", "dimension")
+NEWEST_FIRST = ("-created_at", "-pk")
+
+
 class RatingQuerySet(models.QuerySet):
     def current(self) -> "RatingQuerySet":
         """Each annotator's latest verified study rating per stimulus (and dimension): what MOS is computed from.
@@ -144,26 +152,26 @@ class RatingQuerySet(models.QuerySet):
         Training, qualification, gold and repeat votes are left out; so are votes never verified
         (awaiting the cross-check, flagged, or superseded by a relabel that has not passed yet).
         Each rating dimension has its own latest vote; filter by `dimension` for one dimension's votes.
+        A study-wide read for MOS uses `studies.vote_cells.current_vote_cells` (one pass, same rule).
         """
-        latest = (
-            Rating.objects.filter(
-                stimulus=models.OuterRef("stimulus"), rater=models.OuterRef("rater"),
-                dimension=models.OuterRef("dimension"), purpose=Rating.Purpose.RATING, verified=True,
-            )
-            .order_by("-created_at", "-pk").values("pk")[:1]
-        )
-        return self.filter(purpose=Rating.Purpose.RATING, verified=True, pk=models.Subquery(latest))
+        return self.filter(counted_votes(verified_only=True), pk=models.Subquery(_newest_of_key(verified_only=True)))
 
     def latest_per_rater(self) -> "RatingQuerySet":
         """Each annotator's latest study rating per stimulus and dimension, verified or not (for the cross-check)."""
-        latest = (
-            Rating.objects.filter(
-                stimulus=models.OuterRef("stimulus"), rater=models.OuterRef("rater"),
-                dimension=models.OuterRef("dimension"), purpose=Rating.Purpose.RATING,
-            )
-            .order_by("-created_at", "-pk").values("pk")[:1]
-        )
-        return self.filter(purpose=Rating.Purpose.RATING, pk=models.Subquery(latest))
+        return self.filter(counted_votes(verified_only=False),
+                           pk=models.Subquery(_newest_of_key(verified_only=False)))
+
+
+def counted_votes(*, verified_only: bool) -> Q:
+    """The votes the current-vote rule chooses among: study ratings, verified ones only if `verified_only`."""
+    study_rating = Q(purpose=Rating.Purpose.RATING)
+    return study_rating & Q(verified=True) if verified_only else study_rating
+
+
+def _newest_of_key(*, verified_only: bool):
+    same_key = {field: models.OuterRef(field) for field in VOTE_KEY}
+    return (Rating.objects.filter(counted_votes(verified_only=verified_only), **same_key)
+            .order_by(*NEWEST_FIRST).values("pk")[:1])
 
 
 class Rating(models.Model):

@@ -2,6 +2,7 @@
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from common.errors import PermissionDeniedError
@@ -86,6 +87,17 @@ def mos_computation_get(*, study: Study, computation_id: int) -> MosComputation:
     if computation is None:
         raise PermissionDeniedError("No such MOS computation in this study.")
     return computation
+
+
+RESULTS_PER_PAGE = 100
+
+
+def mos_results_page(*, computation: MosComputation, page: str | int | None) -> Page:
+    """One page of a computation's stored per-stimulus rows, by stimulus name; a page number out of range (or
+    not a number) gives the nearest page, so a 100,000-stimulus result costs what a 100-stimulus one does."""
+    rows = (computation.results.select_related("stimulus").order_by("stimulus__name", "stimulus_id")
+            .only("mos", "std", "ci95", "count", "stimulus__name", "stimulus__groups"))
+    return Paginator(rows, RESULTS_PER_PAGE).get_page(page)
 
 
 def subject_report_get(*, computation: MosComputation, rater_id) -> SubjectReport:

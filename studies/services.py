@@ -15,6 +15,7 @@ from django.utils import timezone
 from common.errors import DomainError
 from moslab_science import ingest
 from studies import selectors, tasks
+from studies.bulk_rows import rows_insert
 from studies.models import (
     Membership,
     MosComputation,
@@ -25,7 +26,7 @@ from studies.models import (
     SubjectDecision,
     SubjectReport,
 )
-from studies.mos_adapter import compute_study_mos
+from studies.mos_adapter import RESULT_FIELDS, compute_study_mos
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +185,7 @@ def mos_computation_run(*, computation_id: int) -> MosComputation:
     try:
         with transaction.atomic():
             outcome = compute_study_mos(computation)
-            StimulusMos.objects.bulk_create(outcome.results)
+            rows_insert(model=StimulusMos, fields=RESULT_FIELDS, rows=outcome.results)
             SubjectReport.objects.bulk_create(outcome.reports)
             computation.status = MosComputation.Status.SUCCEEDED
             computation.warnings = outcome.warnings

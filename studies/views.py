@@ -68,7 +68,7 @@ def mos_computation_detail(request, study_id: int, computation_id: int):
     context = {
         "study": study,
         "computation": computation,
-        "results": computation.results.select_related("stimulus").order_by("stimulus__name"),
+        "results": selectors.mos_results_page(computation=computation, page=request.GET.get("page")),
         "reports": computation.subject_reports.select_related("rater").order_by("rater__username"),
         "decisions": selectors.subject_decisions_for_study(study=study),
         "decision_choices": SubjectDecision.Decision.choices,
