@@ -21,7 +21,6 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -137,6 +136,15 @@ def timed_get(browser: Browser, path: str, repeats: int = 5) -> float:
     return statistics.median(times)
 
 
+def wait_until_ready(log: Path, timeout: float = 300) -> None:
+    """The click comes once the worker says it is ready, as a coordinator's would on a running site."""
+    deadline = time.monotonic() + timeout
+    while " ready." not in (log.read_text(errors="replace") if log.exists() else ""):
+        if time.monotonic() > deadline:
+            sys.exit(f"the Celery worker did not start in {timeout:.0f} s; see {log}")
+        time.sleep(0.2)
+
+
 def peak_rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -175,9 +183,11 @@ def run_size(n_stimuli: int, n_raters: int, *, port: int, coordinator, args) -> 
     start = time.perf_counter()
     compute_mos(matrix, "bt500", "default")
     engine_s = time.perf_counter() - start
-    worker = start_worker(media_root=WORK / "media", queues="default", log_path=WORK / "worker.log")
+    log = WORK / f"worker-{n_stimuli}x{n_raters}.log"
+    log.unlink(missing_ok=True)
+    worker = start_worker(media_root=WORK / "media", queues="default", log_path=log)
     try:
-        time.sleep(args.warmup)  # the worker connects to the broker before the click
+        wait_until_ready(log)
         session = Client()
         session.force_login(coordinator)
         browser = Browser(port, session.cookies["sessionid"].value)
@@ -199,12 +209,26 @@ def run_size(n_stimuli: int, n_raters: int, *, port: int, coordinator, args) -> 
           f"{last_page_s * 1000:.0f} ms (median of 5, over HTTP)", flush=True)
 
 
+def wait_for_server(port: int, timeout: float = 120) -> None:
+    """Until each gunicorn worker has answered (its first request imports the views)."""
+    deadline, answered = time.monotonic() + timeout, 0
+    while answered < 4:
+        try:
+            connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection_.request("GET", "/accounts/login/")
+            answered += connection_.getresponse().status == 200
+            connection_.close()
+        except OSError:
+            if time.monotonic() > deadline:
+                sys.exit(f"the web server did not start on port {port} in {timeout:.0f} s")
+            time.sleep(0.5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000x21,20000x21,100000x30")
     parser.add_argument("--port", type=int, default=8201)
     parser.add_argument("--orm", action="store_true", help="also time the old correlated-subquery read")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds for the worker to start before the click")
     args = parser.parse_args()
     if connection.vendor == "postgresql" and "bench" not in connection.settings_dict["NAME"]:
         sys.exit("Give a throwaway PostgreSQL database whose name contains 'bench'; it is migrated and filled.")
@@ -212,12 +236,11 @@ def main() -> None:
     coordinator = get_user_model().objects.create_user(f"coord-{uuid.uuid4().hex[:6]}")
     print(f"python {' '.join(sys.argv)}  # DATABASE_URL={os.environ['DATABASE_URL']} "
           f"CELERY_BROKER_URL={os.environ.get('CELERY_BROKER_URL', 'filesystem://')}", flush=True)
-    log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", dir=WORK, delete=False)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{args.port}",
-                               "-w", "2", "--timeout", "120"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                              env={**os.environ, "DATABASE_URL": os.environ["DATABASE_URL"]})
+    with (WORK / "gunicorn.log").open("ab") as log:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{args.port}",
+                                   "-w", "2", "--timeout", "120"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     try:
-        time.sleep(3)
+        wait_for_server(args.port)
         for size in args.sizes.split(","):
             n_stimuli, n_raters = (int(value) for value in size.split("x"))
             run_size(n_stimuli, n_raters, port=args.port, coordinator=coordinator, args=args)

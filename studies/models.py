@@ -274,11 +274,15 @@ class StimulusMos(models.Model):
     std = models.FloatField(null=True)
     ci95 = models.FloatField(null=True, help_text="Half-width of the 95% confidence interval.")
     count = models.PositiveIntegerField()
+    position = models.PositiveIntegerField(
+        null=True, help_text="Place of the stimulus by name in this computation (0 first): pages read a range."
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["computation", "stimulus"], name="stimulus_mos_unique"),
         ]
+        indexes = [models.Index(fields=["computation", "position"], name="stimulus_mos_position_idx")]
 
     def __str__(self) -> str:
         return f"MOS {self.mos} of {self.stimulus_id} in computation {self.computation_id}"

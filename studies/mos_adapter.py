@@ -32,7 +32,7 @@ class StudyMatrix:
     rater_pk: dict[str, int]
 
 
-RESULT_FIELDS = ("computation_id", "stimulus_id", "mos", "std", "ci95", "count")
+RESULT_FIELDS = ("computation_id", "stimulus_id", "position", "mos", "std", "ci95", "count")
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,9 @@ def compute_study_mos(computation: MosComputation) -> MosOutcome:
                             **rest, **extra)
     stimulus_pks = [study_matrix.stimulus_pk[stimulus] for stimulus in final.stimulus_ids]
     std = final.std if final.std is not None else np.full(len(stimulus_pks), np.nan)
-    results = list(zip([computation.pk] * len(stimulus_pks), stimulus_pks, _numbers(final.mos), _numbers(std),
-                       _numbers(final.ci95), np.asarray(final.n, dtype=np.int64).tolist(), strict=True))
+    results = list(zip([computation.pk] * len(stimulus_pks), stimulus_pks, range(len(stimulus_pks)),  # by name
+                       _numbers(final.mos), _numbers(std), _numbers(final.ci95),
+                       np.asarray(final.n, dtype=np.int64).tolist(), strict=True))
     return MosOutcome(
         results=results,
         reports=_subject_reports(computation, study_matrix, screened, decisions),

@@ -93,10 +93,11 @@ RESULTS_PER_PAGE = 100
 
 
 def mos_results_page(*, computation: MosComputation, page: str | int | None) -> Page:
-    """One page of a computation's stored per-stimulus rows, by stimulus name; a page number out of range (or
-    not a number) gives the nearest page, so a 100,000-stimulus result costs what a 100-stimulus one does."""
-    rows = (computation.results.select_related("stimulus").order_by("stimulus__name", "stimulus_id")
-            .only("mos", "std", "ci95", "count", "stimulus__name", "stimulus__groups"))
+    """One page of a computation's stored per-stimulus rows, by stimulus name (their stored `position`, read
+    through its index, so a 100,000-stimulus result costs what a 100-stimulus one does); a page number out of
+    range (or not a number) gives the nearest page."""
+    rows = (computation.results.select_related("stimulus").order_by("position")
+            .only("computation", "mos", "std", "ci95", "count", "stimulus__name", "stimulus__groups"))
     return Paginator(rows, RESULTS_PER_PAGE).get_page(page)
 
 

@@ -53,9 +53,9 @@ def write_history(people, history) -> tuple:
     for stimulus, rater, dimension, purpose, verified, instant, score, relabel in history:
         key = (stimulus, rater, dimension)
         supersedes = last.get(key) if relabel else None
+        created = EPOCH + timedelta(milliseconds=500 * instant)
         rows.append((next_pk, study.pk, stimuli[stimulus].pk, raters[rater].pk, float(score), dimension,
-                     uuid.uuid4(), EPOCH + timedelta(milliseconds=500 * instant), purpose, 1 if supersedes else 0, supersedes,
-                     verified, {}, {}, "", ""))
+                     uuid.uuid4(), created, purpose, 1 if supersedes else 0, supersedes, verified, {}, {}, "", ""))
         last[key] = next_pk
         next_pk += 1
     rows_insert(model=Rating, rows=rows, fields=(

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from common.errors import DomainError
+from moslab_science.progress import eta_reporter
 from studies.datasets import services as dataset_services
 from studies.datasets.imports import FORMATS, dataset_import
 from studies.datasets.inputs import SPLIT_KINDS, import_options, split_spec_from_options
@@ -101,6 +102,7 @@ class Command(BaseCommand):
             name=name or slug, slug=slug, by=self._user(by), source_format=source_format, source=source,
             images=images, scale=tuple(scale) if scale else None,
             options=import_options(source_format=source_format, **columns),
+            progress=lambda step: eta_reporter(step, self.stdout.write),
         )
         done = "Imported" if report.created else "Already imported, nothing changed:"
         self.stdout.write(self.style.SUCCESS(f"{done} {report.stimuli} stimuli ({report.with_media} with images) "
