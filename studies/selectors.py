@@ -92,13 +92,16 @@ def mos_computation_get(*, study: Study, computation_id: int) -> MosComputation:
 RESULTS_PER_PAGE = 100
 
 
-def mos_results_page(*, computation: MosComputation, page: str | int | None) -> Page:
-    """One page of a computation's stored per-stimulus rows, by stimulus name (their stored `position`, read
-    through its index, so a 100,000-stimulus result costs what a 100-stimulus one does); a page number out of
-    range (or not a number) gives the nearest page."""
-    rows = (computation.results.select_related("stimulus").order_by("position")
+def mos_results_page(*, computation: MosComputation, page: str | int | None) -> tuple[Page, list]:
+    """One page of a computation's stored per-stimulus rows, by stimulus name, and its rows. A page is a range
+    of the rows' stored `position` read through its index (never an OFFSET), so a 100,000-stimulus result
+    costs what a 100-stimulus one does; a page number out of range (or not a number) gives the nearest page."""
+    numbered = Paginator(range(computation.results.count()), RESULTS_PER_PAGE).get_page(page)
+    positions = numbered.object_list
+    rows = (computation.results.filter(position__gte=positions.start, position__lt=positions.stop)
+            .select_related("stimulus").order_by("position")
             .only("computation", "mos", "std", "ci95", "count", "stimulus__name", "stimulus__groups"))
-    return Paginator(rows, RESULTS_PER_PAGE).get_page(page)
+    return numbered, list(rows)
 
 
 def subject_report_get(*, computation: MosComputation, rater_id) -> SubjectReport:
