@@ -4,7 +4,9 @@ For each size, a study of simulated votes (bench_mos.simulated: 5% missing, plus
 pending relabels and gold votes that must not count) is written straight into the database. Then a real
 web server (gunicorn, 2 sync workers) and a real Celery worker (solo pool) are started. Over HTTP, the bench
 posts *Compute MOS* (BT.500) with the coordinator's session and CSRF token, and polls the results page
-every 20 ms until it shows "Succeeded". Printed per size: that time, its parts from the row (queue wait,
+every 20 ms until it shows "Succeeded". Before the timed click, 4 clicks on a 20 x 3 study warm the web and
+Celery processes (their first request and task import the MOS engine and the broker client), as on a site
+that has been running. Printed per size: that time, its parts from the row (queue wait,
 worker), the worker's peak RSS, the engine alone on the same matrix, the matrix read alone (one pass, and
 with --orm the old correlated-subquery path) and the results page's response time (first and last page).
 
@@ -61,10 +63,9 @@ def insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
     """Bench data straight into a table (JSON, UUID and time values given as the text the column reads)."""
     names = ", ".join(columns)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql":  # text COPY, written in one piece (no value here needs escaping)
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                copy.write("".join("\t".join(map(str, row)) + "\n" for row in rows))
         else:
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
 
@@ -169,13 +170,13 @@ def click(browser: Browser, study_id: int) -> tuple[float, str]:
     return time.perf_counter() - start, location
 
 
-def run_size(n_stimuli: int, n_raters: int, *, port: int, coordinator, args) -> None:
+def run_size(n_stimuli: int, n_raters: int, *, port: int, coordinator, warm_study, args) -> None:
     study, votes = build_study(n_stimuli, n_raters, coordinator)
     start = time.perf_counter()
     matrix = study_score_matrix(study).matrix
     read_s = time.perf_counter() - start
     orm_s = float("nan")
-    if args.orm:
+    if args.orm and votes <= args.orm_up_to:
         start = time.perf_counter()
         list(Rating.objects.filter(study=study, dimension="").current()
              .values_list("stimulus__name", "rater__username", "score"))
@@ -191,6 +192,8 @@ def run_size(n_stimuli: int, n_raters: int, *, port: int, coordinator, args) -> 
         session = Client()
         session.force_login(coordinator)
         browser = Browser(port, session.cookies["sessionid"].value)
+        for _ in range(args.warm_clicks):  # as on a running site: web and Celery processes have served requests
+            click(browser, warm_study.pk)
         total_s, location = click(browser, study.pk)
         worker_mib = peak_rss_mib(worker.pid)
     finally:
@@ -204,7 +207,7 @@ def run_size(n_stimuli: int, n_raters: int, *, port: int, coordinator, args) -> 
     print(f"{n_stimuli}x{n_raters} ({votes:,} votes in the table, {computation.num_ratings:,} current) on "
           f"{connection.vendor}: click to results page {total_s:.2f} s (queued {queued_s:.2f} s, worker "
           f"{worked_s:.2f} s); worker peak RSS {worker_mib:.0f} MiB; one-pass matrix read {read_s:.2f} s"
-          + (f", ORM current() read {orm_s:.2f} s" if args.orm else "")
+          + (f", ORM current() read {orm_s:.2f} s" if orm_s == orm_s else "")
           + f"; engine alone {engine_s:.3f} s; results page 1 {first_page_s * 1000:.0f} ms, page {last} "
           f"{last_page_s * 1000:.0f} ms (median of 5, over HTTP)", flush=True)
 
@@ -228,7 +231,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000x21,20000x21,100000x30")
     parser.add_argument("--port", type=int, default=8201)
+    parser.add_argument("--warm-clicks", type=int, default=4, help="clicks on a 20x3 study before the timed one")
     parser.add_argument("--orm", action="store_true", help="also time the old correlated-subquery read")
+    parser.add_argument("--orm-up-to", type=int, default=500_000, help="... on studies of at most this many votes")
     args = parser.parse_args()
     if connection.vendor == "postgresql" and "bench" not in connection.settings_dict["NAME"]:
         sys.exit("Give a throwaway PostgreSQL database whose name contains 'bench'; it is migrated and filled.")
@@ -239,11 +244,12 @@ def main() -> None:
     with (WORK / "gunicorn.log").open("ab") as log:
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{args.port}",
                                    "-w", "2", "--timeout", "120"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    warm_study, _ = build_study(20, 3, coordinator)
     try:
         wait_for_server(args.port)
         for size in args.sizes.split(","):
             n_stimuli, n_raters = (int(value) for value in size.split("x"))
-            run_size(n_stimuli, n_raters, port=args.port, coordinator=coordinator, args=args)
+            run_size(n_stimuli, n_raters, port=args.port, coordinator=coordinator, warm_study=warm_study, args=args)
     finally:
         server.terminate()
         server.wait(timeout=30)
