@@ -95,6 +95,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--stimuli", type=int, default=20_000)
     args = parser.parse_args()
+    print(f"python {' '.join(sys.argv)}  # DATABASE_URL={os.environ.get('DATABASE_URL', '(SQLite test file)')}, "
+          f"{os.cpu_count()} CPUs", flush=True)
     setup_test_environment()
     old = setup_databases(verbosity=0, interactive=False)
     work = Path(tempfile.mkdtemp(prefix="bench-datasets-"))

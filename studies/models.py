@@ -138,6 +138,14 @@ class StudyProtocol(models.Model):
         return f"{self.study} protocol v{self.version}"
 
 
+# The current-vote rule, in one place: of a rater's votes on a stimulus (per dimension), the newest
+# study rating counts for MOS, and only once verified. A relabel is a newer vote, so it replaces the vote it
+# supersedes once it passes; training, qualification, gold and repeat votes never count. The ORM path
+# (`RatingQuerySet.current`) and the one-pass aggregate (`studies.vote_cells`) are both built from these.
+VOTE_KEY = ("stimulus", "rater", "dimension")
+NEWEST_FIRST = ("-created_at", "-pk")
+
+
 class RatingQuerySet(models.QuerySet):
     def current(self, *, as_of: dt.datetime | None = None) -> "RatingQuerySet":
         """Each annotator's latest verified study rating per stimulus (and dimension): what MOS is computed from.
@@ -146,27 +154,32 @@ class RatingQuerySet(models.QuerySet):
         (awaiting the cross-check, flagged, or superseded by a relabel that has not passed yet).
         Each rating dimension has its own latest vote; filter by `dimension` for one dimension's votes.
         With `as_of`, the votes that were current at that moment: cast and verified by then.
+        A study-wide read for MOS uses `studies.vote_cells.current_vote_cells` (one pass, same rule).
         """
-        counted = Q(purpose=Rating.Purpose.RATING, verified=True)
-        if as_of is not None:
-            counted &= Q(created_at__lte=as_of) & (Q(verified_at__isnull=True) | Q(verified_at__lte=as_of))
-        latest = (
-            Rating.objects.filter(counted, stimulus=models.OuterRef("stimulus"), rater=models.OuterRef("rater"),
-                                  dimension=models.OuterRef("dimension"))
-            .order_by("-created_at", "-pk").values("pk")[:1]
-        )
-        return self.filter(counted, pk=models.Subquery(latest))
+        return self.filter(counted_votes(verified_only=True, as_of=as_of),
+                           pk=models.Subquery(_newest_of_key(verified_only=True, as_of=as_of)))
 
     def latest_per_rater(self) -> "RatingQuerySet":
         """Each annotator's latest study rating per stimulus and dimension, verified or not (for the cross-check)."""
-        latest = (
-            Rating.objects.filter(
-                stimulus=models.OuterRef("stimulus"), rater=models.OuterRef("rater"),
-                dimension=models.OuterRef("dimension"), purpose=Rating.Purpose.RATING,
-            )
-            .order_by("-created_at", "-pk").values("pk")[:1]
-        )
-        return self.filter(purpose=Rating.Purpose.RATING, pk=models.Subquery(latest))
+        return self.filter(counted_votes(verified_only=False),
+                           pk=models.Subquery(_newest_of_key(verified_only=False)))
+
+
+def counted_votes(*, verified_only: bool, as_of: dt.datetime | None = None) -> Q:
+    """The votes the current-vote rule chooses among: study ratings, verified ones only if `verified_only`;
+    with `as_of` (verified only), those cast and verified by that moment."""
+    counted = Q(purpose=Rating.Purpose.RATING)
+    if verified_only:
+        counted &= Q(verified=True)
+    if as_of is not None:
+        counted &= Q(created_at__lte=as_of) & (Q(verified_at__isnull=True) | Q(verified_at__lte=as_of))
+    return counted
+
+
+def _newest_of_key(*, verified_only: bool, as_of: dt.datetime | None = None):
+    same_key = {field: models.OuterRef(field) for field in VOTE_KEY}
+    return (Rating.objects.filter(counted_votes(verified_only=verified_only, as_of=as_of), **same_key)
+            .order_by(*NEWEST_FIRST).values("pk")[:1])
 
 
 class Rating(models.Model):
@@ -262,11 +275,15 @@ class StimulusMos(models.Model):
     std = models.FloatField(null=True)
     ci95 = models.FloatField(null=True, help_text="Half-width of the 95% confidence interval.")
     count = models.PositiveIntegerField()
+    position = models.PositiveIntegerField(
+        null=True, help_text="Place of the stimulus by name in this computation (0 first): pages read a range."
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["computation", "stimulus"], name="stimulus_mos_unique"),
         ]
+        indexes = [models.Index(fields=["computation", "position"], name="stimulus_mos_position_idx")]
 
     def __str__(self) -> str:
         return f"MOS {self.mos} of {self.stimulus_id} in computation {self.computation_id}"

@@ -10,11 +10,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+from django.contrib.auth import get_user_model
 
 from moslab_science.mos import MosResult, ScoreMatrix, compute_mos
 from moslab_science.mos.errors import MosInputError
 from moslab_science.mos.screening_correlation import subject_correlations
-from studies.models import MosComputation, Rating, Stimulus, StimulusMos, Study, SubjectDecision, SubjectReport
+from studies.models import MosComputation, Stimulus, Study, SubjectDecision, SubjectReport
+from studies.vote_cells import current_vote_cells
 
 Decision = SubjectDecision.Decision
 # After a forced keep: the same estimate without its screening.
@@ -31,9 +33,12 @@ class StudyMatrix:
     rater_pk: dict[str, int]
 
 
+RESULT_FIELDS = ("computation_id", "stimulus_id", "position", "mos", "std", "ci95", "count")
+
+
 @dataclass(frozen=True)
 class MosOutcome:
-    results: list[StimulusMos]
+    results: list[tuple]  # one row per stimulus, in the order of RESULT_FIELDS, for `rows_insert`
     reports: list[SubjectReport]
     warnings: list[dict]
     num_ratings: int
@@ -43,22 +48,26 @@ def study_score_matrix(study: Study, *, verified_only: bool = True, dimension: s
                        as_of: dt.datetime | None = None) -> StudyMatrix:
     """(stimuli, raters, 1) votes of the study on one rating dimension, named by stimulus name and rater username.
 
-    A cell is the rater's latest study vote on the stimulus: `Rating.objects.current()` (verified
-    votes, what MOS is computed from) or, with ``verified_only=False``, `latest_per_rater()` (also
-    votes still awaiting the cross-check, which planning counts as variance observed so far).
-    Only votes of `dimension` count ("": the single score of a one-score protocol); a rater who
-    scored other dimensions only is not a column. `as_of` (verified votes only): the votes current then.
+    A cell is the rater's current vote on the stimulus (`studies.vote_cells`, the rule of
+    `Rating.objects.current()` read in one pass): verified votes, what MOS is computed from, or, with
+    ``verified_only=False``, the latest vote verified or not (also votes still awaiting the cross-check, which
+    planning counts as variance observed so far). Only votes of `dimension` count ("": the single score of
+    a one-score protocol); a rater who scored other dimensions only is not a column. `as_of` (verified votes
+    only): the votes current then.
     """
     stimuli = dict(Stimulus.objects.filter(study=study).order_by("name").values_list("name", "pk"))
-    ratings = Rating.objects.filter(study=study, dimension=dimension)
-    ratings = ratings.current(as_of=as_of) if verified_only else ratings.latest_per_rater()
-    votes = list(ratings.values_list("stimulus__name", "rater__username", "rater_id", "score"))
-    raters = dict(sorted({(username, pk) for _, username, pk, _ in votes}))
-    row = {name: index for index, name in enumerate(stimuli)}
-    column = {username: index for index, username in enumerate(raters)}
+    cells = current_vote_cells(study, dimension=dimension, verified_only=verified_only, as_of=as_of)
+    voters = np.unique(cells.rater_pk)
+    usernames = dict(get_user_model().objects.filter(pk__in=voters.tolist()).values_list("pk", "username"))
+    raters = dict(sorted((usernames[pk], pk) for pk in voters.tolist()))
+    stimulus_pks = np.fromiter(stimuli.values(), dtype=np.int64, count=len(stimuli))
+    row_order = np.argsort(stimulus_pks)
+    rows = row_order[np.searchsorted(stimulus_pks, cells.stimulus_pk, sorter=row_order)]
+    rater_pks = np.fromiter(raters.values(), dtype=np.int64, count=len(raters))
+    column_order = np.argsort(rater_pks)
+    columns = column_order[np.searchsorted(rater_pks, cells.rater_pk, sorter=column_order)]
     scores = np.full((len(stimuli), len(raters), 1), np.nan)
-    for stimulus, username, _, score in votes:
-        scores[row[stimulus], column[username], 0] = score
+    scores[rows, columns, 0] = cells.score
     matrix = ScoreMatrix(
         scores=scores, stimulus_ids=list(stimuli), subject_ids=list(raters), scale=(study.scale_min, study.scale_max)
     )
@@ -103,12 +112,11 @@ def compute_study_mos(computation: MosComputation) -> MosOutcome:
         rest = {k: v for k, v in parameters.items() if k not in SCREENING_PARAMETERS}
         final = compute_mos(candidates.keep_subjects(~screened.rejected | forced), method, computation.mode,
                             **rest, **extra)
-    results = [
-        StimulusMos(computation=computation, stimulus_id=study_matrix.stimulus_pk[stimulus], mos=_number(final.mos[i]),
-                    std=_number(final.std[i]) if final.std is not None else None,
-                    ci95=_number(final.ci95[i]), count=int(final.n[i]))
-        for i, stimulus in enumerate(final.stimulus_ids)
-    ]
+    stimulus_pks = [study_matrix.stimulus_pk[stimulus] for stimulus in final.stimulus_ids]
+    std = final.std if final.std is not None else np.full(len(stimulus_pks), np.nan)
+    results = list(zip([computation.pk] * len(stimulus_pks), stimulus_pks, range(len(stimulus_pks)),  # by name
+                       _numbers(final.mos), _numbers(std), _numbers(final.ci95),
+                       np.asarray(final.n, dtype=np.int64).tolist(), strict=True))
     return MosOutcome(
         results=results,
         reports=_subject_reports(computation, study_matrix, screened, decisions),
@@ -142,6 +150,12 @@ def _subject_reports(
             bias=_item(screened.bias, i, float), inconsistency=_item(screened.inconsistency, i, float),
         ))
     return reports
+
+
+def _numbers(values: np.ndarray) -> list[float | None]:
+    """Floats, None where not finite (a stimulus without a MOS), for the database."""
+    values = np.asarray(values, dtype=float)
+    return np.where(np.isfinite(values), values, None).tolist()
 
 
 def _number(value) -> float | None:

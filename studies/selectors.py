@@ -3,6 +3,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from common.errors import DomainError, PermissionDeniedError
@@ -166,6 +167,21 @@ def mos_computation_get(*, study: Study, computation_id: int) -> MosComputation:
     if computation is None:
         raise PermissionDeniedError("No such MOS computation in this study.")
     return computation
+
+
+RESULTS_PER_PAGE = 100
+
+
+def mos_results_page(*, computation: MosComputation, page: str | int | None) -> tuple[Page, list]:
+    """One page of a computation's stored per-stimulus rows, by stimulus name, and its rows. A page is a range
+    of the rows' stored `position` read through its index (never an OFFSET), so a 100,000-stimulus result
+    costs what a 100-stimulus one does; a page number out of range (or not a number) gives the nearest page."""
+    numbered = Paginator(range(computation.results.count()), RESULTS_PER_PAGE).get_page(page)
+    positions = numbered.object_list
+    rows = (computation.results.filter(position__gte=positions.start, position__lt=positions.stop)
+            .select_related("stimulus").order_by("position")
+            .only("computation", "mos", "std", "ci95", "count", "stimulus__name", "stimulus__groups"))
+    return numbered, list(rows)
 
 
 def subject_report_get(*, computation: MosComputation, rater_id) -> SubjectReport:

@@ -16,6 +16,7 @@ from common.errors import DomainError
 from moslab_science import ingest
 from moslab_science.rating.protocol import off_scale_problem
 from studies import selectors, tasks
+from studies.bulk_rows import rows_insert
 from studies.models import (
     Membership,
     MosComputation,
@@ -26,7 +27,7 @@ from studies.models import (
     SubjectDecision,
     SubjectReport,
 )
-from studies.mos_adapter import compute_study_mos
+from studies.mos_adapter import RESULT_FIELDS, compute_study_mos
 
 logger = logging.getLogger(__name__)
 
@@ -228,7 +229,7 @@ def mos_computation_run(*, computation_id: int, attempt: int = 1, worker: str = 
 
 
 def _mos_store(computation: MosComputation, outcome) -> dict:
-    StimulusMos.objects.bulk_create(outcome.results)
+    rows_insert(model=StimulusMos, fields=RESULT_FIELDS, rows=outcome.results)
     SubjectReport.objects.bulk_create(outcome.reports)
     return {"warnings": outcome.warnings, "num_ratings": outcome.num_ratings}
 

@@ -65,10 +65,12 @@ def mos_computation_create(request, study_id: int):
 def mos_computation_detail(request, study_id: int, computation_id: int):
     study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=STAFF_ROLES)
     computation = selectors.mos_computation_get(study=study, computation_id=computation_id)
+    page, results = selectors.mos_results_page(computation=computation, page=request.GET.get("page"))
     context = {
         "study": study,
         "computation": computation,
-        "results": computation.results.select_related("stimulus").order_by("stimulus__name"),
+        "page": page,
+        "results": results,
         "reports": computation.subject_reports.select_related("rater").order_by("rater__username"),
         "decisions": selectors.subject_decisions_for_study(study=study),
         "decision_choices": SubjectDecision.Decision.choices,

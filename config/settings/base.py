@@ -166,7 +166,10 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 
 
 def filesystem_broker_options(folder: Path) -> dict[str, object]:
-    """kombu's filesystem transport: queues are files in `folder`, shared by every process on this machine."""
+    """kombu's filesystem transport: queues are files in `folder`, shared by every process on this machine.
+
+    The worker looks for new messages every 0.1 s (kombu's default is 1 s, which a coordinator waiting for
+    a MOS computation would feel); an idle look is one directory listing."""
     for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
@@ -175,6 +178,7 @@ def filesystem_broker_options(folder: Path) -> dict[str, object]:
         "processed_folder": str(folder / "processed"),
         "control_folder": str(folder / "control"),
         "store_processed": False,
+        "polling_interval": 0.1,
     }
 
 

@@ -1,8 +1,10 @@
 """Checking a whole import before anything is written."""
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from moslab_science.ingest.manifest import ManifestProblem, StimulusMeta, read_manifest
-from moslab_science.ingest.media import MediaInfo, MediaProblem, inspect_media, is_video_name
+from moslab_science.ingest.media import MediaInfo, is_video_name
+from moslab_science.ingest.parallel import inspect_all
 from moslab_science.ingest.sources import SourceFile
 
 MANIFEST_NAME = "manifest.csv"
@@ -40,10 +42,13 @@ def plan_import(
     existing: dict[str, str],
     max_pixels: int,
     max_seconds: float = float("inf"),
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportPlan:
     """Validate every file and the manifest against what the study already holds ({name: sha256}).
 
-    Images and videos (.mp4, .webm) may be mixed; a video longer than `max_seconds` is refused.
+    Images and videos (.mp4, .webm) may be mixed; a video longer than `max_seconds` is refused. Files are
+    decoded in parallel worker processes where the machine has cores (`ingest.parallel`); `progress(done,
+    total)` is called as files are checked.
     """
     problems: list[str] = []
     manifest_file = next((file for file in files if file.name == MANIFEST_NAME), None)
@@ -53,12 +58,11 @@ def plan_import(
     metadata = _read_metadata(manifest_text, problems)
 
     inspected: list[tuple[SourceFile, MediaInfo]] = []
-    for file in media:
-        try:
-            inspected.append((file, inspect_media(file.name, file.read_bytes(), max_pixels=max_pixels,
-                                                  max_seconds=max_seconds)))
-        except MediaProblem as problem:
-            problems.append(f"{file.name}: {problem}")
+    for file, found in inspect_all(media, max_pixels=max_pixels, max_seconds=max_seconds, progress=progress):
+        if isinstance(found, str):
+            problems.append(f"{file.name}: {found}")
+        else:
+            inspected.append((file, found))
     if not media:
         problems.append("the source holds no image or video files")
 

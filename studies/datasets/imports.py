@@ -6,9 +6,11 @@ Raw votes become Rating rows (study ratings, verified) by one inactive user per 
 `ImportedSubject` keeps the dataset's own subject id, which exports use.
 """
 import csv
+import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,16 +69,20 @@ class DatasetImportReport:
 def dataset_import(
     *, name: str, slug: str, by: AbstractBaseUser, source_format: str, source: Path,
     images: Path | None = None, scale: tuple[float, float] | None = None, options: dict | None = None,
+    progress: Callable[[str], Callable[[int, int], None]] | None = None,
 ) -> DatasetImportReport:
     """Read `source` (a table, or the zip bundle of an export) and its images into a new imported study.
 
     Importing the same data under the same slug again is a no-op; anything wrong refuses it all.
+    `progress(step)` gives the `(done, total)` callback of each long step ("checking images", "storing
+    images"), e.g. `moslab_science.progress.eta_reporter`.
     """
+    progress = progress or (lambda step: None)
     options = options or {}
     dataset = _read(source_format, Path(source), scale=scale, options=options)
     if source_format == "bundle":
         images = Path(source)
-    planned, problems = _plan_images(dataset, images)
+    planned, problems = _plan_images(dataset, images, progress=progress("checking images"))
     problems += _scale_problems(dataset)
     if problems:
         raise _refused(f"import refused, nothing was written ({len(problems)} problem(s))", problems)
@@ -96,6 +102,7 @@ def dataset_import(
     stored: list[str] = []
     try:
         study = _write(name=name, slug=slug, by=by, dataset=dataset, planned=planned, stored=stored,
+                       progress=progress("storing images"),
                        record={"source_format": source_format, "options": options, "source_name": Path(source).name,
                                "content_hash": digest})
     except BaseException:
@@ -211,7 +218,7 @@ def _read_bundle(source: Path) -> ImportedDataset:
                            source_format="bundle")
 
 
-def _plan_images(dataset: ImportedDataset, images: Path | None) -> tuple[dict, list[str]]:
+def _plan_images(dataset: ImportedDataset, images: Path | None, *, progress) -> tuple[dict, list[str]]:
     """{item name: planned image} after every image check of moslab_science.ingest, and the problems found."""
     if images is None:
         return {}, []
@@ -230,7 +237,7 @@ def _plan_images(dataset: ImportedDataset, images: Path | None) -> tuple[dict, l
     try:
         plan = ingest.plan_import(selected, manifest_text=None, existing={},
                                   max_pixels=settings.MOSLAB_MAX_IMAGE_PIXELS,
-                                  max_seconds=settings.MOSLAB_MAX_VIDEO_SECONDS)
+                                  max_seconds=settings.MOSLAB_MAX_VIDEO_SECONDS, progress=progress)
     except ingest.ImportRejected as rejected:
         return {}, problems + rejected.problems
     planned = {by_file[image.name].name: image for image in plan.new}
@@ -260,7 +267,7 @@ def _scale_problems(dataset: ImportedDataset) -> list[str]:
 
 @transaction.atomic
 def _write(*, name: str, slug: str, by: AbstractBaseUser, dataset: ImportedDataset, planned: dict,
-           stored: list[str], record: dict) -> Study:
+           stored: list[str], record: dict, progress) -> Study:
     lo, hi = dataset.scale
     study = Study.objects.create(
         name=name, slug=slug, created_by=by, origin=Study.Origin.IMPORTED, status=Study.Status.CLOSED,
@@ -275,9 +282,16 @@ def _write(*, name: str, slug: str, by: AbstractBaseUser, dataset: ImportedDatas
         if image is not None:
             for field, value in image.info.stimulus_fields().items():
                 setattr(stimulus, field, value)
-            stimulus.file.save(Path(image.name).name, ContentFile(image.read_bytes()), save=False)
+            data = image.read_bytes()
+            if hashlib.sha256(data).hexdigest() != image.info.sha256:  # the checked bytes are the bytes stored
+                raise DomainError(f"import refused, nothing was written: {image.name} changed while importing")
+            stimulus.file.save(Path(image.name).name, ContentFile(data), save=False)
             stored.append(stimulus.file.name)
+            if progress and len(stored) % 500 == 0:
+                progress(len(stored), len(planned))
         stimuli.append(stimulus)
+    if progress and planned:
+        progress(len(stored), len(planned))
     Stimulus.objects.bulk_create(stimuli, batch_size=1000)
     by_name = {stimulus.name: stimulus for stimulus in Stimulus.objects.filter(study=study)}
     linked = []

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from common.errors import DomainError
 from moslab_science.datasets.ratios import SYNTAXES
+from moslab_science.progress import eta_reporter
 from studies.datasets import services as dataset_services
 from studies.datasets.imports import FORMATS, dataset_import
 from studies.datasets.inputs import IMPORT_OPTION_FIELDS, SPLIT_KINDS, import_options, split_spec_from_options
@@ -104,6 +105,7 @@ class Command(BaseCommand):
             name=name or slug, slug=slug, by=self._user(by), source_format=source_format, source=source,
             images=images, scale=tuple(scale) if scale else None,
             options=import_options(source_format=source_format, **given),
+            progress=lambda step: eta_reporter(step, self.stdout.write),
         )
         done = "Imported" if report.created else "Already imported, nothing changed:"
         self.stdout.write(self.style.SUCCESS(f"{done} {report.stimuli} stimuli ({report.with_media} with images) "

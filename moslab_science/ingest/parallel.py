@@ -1,0 +1,50 @@
+"""Checking many media files at once: decoding spread over worker processes, memory bounded.
+
+Reading stays in the calling process (a zip's entries cannot be shared); the bytes of at most `window`
+files are in flight at a time, and each worker decodes and hashes them (`inspect_media`). With one usable
+core, or few files, everything runs in the calling process as before. Workers start from a fork server (or
+are spawned), never forked from the caller, so a web or Celery process's database connections stay its own.
+"""
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+from moslab_science.ingest.media import MediaInfo, MediaProblem, inspect_media
+from moslab_science.ingest.sources import SourceFile
+
+PARALLEL_FROM = 200  # files; below this a pool costs more than it saves
+WINDOW = 256  # files whose bytes may be in flight at once
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def inspect_all(files: list[SourceFile], *, max_pixels: int, max_seconds: float,
+                progress: Callable[[int, int], None] | None = None) -> Iterator[tuple[SourceFile, MediaInfo | str]]:
+    """(file, its MediaInfo or the problem found) for every file, in order; `progress(done, total)` as it goes."""
+    workers = min(usable_cores(), 8)
+    if workers < 2 or len(files) < PARALLEL_FROM:
+        for done, file in enumerate(files, start=1):
+            yield file, _inspect(file.name, file.read_bytes(), max_pixels, max_seconds)
+            if progress:
+                progress(done, len(files))
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for start in range(0, len(files), WINDOW):
+            window = files[start:start + WINDOW]
+            futures = [pool.submit(_inspect, file.name, file.read_bytes(), max_pixels, max_seconds) for file in window]
+            for file, future in zip(window, futures, strict=True):
+                yield file, future.result()
+            if progress:
+                progress(start + len(window), len(files))
+
+
+def _inspect(name: str, data: bytes, max_pixels: int, max_seconds: float) -> MediaInfo | str:
+    try:
+        return inspect_media(name, data, max_pixels=max_pixels, max_seconds=max_seconds)
+    except MediaProblem as problem:
+        return str(problem)

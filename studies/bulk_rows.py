@@ -1,0 +1,59 @@
+"""Writing many rows of one model at once: PostgreSQL `COPY ... FROM STDIN`, elsewhere `executemany`.
+
+For result rows counted in tens of thousands (MOS per stimulus, imported stimuli and votes) building
+model instances and `bulk_create` costs more than the database does. The caller gives plain tuples in
+the order of `fields` (attribute names: a foreign key by its `_id`). Numbers, text and booleans go to the
+database as they are; JSON, UUID and date-time values pass through their field's own conversion. Inside the
+caller's transaction, like any other write.
+"""
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, models
+
+EXECUTEMANY_BATCH = 5_000
+CONVERTED = (models.JSONField, models.UUIDField, models.DateTimeField, models.DateField)
+
+
+def rows_insert(*, model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Insert `rows` into `model`'s table; the number written."""
+    by_attribute = {field.attname: field for field in model._meta.concrete_fields}
+    chosen = [by_attribute[name] for name in fields]
+    quote = connection.ops.quote_name
+    table, names = quote(model._meta.db_table), ", ".join(quote(field.column) for field in chosen)
+    converted = [(index, field) for index, field in enumerate(chosen) if isinstance(field, CONVERTED)]
+    if converted:
+        rows = (_converted(row, converted) for row in rows)
+    if connection.vendor == "postgresql":
+        return _copy(f"COPY {table} ({names}) FROM STDIN", rows)
+    placeholders = ", ".join(["%s"] * len(chosen))
+    return _executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+
+
+def _converted(row: Sequence, converted: list[tuple[int, models.Field]]) -> list:
+    values = list(row)
+    for index, field in converted:
+        values[index] = field.get_db_prep_save(values[index], connection)
+    return values
+
+
+def _copy(statement: str, rows: Iterable[Sequence]) -> int:
+    count = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def _executemany(statement: str, rows: Iterable[Sequence]) -> int:
+    count, batch = 0, []
+    with connection.cursor() as cursor:
+        for row in rows:
+            batch.append(tuple(row))
+            if len(batch) == EXECUTEMANY_BATCH:
+                cursor.executemany(statement, batch)
+                count, batch = count + len(batch), []
+        if batch:
+            cursor.executemany(statement, batch)
+            count += len(batch)
+    return count

@@ -1,0 +1,96 @@
+"""The current votes of a study in one pass, read straight into NumPy: what MOS is computed from.
+
+`Rating.objects.current()` asks, for every vote, a correlated subquery "is this the newest of its key?";
+on 420,000 votes that costs seconds. Here the database only filters (the counted votes of one study and
+dimension, `studies.models.counted_votes`) and streams them; NumPy then keeps the newest vote of each
+(stimulus, rater) by `NEWEST_FIRST` (newest `created_at`, then highest id), with one `lexsort`. Sorting in
+the database (a window or `DISTINCT ON`) took twice the time of the plain read on PostgreSQL. PostgreSQL
+sends all the votes as one binary value through `COPY ... TO STDOUT (FORMAT binary)`, parsed by one
+`np.frombuffer`; SQLite (and any other back-end) fetches them through the cursor in large chunks. The
+dimension is fixed by the filter, so the key is (stimulus, rater) within it (`VOTE_KEY`).
+"""
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import connection
+
+from studies.models import NEWEST_FIRST, VOTE_KEY, Rating, Study, counted_votes
+
+FETCH_ROWS = 50_000
+KEY = tuple(f"{field}_id" for field in VOTE_KEY if field != "dimension")  # ("stimulus_id", "rater_id")
+ORDER = tuple(field.lstrip("-").replace("pk", "id") for field in NEWEST_FIRST)  # ("created_at", "id")
+COLUMNS = (*KEY, *ORDER, "score")
+# Each vote as fixed-width big-endian binary (PostgreSQL's send functions; a timestamptz is int8 microseconds).
+SEND = {"stimulus_id": ("int8send({}::int8)", ">i8"), "rater_id": ("int8send({}::int8)", ">i8"),
+        "created_at": ("timestamptz_send({})", ">i8"), "id": ("int8send({}::int8)", ">i8"),
+        "score": ("float8send({}::float8)", ">f8")}
+_RECORD = np.dtype([(name, SEND[name][1]) for name in COLUMNS])
+_COPY_HEADER = 19 + 2  # signature (11), flags (4), extension length (4); then the row's field count (2)
+assert all(field.startswith("-") for field in NEWEST_FIRST), "newest first: every order field descending"
+
+
+@dataclass(frozen=True)
+class VoteCells:
+    """One row per (stimulus, rater): the current vote's score, as parallel arrays of primary keys."""
+
+    stimulus_pk: np.ndarray  # int64
+    rater_pk: np.ndarray  # int64
+    score: np.ndarray  # float64
+
+    def __len__(self) -> int:
+        return len(self.score)
+
+
+def counted_votes_query(study: Study, *, dimension: str, verified_only: bool = True, as_of=None):
+    """Every vote of one dimension that the current-vote rule chooses among, as `COLUMNS`."""
+    counted = counted_votes(verified_only=verified_only, as_of=as_of)
+    return Rating.objects.filter(counted, study=study, dimension=dimension).order_by().values_list(*COLUMNS)
+
+
+def current_vote_cells(study: Study, *, dimension: str = "", verified_only: bool = True, as_of=None) -> VoteCells:
+    """The current votes of `study` on `dimension` ("" the single score), `verified_only` and `as_of` as in the
+    rule (`as_of`: the votes current at that moment)."""
+    query = counted_votes_query(study, dimension=dimension, verified_only=verified_only, as_of=as_of)
+    sql, params = query.query.sql_with_params()
+    columns = _copy_binary(sql, params) if connection.vendor == "postgresql" else _fetch_chunks(sql, params)
+    return _newest_per_key(columns)
+
+
+def _newest_per_key(columns: dict[str, np.ndarray]) -> VoteCells:
+    """Of each (stimulus, rater)'s votes, the one `NEWEST_FIRST` puts first."""
+    keys = [columns[name] for name in reversed(KEY)]  # lexsort: the last key is the primary one
+    order = np.lexsort([*(columns[name] for name in reversed(ORDER)), *keys])  # ascending: newest last in a key
+    stimulus, rater = columns[KEY[0]][order], columns[KEY[1]][order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = (stimulus[1:] != stimulus[:-1]) | (rater[1:] != rater[:-1])
+    return VoteCells(stimulus_pk=stimulus[last].astype(np.int64), rater_pk=rater[last].astype(np.int64),
+                     score=columns["score"][order][last].astype(np.float64))
+
+
+def _copy_binary(sql: str, params) -> dict[str, np.ndarray]:
+    """One aggregated value, streamed by binary COPY: PostgreSQL only scans and concatenates; Python parses
+    it with one `np.frombuffer` (a row-per-vote COPY spends more in Python than the database spends)."""
+    record = " || ".join(SEND[name][0].format(f"q.{name}") for name in COLUMNS)
+    aggregate = f"SELECT string_agg({record}, ''::bytea) FROM ({sql}) q"
+    buffer = bytearray()
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({aggregate}) TO STDOUT (FORMAT binary)",
+                                                             params) as copy:
+        for block in copy:
+            buffer += block
+    length = int.from_bytes(buffer[_COPY_HEADER:_COPY_HEADER + 4], "big", signed=True)  # -1: no vote (NULL)
+    rows = np.frombuffer(buffer, dtype=_RECORD, count=max(length, 0) // _RECORD.itemsize, offset=_COPY_HEADER + 4)
+    return {name: rows[name].astype(np.float64 if name == "score" else np.int64) for name in COLUMNS}
+
+
+def _fetch_chunks(sql: str, params) -> dict[str, np.ndarray]:
+    """Rows through the cursor; `created_at` stays the text SQLite stores (ISO 8601, which sorts as time)."""
+    parts: list[list[tuple]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(FETCH_ROWS):
+            parts.append(chunk)
+    rows = [row for part in parts for row in part]
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
+    kinds = {"created_at": str, "score": np.float64}
+    return {name: np.array(column, dtype=kinds.get(name, np.int64)) for name, column in zip(COLUMNS, values,
+                                                                                            strict=True)}
