@@ -145,6 +145,9 @@ class LaunchInput(serializers.Serializer):
                                             help_text="Laid over the preset's (nested keys merged), then over "
                                                       "every model's configuration.")
     device = serializers.ChoiceField(choices=Device.choices, default=Device.CUDA)
+    time_limit_minutes = serializers.IntegerField(
+        min_value=1, max_value=run_services.MAX_TIME_LIMIT_MINUTES, required=False, allow_null=True, default=None,
+        help_text="Each trained run stops cleanly by then, its best validated epoch scored and its step kept.")
 
 
 class BenchmarkListApi(APIView):
@@ -170,6 +173,7 @@ class BenchmarkListApi(APIView):
             version=version, by=request.user, models=launch.models, protocol=launch.protocol,
             hyperparameters=launch.hyperparameters, device=values["device"], preset=launch.preset,
             name=values["name"],
+            time_limit_seconds=run_services.time_limit_from_minutes(values["time_limit_minutes"]),
         )
         return Response(_detail(run_selectors.benchmark_get(study=study, benchmark_id=benchmark.pk)), status=201)
 

@@ -5,6 +5,7 @@ from django import forms
 
 from common.errors import DomainError
 from modeling.models import Device
+from modeling.runs.services import MAX_TIME_LIMIT_MINUTES, time_limit_from_minutes
 from moslab_science.benchmarks import CLASSICAL_MODELS, PRESETS, RANK_METRICS, SCHEMES
 from moslab_science.benchmarks.configs import architecture_names
 from moslab_science.benchmarks.launch import PROTOCOL_FIELDS, launch_request
@@ -36,6 +37,10 @@ class BenchmarkLaunchForm(forms.Form):
         help_text='JSON laid over the preset\'s and each architecture\'s defaults, e.g. {"train": {"epochs": 5}} '
         'or {"preset": "tiny"} for tiny test models.')
     device = forms.ChoiceField(choices=Device.choices, initial=Device.CUDA)
+    time_limit_minutes = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_TIME_LIMIT_MINUTES, label="Time limit per run (minutes)",
+        help_text="Each trained run stops cleanly by then with its best validated epoch scored and its step kept "
+                  "(Retry resumes from it); empty: no limit.")
     name = forms.CharField(required=False, max_length=200)
 
     def __init__(self, *args, versions, **kwargs):
@@ -72,4 +77,5 @@ class BenchmarkLaunchForm(forms.Form):
                                  models=[*data["models"], *parse_names(data["trained_runs"])])
         return {"version": data["version"], "preset": request.preset, "models": request.models,
                 "protocol": request.protocol, "hyperparameters": request.hyperparameters, "device": data["device"],
-                "name": data["name"].strip()}
+                "name": data["name"].strip(),
+                "time_limit_seconds": time_limit_from_minutes(data["time_limit_minutes"])}

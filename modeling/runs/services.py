@@ -39,6 +39,15 @@ def launch_key(*, version: DatasetVersion, protocol: Protocol, models: list[str]
     return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
+#: The longest time limit a launch may give each run (a week).
+MAX_TIME_LIMIT_MINUTES = 7 * 24 * 60
+
+
+def time_limit_from_minutes(minutes: int | None) -> int | None:
+    """A launch's time limit per run, given in minutes by the form and the API, as benchmark_launch takes it."""
+    return None if minutes is None else int(minutes) * 60
+
+
 @transaction.atomic
 def benchmark_launch(*, version: DatasetVersion, by: AbstractBaseUser, models: list[str], protocol: Protocol,
                      hyperparameters: dict, device: str, preset: str = "custom", name: str = "",
