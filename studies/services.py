@@ -15,6 +15,7 @@ from common import jobs
 from common.errors import DomainError
 from moslab_science import ingest
 from moslab_science.rating.protocol import off_scale_problem
+from moslab_science.rating.protocol_limits import whole_problem
 from studies import selectors, tasks
 from studies.bulk_rows import rows_insert
 from studies.models import (
@@ -63,8 +64,9 @@ def study_rating_settings_update(
     """
     if not scale_min < scale_max:
         raise DomainError(f"The scale needs a top above its bottom ({scale_min:g} to {scale_max:g} given).")
-    if raters_per_stimulus < 1:
-        raise DomainError("Raters per stimulus must be at least 1.")
+    problem = whole_problem("raters_per_stimulus", raters_per_stimulus)
+    if problem:
+        raise DomainError(f"The study's {problem}.")
     locked = Study.objects.select_for_update(no_key=True).get(pk=study.pk)
     if (locked.scale_min, locked.scale_max) != (scale_min, scale_max) and Rating.objects.filter(study=study).exists():
         raise DomainError(

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from annotation.assignment_services import queue_fill
 from annotation.models import RatingTask
 from annotation.protocol_forms import ProtocolForm
+from common.errors import DomainError
 from moslab_science.rating.ordering import adjacent_repeats, block_choice, spread_order
 from moslab_science.rating.protocol import ProtocolError, protocol_from_dict
 from moslab_science.rating.protocol_limits import WHOLE_LIMITS
@@ -70,7 +71,6 @@ def test_a_crowded_group_still_spreads_as_well_as_it_can_in_linear_work():
 @pytest.mark.parametrize("config, message", [
     ({"block_size": MAX_BLOCK + 1}, f"block_size must be a whole number from 1 to {MAX_BLOCK}"),
     ({"block_size": True}, "block_size must be a whole number"),
-    ({"raters_per_stimulus": 51}, "raters_per_stimulus must be a whole number from 1 to 50"),
     ({"break_seconds": 10**9}, "break_seconds must be a whole number from 0 to 3600"),
     ({"reason_tolerance": float("nan")}, "reason_tolerance must be a number from 0 to 4"),
     ({"consistency": {"max_std": -1}}, "max_std must be a number from 0 to 100"),
@@ -79,7 +79,15 @@ def test_a_crowded_group_still_spreads_as_well_as_it_can_in_linear_work():
 ])
 def test_protocol_numbers_out_of_their_range_are_refused_with_the_range(config, message):
     with pytest.raises(ProtocolError, match=message):
-        protocol_from_dict(config)
+        protocol_from_dict(config, scale_min=1, scale_max=5)
+
+
+@pytest.mark.django_db
+def test_the_studys_raters_per_stimulus_are_bounded_with_the_protocols_numbers():
+    owner = get_user_model().objects.create_user("bound-coord")
+    study = study_services.study_create(name="Bound", slug="bound", created_by=owner, raters_per_stimulus=1)
+    with pytest.raises(DomainError, match="raters_per_stimulus must be a whole number from 1 to 50"):
+        study_services.study_rating_settings_update(study=study, scale_min=1, scale_max=5, raters_per_stimulus=51)
 
 
 def test_the_protocol_form_shows_and_enforces_the_same_bounds():
@@ -106,7 +114,7 @@ def test_a_block_at_the_largest_size_is_claimed_with_a_fixed_number_of_queries()
     study.refresh_from_db()
     user = get_user_model().objects.create_user("scale-rater")
     study_services.membership_add(study=study, user=user, role=Membership.Role.ANNOTATOR)
-    protocol = protocol_from_dict({"block_size": MAX_BLOCK, "raters_per_stimulus": 1})
+    protocol = protocol_from_dict({"block_size": MAX_BLOCK}, scale_min=1, scale_max=5)
     with CaptureQueriesContext(connection) as queries:
         claimed = queue_fill(study=study, user=user, protocol=protocol, rng=random.Random(1))
     assert claimed == MAX_BLOCK and len(queries) <= 15, [query["sql"][:120] for query in queries]

@@ -121,12 +121,12 @@ def test_serve_logs_in_votes_and_computes_mos_through_gunicorn(served, browser, 
         login(page, base, annotator)
         page.goto(f"{base}/studies/{study.pk}/rate/")
         for key in ["4", "2", "5"]:
-            page.wait_for_function("window.moslabRating && window.moslabRating.ready()")
+            page.wait_for_function("() => window.moslabRating && window.moslabRating.ready()")
             page.keyboard.press(key)
             if page.is_visible("#reason-row"):
                 page.fill("#reason", "production stack vote")
             page.keyboard.press("Enter")
-            page.wait_for_function("window.moslabRating.queueLength() === 0")
+            page.wait_for_function("() => window.moslabRating.queueLength() === 0")
         page.wait_for_selector("text=You have rated all 3 images")
         votes = Rating.objects.filter(study=study, rater=annotator).order_by("created_at")
         assert list(votes.values_list("score", flat=True)) == [4, 2, 5], log()

@@ -60,7 +60,7 @@ def test_import_serving_export_and_predictions_with_media_off_disk(storage_elsew
 
 def test_the_rater_simulator_reads_clips_from_the_storage(storage_elsewhere, coordinator, make_user, tmp_path):
     study, _ = video_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "clips", clips=1,
-                           annotators=0, slug="sim-elsewhere", config={"raters_per_stimulus": 2})
+                           annotators=0, slug="sim-elsewhere", raters_per_stimulus=2)
     assert storage_elsewhere.exists(study.stimuli.get().file.name)
     call_command("simulate_raters", "sim-elsewhere", "--raters", "2", stdout=io.StringIO())
     assert Rating.objects.filter(study=study).count() == 2
