@@ -225,6 +225,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MOSLAB_MAX_REQUEST_BYTES", str
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger uploads go to a temporary file, never to memory
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"),
                   "common.body_limits.RequestBodyLimitMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"),
+                  "common.nul_guard.NulCharacterMiddleware")  # after the body limit: PostgreSQL refuses NUL
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "common.csp.ContentSecurityPolicyMiddleware")
 # Content-Security-Policy: everything from this site only; <style> blocks carry the request's nonce (common.csp).

@@ -89,3 +89,14 @@ def test_a_split_seed_out_of_range_is_refused_by_the_api(rated, client_for):
         json.dumps({"kind": "ratio", "seed": 99999999999999999999}), content_type="application/json")
     assert response.status_code == 400 and "seed" in response.json()
     assert DatasetVersion.objects.filter(study=rated).count() == 1
+
+
+def test_a_nul_character_in_a_form_field_or_a_query_answers_400_not_500(rated, client_for):
+    """PostgreSQL cannot compare text holding NUL: the fuzz test found a 500 on the version form's dimension."""
+    client = client_for("coord")
+    versions = DatasetVersion.objects.filter(study=rated).count()
+    page = client.post(f"/studies/{rated.pk}/datasets/", {"label": "v", "dimension": "tech\x00nical"})
+    assert page.status_code == 400 and "NUL" in page.content.decode()
+    assert DatasetVersion.objects.filter(study=rated).count() == versions, "nothing was taken"
+    api = client.get(f"/api/studies/{rated.pk}/stimuli/", {"search": "a\x00b"})
+    assert api.status_code == 400 and "NUL" in api.json()["detail"]
