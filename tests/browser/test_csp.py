@@ -2,13 +2,10 @@
 import pytest
 from django.urls import reverse
 
-from annotation import assignment_services
-from studies import services
-from studies.datasets import services as dataset_services
-from studies.models import Membership, Rating
+from studies.models import Rating
 from tests.browser.test_dashboard_browser import open_dashboard
 from tests.challenges.conftest import challenge, dataset_version, team_users  # noqa: F401
-from tests.modeling.test_dashboard_pages import build_rated_study
+from tests.security.studies import staffed_rated_study
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 REPORTER = """window.__cspViolations = [];
@@ -20,14 +17,7 @@ document.addEventListener('securitypolicyviolation', (event) => window.__cspViol
 
 @pytest.fixture
 def csp_study(coordinator, make_user, tmp_path):
-    study = build_rated_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "rated", raters=2)
-    for name, role in (("researcher", Membership.Role.RESEARCHER), ("annotator", Membership.Role.ANNOTATOR)):
-        services.membership_add(study=study, user=make_user(name), role=role)
-    study.raters_per_stimulus = 1
-    study.save()
-    assignment_services.assignment_create(study=study, seed=0)
-    version = dataset_services.dataset_version_create(study=study, by=coordinator)
-    return study, version
+    return staffed_rated_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "rated")
 
 
 def visit(page, url: str, violations: list) -> None:

@@ -2,24 +2,14 @@
 import pytest
 from django.test import Client
 
-from annotation import assignment_services
-from studies import services
-from studies.datasets import services as dataset_services
-from studies.models import Membership
 from tests.challenges.conftest import challenge, dataset_version, team_users  # noqa: F401  (fixtures used below)
-from tests.modeling.test_dashboard_pages import build_rated_study
+from tests.security.studies import staffed_rated_study
 
 
 @pytest.fixture
 def rated(coordinator, make_user, tmp_path):
     """12 stimuli with MOS, a coordinator, a researcher, an annotator with assigned tasks, a dataset version."""
-    study = build_rated_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "rated", raters=2)
-    for name, role in (("researcher", Membership.Role.RESEARCHER), ("annotator", Membership.Role.ANNOTATOR)):
-        services.membership_add(study=study, user=make_user(name), role=role)
-    study.raters_per_stimulus = 1
-    study.save()
-    assignment_services.assignment_create(study=study, seed=0)
-    dataset_services.dataset_version_create(study=study, by=coordinator)
+    study, _ = staffed_rated_study(coordinator=coordinator, make_user=make_user, folder=tmp_path / "rated")
     return study
 
 
