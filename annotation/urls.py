@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotation import coordinator_views, precision_views, protocol_views, views
+from annotation import coordinator_views, precision_views, protocol_views, study_setup_views, views
 
 app_name = "annotation"
 urlpatterns = [
@@ -8,7 +8,10 @@ urlpatterns = [
     path("studies/<int:study_id>/rate/start/", views.start, name="start"),
     path("studies/<int:study_id>/planning/", precision_views.planning, name="planning"),
     path("studies/<int:study_id>/annotation/", coordinator_views.overview, name="overview"),
+    path("studies/new/", study_setup_views.study_new, name="study-new"),
     path("studies/<int:study_id>/protocol/", protocol_views.protocol_edit, name="protocol"),
+    path("studies/<int:study_id>/protocol/quality-items/", protocol_views.quality_items_upload,
+         name="quality-items-upload"),
     path("studies/<int:study_id>/reviews/", coordinator_views.review_queue, name="reviews"),
     path("studies/<int:study_id>/reviews/<int:review_id>/", coordinator_views.review_decide, name="review-decide"),
     path("studies/<int:study_id>/ratings/history.csv", coordinator_views.history_csv, name="history-csv"),

@@ -1,6 +1,7 @@
 """Reads, always scoped to the study and the user asking."""
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
@@ -26,6 +27,14 @@ def study_roles(*, study: Study, user: AbstractBaseUser) -> set[str]:
     if not user.is_authenticated:
         return set()
     return set(Membership.objects.filter(study=study, user=user).values_list("role", flat=True))
+
+
+def may_create_studies(user: AbstractBaseUser) -> bool:
+    """Staff, and members of the MOSLAB_STUDY_CREATORS_GROUP group ("study creators"), make studies; the maker
+    becomes the study's coordinator (docs/coordinators.md)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_staff or user.groups.filter(name=settings.MOSLAB_STUDY_CREATORS_GROUP).exists()
 
 
 def study_get_for_user(*, study_id: int, user: AbstractBaseUser, roles: Iterable[str]) -> Study:
