@@ -118,7 +118,7 @@ class MemberListApi(APIView):
                                        help_text="Only the members whose username contains this.")
 
     class MemberAddInput(serializers.Serializer):
-        username = serializers.CharField(max_length=150)
+        username = serializers.CharField(max_length=254, help_text="The account's username, or its e-mail.")
         role = serializers.ChoiceField(choices=Role.choices)
 
     @extend_schema(parameters=[Filters], responses=page_of(MemberOutput))
@@ -132,7 +132,7 @@ class MemberListApi(APIView):
         study = _coordinated(request, study_id)
         data = self.MemberAddInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = selectors.user_get_by_username(username=data.validated_data["username"])
+        user = selectors.user_get_by_identifier(identifier=data.validated_data["username"])
         membership = services.membership_add(study=study, user=user, role=data.validated_data["role"])
         return Response(MemberOutput(membership).data, status=201)
 

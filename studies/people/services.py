@@ -4,7 +4,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
@@ -14,6 +13,7 @@ from accounts.services import token_digest
 from common.errors import DomainError
 from moslab_science.csv_table import read_csv
 from moslab_science.errors import excerpt
+from studies import selectors
 from studies.models import Membership, Study
 from studies.people.models import Invitation, InvitationUse
 from studies.people.selectors import invitation_problem
@@ -24,22 +24,6 @@ MAX_INVITATION_DAYS = 90
 MAX_CSV_MEMBERS = 5000
 
 
-def user_get_by_identifier(*, identifier: str) -> AbstractBaseUser:
-    """An active account by its username, or by its e-mail when `identifier` has an @ (one account only)."""
-    identifier = identifier.strip()
-    users = get_user_model().objects.filter(is_active=True)
-    if "@" in identifier:
-        found = list(users.filter(email__iexact=identifier)[:2])
-        if len(found) > 1:
-            raise DomainError(f"Several accounts use the e-mail {excerpt(identifier)}; add the person by username.")
-    else:
-        found = list(users.filter(username=identifier)[:1])
-    if not found:
-        raise DomainError(f"No active account is named or has the e-mail {excerpt(identifier) or '(empty)'}; check "
-                          "the spelling, or send the person an invitation link.")
-    return found[0]
-
-
 def _role_problem(role: str) -> str | None:
     return None if role in Role.values else f"role {excerpt(role) or '(empty)'} must be one of {', '.join(Role.values)}"
 
@@ -48,7 +32,7 @@ def member_add(*, study: Study, identifier: str, role: str) -> Membership:
     """Give the account named by `identifier` (username or e-mail) a role; a role held already changes nothing."""
     if problem := _role_problem(role):
         raise DomainError(problem[0].upper() + problem[1:] + ".")
-    return membership_add(study=study, user=user_get_by_identifier(identifier=identifier), role=role)
+    return membership_add(study=study, user=selectors.user_get_by_identifier(identifier=identifier), role=role)
 
 
 @transaction.atomic
@@ -60,7 +44,7 @@ def members_import_csv(*, study: Study, data: bytes) -> int:
     for line, row in enumerate(table, start=2):
         role = row.get("role", "").strip().lower()
         try:
-            user = user_get_by_identifier(identifier=row.get("user", ""))
+            user = selectors.user_get_by_identifier(identifier=row.get("user", ""))
         except DomainError as error:
             problems.append(f"line {line}: {error}")
             continue
