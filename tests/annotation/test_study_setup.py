@@ -1,11 +1,15 @@
 """A coordinator sets a study up without the admin: New study from a protocol template (staff and the study
 creators group only), quality items from a CSV on the protocol page, open and close from the study page."""
+import uuid
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from annotation.models import QualityItem
+from annotation import enrolment_services, session_services, voting_services
+from annotation.models import QualityItem, RatingTask
 from annotation.protocol_services import protocol_current
+from studies import services
 from studies.models import Membership, Study
 from tests.conftest import token_client
 
@@ -124,3 +128,20 @@ def test_an_imported_study_stays_closed(client, study, coordinator):
     assert "stays closed" in page
     study.refresh_from_db()
     assert study.status == "closed"
+
+
+def test_a_plain_acr_study_is_rated_without_reasons(client, creator, make_user, image_folder):
+    client.force_login(creator)
+    new_study(client, template="plain-acr", raters_per_stimulus=1)
+    study = Study.objects.get(name="Low light")
+    services.stimuli_import(study=study, source=image_folder)
+    services.study_status_set(study=study, status="open")
+    rater = make_user("rater")
+    services.membership_add(study=study, user=rater, role="annotator")
+    client.force_login(rater)
+    assert client.get(f"/studies/{study.pk}/rate/").status_code == 200
+    enrolment_services.enrolment_accept_instructions(
+        enrolment=enrolment_services.enrolment_get_or_start(study=study, user=rater))
+    task = RatingTask.objects.get(pk=session_services.session_next(study=study, user=rater)[1]["tasks"][0]["id"])
+    voting_services.rating_submit(task=task, user=rater, score=1, client_id=uuid.uuid4())  # far from 5, no reason
+    assert study.ratings.get().score == 1
