@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from annotation.models import QualityItem
 from studies.models import Membership, MosComputation, Rating, Study
 from tests.browser.conftest import screenshot
+from tests.browser.test_csp import visit, watched
 from tests.conftest import write_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -154,3 +155,24 @@ def test_a_coordinator_sets_up_and_runs_a_study_without_the_admin(browser, page_
             assert overflow <= 0, f"{path} scrolls sideways by {overflow} px at {width} px wide"
     page.goto(f"{live_server.url}/studies/{study.pk}/people/")
     screenshot(page, "coordinator-people-phone")
+
+
+def test_the_set_up_pages_work_under_the_content_security_policy(page_for, make_user, live_server, settings, tmp_path):
+    coordinator = make_user("lead")
+    coordinator.groups.add(Group.objects.get_or_create(name=settings.MOSLAB_STUDY_CREATORS_GROUP)[0])
+    page, console = watched(page_for, coordinator)
+    page.goto(f"{live_server.url}/studies/new/")
+    page.fill("input[name=name]", "Under policy")
+    page.click("#create-study")
+    page.wait_for_selector("#study-setup")
+    study = Study.objects.get(name="Under policy")
+    violations = []
+    for path in (f"/studies/{study.pk}/people/", f"/studies/{study.pk}/stimuli/upload/"):
+        visit(page, live_server.url + path, violations)
+    zipped = tmp_path / "six.zip"
+    zipped.write_bytes(images_zip(tmp_path / "images"))
+    page.set_input_files("#upload-files", str(zipped))
+    page.click("#upload-button")
+    page.wait_for_selector("text=Imported 6 new stimuli", timeout=60_000)
+    violations += page.evaluate("window.__cspViolations")
+    assert violations == [] and console == [], "\n".join(violations + console)
