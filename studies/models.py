@@ -14,6 +14,7 @@ class Study(TimeStampedModel):
         DRAFT = "draft", "Draft"
         OPEN = "open", "Open for rating"
         CLOSED = "closed", "Closed"
+        ARCHIVED = "archived", "Archived"  # closed and put away: takes no votes, offers annotators nothing
 
     class Origin(models.TextChoices):
         COLLECTED = "collected", "Collected here"

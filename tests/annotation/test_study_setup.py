@@ -114,11 +114,25 @@ def test_open_and_close_from_the_study_page(client, study, coordinator):
     client.post(f"/studies/{study.pk}/status/", {"status": "open"})
     study.refresh_from_db()
     assert study.status == "open"
-    page = client.post(f"/studies/{study.pk}/status/", {"status": "archived"}, follow=True).content.decode()
-    assert "Unknown status" in page
+    page = client.post(f"/studies/{study.pk}/status/", {"status": "shelved"}, follow=True).content.decode()
+    assert "Unknown status &#x27;shelved&#x27;" in page
     client.post(f"/studies/{study.pk}/status/", {"status": "closed"})
     study.refresh_from_db()
     assert study.status == "closed"
+
+
+def test_an_archived_study_takes_no_votes_and_offers_annotators_nothing(client, open_study, coordinator, annotators):
+    client.force_login(coordinator)
+    client.post(f"/studies/{open_study.pk}/status/", {"status": "archived"})
+    open_study.refresh_from_db()
+    assert open_study.status == "archived"
+    assert 'id="archive-study"' not in client.get(f"/studies/{open_study.pk}/").content.decode()
+    with pytest.raises(services.DomainError, match="archived; ratings are not accepted"):
+        services.rating_record(study=open_study, stimulus=open_study.stimuli.first(), rater=annotators[0], score=3,
+                               client_id=uuid.uuid4())
+    client.force_login(annotators[0])
+    home = client.get("/").content.decode()
+    assert "Archived" in home and "Rate images" not in home
 
 
 def test_an_imported_study_stays_closed(client, study, coordinator):
@@ -128,6 +142,9 @@ def test_an_imported_study_stays_closed(client, study, coordinator):
     assert "stays closed" in page
     study.refresh_from_db()
     assert study.status == "closed"
+    client.post(f"/studies/{study.pk}/status/", {"status": "archived"})
+    study.refresh_from_db()
+    assert study.status == "archived"
 
 
 def test_a_plain_acr_study_is_rated_without_reasons(client, creator, make_user, image_folder):
