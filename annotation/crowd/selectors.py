@@ -55,6 +55,13 @@ class CodeRow:
     screening: SubjectReport | None
 
     @property
+    def elapsed_minutes(self) -> float | None:
+        """From opening the link to the last vote (or the last change of phase)."""
+        if self.enrolment is None or not self.indicators or not self.indicators.votes:
+            return None
+        return max((self.enrolment.updated_at - self.participant.created_at).total_seconds(), 0) / 60
+
+    @property
     def status(self) -> str:
         if self.enrolment is None:
             return "not started"
@@ -91,27 +98,35 @@ def crowd_code_rows(*, study: Study, dimension: str = "", code: str = "") -> lis
 
 
 CSV_HEADER = ["participant_id", "platform_ids", "username", "status", "completion_code", "started_at",
-              "rating_minutes", "votes", "gold_checked", "gold_accuracy", "repeat_pairs", "repeat_mean_abs_diff",
-              "qualification_score", "screening", "screening_reason", "environment_ok", "screen_device_px",
-              "device_pixel_ratio", "user_agent", "decision"]
+              "elapsed_minutes", "rating_minutes", "votes", "gold_checked", "gold_accuracy", "repeat_pairs",
+              "repeat_mean_abs_diff", "qualification_score", "screening", "screening_reason", "environment_ok",
+              "screen_device_px", "device_pixel_ratio", "user_agent", "decision"]
+
+
+def _rounded(value: float | None, digits: int = 3):
+    return "" if value is None else round(value, digits)
+
+
+def _csv_record(row: CodeRow) -> dict:
+    p, q, env, enrolment = row.participant, row.indicators, row.participant.environment, row.enrolment
+    return {
+        "participant_id": p.participant_id,
+        "platform_ids": " ".join(f"{name}={value}" for name, value in p.platform_ids.items()),
+        "username": p.user.username, "status": row.status,
+        "completion_code": enrolment.completion_code if enrolment else "", "started_at": p.created_at.isoformat(),
+        "elapsed_minutes": _rounded(row.elapsed_minutes, 2), "rating_minutes": _rounded(row.rating_minutes, 2),
+        "votes": q.votes if q else 0, "gold_checked": q.gold_checked if q else 0,
+        "gold_accuracy": _rounded(q.gold_accuracy if q else None), "repeat_pairs": q.repeat_pairs if q else 0,
+        "repeat_mean_abs_diff": _rounded(q.repeat_mean_abs_diff if q else None),
+        "qualification_score": _rounded(enrolment.qualification_score if enrolment else None),
+        "screening": "" if row.screening is None else ("rejected" if row.screening.rejected else "kept"),
+        "screening_reason": row.screening.reason if row.screening else "", "environment_ok": p.environment_ok,
+        "screen_device_px": "x".join(str(v) for v in env.get("screen_device_px", [])),
+        "device_pixel_ratio": env.get("device_pixel_ratio", ""), "user_agent": env.get("user_agent", ""),
+        "decision": p.decision,
+    }
 
 
 def crowd_code_csv_rows(rows: list[CodeRow]) -> list[list]:
-    """The code list as CSV rows (cells still to be made safe by the writer)."""
-    table = [CSV_HEADER]
-    for row in rows:
-        p, q, env = row.participant, row.indicators, row.participant.environment
-        table.append([
-            p.participant_id, " ".join(f"{k}={v}" for k, v in p.platform_ids.items()), p.user.username, row.status,
-            row.enrolment.completion_code if row.enrolment else "", p.created_at.isoformat(),
-            round(row.rating_minutes, 2), q.votes if q else 0, q.gold_checked if q else 0,
-            "" if q is None or q.gold_accuracy is None else round(q.gold_accuracy, 3), q.repeat_pairs if q else 0,
-            "" if q is None or q.repeat_mean_abs_diff is None else round(q.repeat_mean_abs_diff, 3),
-            "" if row.enrolment is None or row.enrolment.qualification_score is None
-            else round(row.enrolment.qualification_score, 3),
-            "" if row.screening is None else ("rejected" if row.screening.rejected else "kept"),
-            row.screening.reason if row.screening else "", p.environment_ok,
-            "x".join(str(v) for v in env.get("screen_device_px", [])), env.get("device_pixel_ratio", ""),
-            env.get("user_agent", ""), p.decision,
-        ])
-    return table
+    """The code list as CSV rows, header first (cells still to be made safe by the writer)."""
+    return [CSV_HEADER] + [[record[name] for name in CSV_HEADER] for record in map(_csv_record, rows)]

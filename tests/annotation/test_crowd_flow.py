@@ -12,6 +12,7 @@ from annotation.crowd.models import CrowdLink, CrowdParticipant
 from annotation.models import Enrolment, RatingTask
 from annotation.voting_services import rating_submit
 from common.errors import DomainError
+from studies import services as study_services
 from studies.models import Membership, Study
 from tests.annotation.helpers import protocol_study
 
@@ -67,7 +68,8 @@ def test_bad_or_closed_links_say_why_and_store_nothing(client, crowd):
     assert missing.status_code == 400 and b"lacks PROLIFIC_PID" in missing.content
     odd = join(client, link, PROLIFIC_PID="a b;drop")
     assert odd.status_code == 400 and b"PROLIFIC_PID must be" in odd.content
-    assert client.get(reverse("annotation:crowd-join", args=["no-such-token"]), {"PROLIFIC_PID": "p"}).status_code == 404
+    unknown = client.get(reverse("annotation:crowd-join", args=["no-such-token"]), {"PROLIFIC_PID": "p"})
+    assert unknown.status_code == 404
     Study.objects.filter(pk=study.pk).update(status=Study.Status.CLOSED)
     closed = join(client, link, PROLIFIC_PID="p1")
     assert closed.status_code == 400 and b"not taking participants" in closed.content
@@ -116,7 +118,8 @@ def test_the_check_page_is_only_for_the_links_participants(client, crowd, make_u
     Membership.objects.create(study=study, user=annotator, role="annotator")
     client.force_login(annotator)
     assert client.get(reverse("annotation:crowd-check", args=[study.pk])).status_code == 404
-    assert client.get(reverse("annotation:rate", args=[study.pk])).status_code == 200, "invited annotators are not gated"
+    rate = client.get(reverse("annotation:rate", args=[study.pk]))
+    assert rate.status_code == 200, "invited annotators are not gated"
 
 
 def finish(client, study, link, pid):
@@ -153,6 +156,8 @@ def test_done_page_returns_to_the_platform_with_the_code_and_the_coordinator_ver
 def test_csv_lists_codes_and_quality_with_formula_cells_defused(client, crowd, coordinator):
     study, link = crowd
     enrolment = finish(client, study, link, "-cmd")
+    computation = study_services.mos_computation_start(study=study, by=coordinator, method="mean")
+    study_services.mos_computation_run(computation_id=computation.pk)
     client.force_login(coordinator)
     response = client.get(reverse("annotation:crowd-codes-csv", args=[study.pk]))
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
@@ -160,6 +165,8 @@ def test_csv_lists_codes_and_quality_with_formula_cells_defused(client, crowd, c
     assert rows[0]["completion_code"] == enrolment.completion_code and rows[0]["status"] == "Done"
     assert rows[0]["gold_checked"] == "1" and rows[0]["gold_accuracy"] == "1.0", "gold reference 4, voted 4"
     assert rows[0]["repeat_pairs"] == "1" and rows[0]["repeat_mean_abs_diff"] == "0.0"
+    assert float(rows[0]["elapsed_minutes"]) >= 0 and rows[0]["rating_minutes"] == "0.3", "6 votes of 3 s"
+    assert rows[0]["screening"] == "kept", "the latest MOS computation's report on the participant"
     assert rows[0]["environment_ok"] == "True" and rows[0]["screen_device_px"] == "1920x1080"
 
 
