@@ -55,6 +55,12 @@ class CodeRow:
     screening: SubjectReport | None
 
     @property
+    def other_ids(self) -> list[tuple[str, str]]:
+        """The platform ids besides the participant id, by name (a JSON object keeps no order on PostgreSQL)."""
+        ids = self.participant.platform_ids
+        return sorted((name, value) for name, value in ids.items() if value != self.participant.participant_id)
+
+    @property
     def elapsed_minutes(self) -> float | None:
         """From opening the link to the last vote (or the last change of phase)."""
         if self.enrolment is None or not self.indicators or not self.indicators.votes:
@@ -111,7 +117,7 @@ def _csv_record(row: CodeRow) -> dict:
     p, q, env, enrolment = row.participant, row.indicators, row.participant.environment, row.enrolment
     return {
         "participant_id": p.participant_id,
-        "platform_ids": " ".join(f"{name}={value}" for name, value in p.platform_ids.items()),
+        "platform_ids": " ".join(f"{name}={value}" for name, value in sorted(p.platform_ids.items())),
         "username": p.user.username, "status": row.status,
         "completion_code": enrolment.completion_code if enrolment else "", "started_at": p.created_at.isoformat(),
         "elapsed_minutes": _rounded(row.elapsed_minutes, 2), "rating_minutes": _rounded(row.rating_minutes, 2),
