@@ -52,7 +52,8 @@ def platform_ids_capture(query: dict[str, str], *, names: tuple[str, ...]) -> di
 
 
 def completion_url_check(template: str) -> str:
-    """A completion redirect template: an http(s) address where `{code}` stands for the completion code."""
+    """A completion redirect template: an http(s) address where `{code}`, if present, stands for the participant's
+    completion code (without it, the address is used as it is: a platform's one completion code for the study)."""
     template = template.strip()
     if not template:
         return ""
@@ -60,8 +61,6 @@ def completion_url_check(template: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise DomainError("The completion address must start with https:// (or http://) and name a host, such as "
                           "https://app.prolific.com/submissions/complete?cc={code}.")
-    if CODE_PLACEHOLDER not in template:
-        raise DomainError("Put {code} where the platform expects the completion code, such as ...?cc={code}.")
     if re.search(r"\{(?!code\})", template):
         raise DomainError("Only {code} may be filled in the completion address; remove the other braces.")
     return template

@@ -33,12 +33,14 @@ def test_capture_needs_the_participant_id_and_refuses_odd_values():
     assert "PROLIFIC_PID must be" in str(odd.value) and len(str(odd.value)) < 300, "the value is cut, not echoed"
 
 
-def test_completion_address_needs_https_host_and_the_code_placeholder():
+def test_completion_address_needs_https_and_a_host_and_fills_in_the_code():
     template = "https://app.prolific.com/submissions/complete?cc={code}"
     assert completion_url_check(f"  {template} ") == template
     assert completion_url(template, code="AB 12") == "https://app.prolific.com/submissions/complete?cc=AB%2012"
     assert completion_url_check("") == "" and completion_url("", code="X") == ""
-    for bad, words in (("javascript:alert(1)//{code}", "https://"), ("https://x.org/done", "{code}"),
+    fixed = "https://app.prolific.com/submissions/complete?cc=C1A2B3"
+    assert completion_url(completion_url_check(fixed), code="X") == fixed, "a study-wide code stays as it is"
+    for bad, words in (("javascript:alert(1)//{code}", "https://"), ("//x.org/{code}", "https://"),
                        ("https://x.org/?cc={code}&p={pid}", "Only {code}")):
         with pytest.raises(DomainError, match=words.replace("{", r"\{").replace("}", r"\}")):
             completion_url_check(bad)
