@@ -13,6 +13,7 @@ from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
+TABLE_FITS = "() => { const box = document.querySelector('.table-scroll'); return box.scrollWidth <= box.clientWidth; }"
 IDS = "PROLIFIC_PID=5f9a8c7e&STUDY_ID=study42&SESSION_ID=sess7"
 
 
@@ -71,9 +72,10 @@ def test_crowd_participant_from_link_to_completion_code_and_redirect(browser, li
     row = coordinator_page.inner_text(f"#participant-{participant.pk}")
     assert "5f9a8c7e" in row and "STUDY_ID study42" in row and code in row
     cells = coordinator_page.locator(f"#participant-{participant.pk} td").all_inner_texts()
-    assert cells[1] == "Done" and cells[6] == "1.00 (1)", "gold accuracy: the gold image voted on its reference"
-    assert cells[8] == "1.00" and cells[9] == "kept", "qualification passed; BT.500 kept the participant"
+    assert cells[1] == "Done" and cells[5] == "1.00 (1)", "gold accuracy: the gold image voted on its reference"
+    assert cells[7] == "1.00" and cells[8] == "kept", "qualification passed; BT.500 kept the participant"
     assert coordinator_page.evaluate(NO_SIDEWAYS_SCROLL)
+    assert coordinator_page.evaluate(TABLE_FITS), "at 1440 px every column of the code list is inside its card"
     screenshot(coordinator_page, "crowd-codes")
     coordinator_page.click(f"#participant-{participant.pk} button[value=approved]")
     coordinator_page.wait_for_selector("text=marked approved")
