@@ -128,9 +128,8 @@ def finish(client, study, link, pid):
     client.post(reverse("annotation:start", args=[study.pk]))
     user = CrowdParticipant.objects.get(participant_id=pid).user
     rate = reverse("annotation:rate", args=[study.pk])
-    while (task := RatingTask.objects.filter(study=study, annotator=user, status="pending").first()) or (
-            client.get(rate).templates[0].name != "annotation/done.html"):
-        if task:
+    while client.get(rate).templates[0].name != "annotation/done.html":  # each visit claims the next block
+        for task in RatingTask.objects.filter(study=study, annotator=user, status="pending").order_by("position"):
             rating_submit(task=task, user=user, score=4, client_id=uuid.uuid4(), response_time_ms=3000)
     return Enrolment.objects.get(study=study, user=user)
 
