@@ -1,6 +1,7 @@
 from django.urls import path
 
 from annotation import coordinator_views, precision_views, protocol_views, study_setup_views, views
+from annotation.crowd import views as crowd_views
 
 app_name = "annotation"
 urlpatterns = [
@@ -17,4 +18,11 @@ urlpatterns = [
     path("studies/<int:study_id>/ratings/history.csv", coordinator_views.history_csv, name="history-csv"),
     path("studies/<int:study_id>/enrolments/<int:enrolment_id>/resume/", coordinator_views.enrolment_resume,
          name="enrolment-resume"),
+    path("crowd/<str:token>/", crowd_views.join, name="crowd-join"),
+    path("studies/<int:study_id>/crowd/check/", crowd_views.check, name="crowd-check"),
+    path("studies/<int:study_id>/crowd/", crowd_views.codes, name="crowd-codes"),
+    path("studies/<int:study_id>/crowd/link/", crowd_views.link_update, name="crowd-link"),
+    path("studies/<int:study_id>/crowd/codes.csv", crowd_views.codes_csv, name="crowd-codes-csv"),
+    path("studies/<int:study_id>/crowd/participants/<int:participant_pk>/decision/", crowd_views.decide,
+         name="crowd-decide"),
 ]
