@@ -6,6 +6,7 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from studies import services
@@ -136,3 +137,14 @@ def test_nobody_else_reaches_an_upload(client, study, coordinator, make_user):
     assert client.post(f"/studies/{study.pk}/uploads/", json.dumps({"files": [{"name": "a.png", "size": 1}]}),
                        content_type="application/json").status_code == 404
     assert StimulusUpload.objects.count() == 1
+
+
+def test_the_clean_command_removes_abandoned_uploads_only(study, coordinator, settings):
+    old = upload_services.upload_start(study=study, by=coordinator, files=[{"name": "a.png", "size": 3}])
+    fresh = upload_services.upload_start(study=study, by=coordinator, files=[{"name": "b.png", "size": 3}])
+    StimulusUpload.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(hours=30))
+    output = io.StringIO()
+    call_command("uploads_clean", stdout=output)
+    assert "Removed 1 abandoned upload " in output.getvalue()
+    assert list(StimulusUpload.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert not (settings.MOSLAB_UPLOAD_DIR / str(old.pk)).exists()
