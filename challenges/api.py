@@ -11,13 +11,14 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from challenges import selectors, services
 from challenges.models import Phase, Submission
-from challenges.submission_services import submission_mark_final, submission_submit
+from challenges.submission_services import submission_cancel, submission_mark_final, submission_submit
 from common.body_limits import body_limit
 from moslab_science.challenges.predictions import MAX_BYTES
 
@@ -105,7 +106,9 @@ class ChallengeSubmissionOutput(serializers.Serializer):
     original_name = serializers.CharField()
     sha256 = serializers.CharField()
     created_at = serializers.DateTimeField()
-    status = serializers.CharField()
+    status = serializers.CharField(help_text="queued, running, succeeded, failed or cancelled")
+    attempt = serializers.IntegerField(source="job.attempt")
+    cancel_requested = serializers.BooleanField(source="job.cancel_requested")
     scores = serializers.SerializerMethodField(help_text="Null while queued, failed, or hidden (test phase).")
     scores_hidden = serializers.BooleanField()
     error = serializers.CharField()
@@ -212,6 +215,49 @@ class TeamJoinApi(APIView):
         return Response(ChallengeOutput(selectors.challenge_overview(challenge=challenge, user=request.user)).data)
 
 
+class ChallengeBundleOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField(help_text="queued, running, succeeded, failed or cancelled")
+    progress = serializers.FloatField()
+    attempt = serializers.IntegerField()
+    worker = serializers.CharField()
+    cancel_requested = serializers.BooleanField()
+    error = serializers.CharField()
+    sha256 = serializers.CharField()
+    size_bytes = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class BundleApi(APIView):
+    """The newest build of the participants' zip (organisers): its status, attempt, worker and reason."""
+
+    @extend_schema(responses=ChallengeBundleOutput)
+    def get(self, request, slug: str):
+        bundle = selectors.bundle_latest(challenge=_challenge(request, slug), user=request.user)
+        if bundle is None:
+            raise NotFound("No build of the download yet.")
+        return Response(ChallengeBundleOutput(bundle).data)
+
+
+class BundleCancelApi(APIView):
+    """Cancel the newest build (organisers): a queued one at once, a running one at its next image."""
+
+    @extend_schema(request=None, responses=ChallengeBundleOutput)
+    def post(self, request, slug: str):
+        bundle = services.bundle_cancel(challenge=_challenge(request, slug), by=request.user)
+        return Response(ChallengeBundleOutput(bundle).data)
+
+
+class BundleRebuildApi(APIView):
+    """Build the download again after its newest build failed or was cancelled (organisers)."""
+
+    @extend_schema(request=None, responses=ChallengeBundleOutput)
+    def post(self, request, slug: str):
+        bundle = services.bundle_rebuild(challenge=_challenge(request, slug), by=request.user)
+        return Response(ChallengeBundleOutput(bundle).data)
+
+
 class DownloadApi(APIView):
     """The participants' zip (registered participants): every image, train MOS, image lists of the scored parts."""
 
@@ -272,6 +318,18 @@ class SubmissionDetailApi(APIView):
     def get(self, request, slug: str, submission_id: int):
         view = selectors.submission_get_for_user(challenge=_challenge(request, slug), submission_id=submission_id,
                                                  user=request.user)
+        return Response(ChallengeSubmissionOutput(view).data)
+
+
+class SubmissionCancelApi(APIView):
+    """Stop scoring a submission of your team (organisers: any team's): a queued one at once, a running one before
+    its scores are stored. A cancelled submission counts against no limit."""
+
+    @extend_schema(request=None, responses=ChallengeSubmissionOutput)
+    def post(self, request, slug: str, submission_id: int):
+        challenge = _challenge(request, slug)
+        submission_cancel(challenge=challenge, submission_id=submission_id, by=request.user)
+        view = selectors.submission_get_for_user(challenge=challenge, submission_id=submission_id, user=request.user)
         return Response(ChallengeSubmissionOutput(view).data)
 
 

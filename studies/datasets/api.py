@@ -65,8 +65,8 @@ class SplitDetailOutput(SplitOutput):
 class ExportOutput(serializers.ModelSerializer):
     class Meta:
         model = DatasetExport
-        fields = ["id", "version", "format", "split", "status", "progress", "error", "sha256", "size_bytes",
-                  "created_at", "started_at", "finished_at"]
+        fields = ["id", "version", "format", "split", "status", "progress", "attempt", "worker", "cancel_requested",
+                  "error", "sha256", "size_bytes", "created_at", "started_at", "finished_at"]
 
 
 class CompareOutput(serializers.Serializer):
@@ -198,6 +198,15 @@ class ExportDetailApi(APIView):
     def get(self, request, study_id: int, export_id: int):
         return Response(ExportOutput(dataset_selectors.dataset_export_get(study=_study(request, study_id),
                                                                           export_id=export_id)).data)
+
+
+class ExportCancelApi(APIView):
+    """Cancel an export (coordinators): a queued one at once, a running one at its next step; it ends "cancelled"."""
+
+    @extend_schema(request=None, responses=ExportOutput)
+    def post(self, request, study_id: int, export_id: int):
+        export = dataset_selectors.dataset_export_get(study=_study(request, study_id, write=True), export_id=export_id)
+        return Response(ExportOutput(dataset_services.dataset_export_cancel(export=export, by=request.user)).data)
 
 
 class ExportDownloadApi(APIView):
