@@ -189,6 +189,8 @@ def job_cancel(job: Job, *, by) -> Job:
         current = type(job).objects.select_for_update().get(pk=job.pk)
         if current.status not in ACTIVE:
             raise DomainError(f"This job is {current.get_status_display().lower()} already; nothing to cancel.")
+        if current.cancel_requested:
+            raise DomainError("A cancel was asked for already; the job stops at its next step.")
         current.cancel_requested = True
         if current.status == JobStatus.QUEUED:
             current.status, current.finished_at = JobStatus.CANCELLED, timezone.now()
