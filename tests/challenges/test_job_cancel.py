@@ -17,7 +17,7 @@ from tests.conftest import token_client
 from tests.worker import start_worker, stop_worker, wait_for
 
 from .conftest import phase, predictions_csv
-from .test_job_recovery import FAST, start_job
+from .test_job_recovery import start_job
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -60,7 +60,7 @@ def test_a_queued_job_is_cancelled_at_once_and_a_running_one_at_its_next_step(
 
     log = tmp_path / "worker.log"
     worker = start_worker(media_root=media_root, queues="default", log_path=log,
-                          env={**FAST, "MOSLAB_JOB_PAUSE_AFTER_CLAIM": "3"})
+                          env={"MOSLAB_JOB_PAUSE_AFTER_CLAIM": "3"})  # the default lease: no sweep mid-pause
     try:
         next(kind for kind in jobs.KINDS if kind.model is model).send(queued.pk, 1)  # as if delivered late
         wait_for(lambda: "not queued at this attempt (cancelled, attempt 1); message skipped" in log.read_text(
