@@ -9,7 +9,7 @@ from dataclasses import replace
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from challenges import selectors, services
 from challenges.models import Phase, Submission
 from challenges.submission_services import submission_cancel, submission_mark_final, submission_submit
+from common.api import page_of, page_response, query_filters
 from common.body_limits import body_limit
 from moslab_science.challenges.predictions import MAX_BYTES
 
@@ -151,11 +152,16 @@ class PredictionsFileField(serializers.FileField):
 
 
 class ChallengeListApi(APIView):
-    """Public challenges, and those you organise."""
+    """Public challenges, and those you organise, newest first."""
 
-    @extend_schema(responses=ChallengeSummaryOutput(many=True))
+    class Filters(serializers.Serializer):
+        search = serializers.CharField(required=False, default="", max_length=200,
+                                       help_text="Only the challenges whose title or slug contains this.")
+
+    @extend_schema(parameters=[Filters], responses=page_of(ChallengeSummaryOutput))
     def get(self, request):
-        return Response(ChallengeSummaryOutput(selectors.challenges_for_user(user=request.user), many=True).data)
+        challenges = selectors.challenges_for_user(user=request.user, **query_filters(request, self.Filters))
+        return page_response(request, challenges, ChallengeSummaryOutput)
 
 
 class ChallengeDetailApi(APIView):
@@ -301,14 +307,17 @@ class SubmitApi(APIView):
 class SubmissionListApi(APIView):
     """Your team's submissions, newest first (scores hidden in a test phase until its results are published)."""
 
-    @extend_schema(parameters=[OpenApiParameter("phase", int, description="Only this phase's submissions.")],
-                   responses=ChallengeSubmissionOutput(many=True))
+    class Filters(serializers.Serializer):
+        phase = serializers.IntegerField(required=False, min_value=1, allow_null=True, default=None,
+                                         help_text="Only this phase's submissions.")
+
+    @extend_schema(parameters=[Filters], responses=page_of(ChallengeSubmissionOutput))
     def get(self, request, slug: str):
         challenge = _challenge(request, slug)
-        phase_id = request.query_params.get("phase")
+        phase_id = query_filters(request, self.Filters)["phase"]
         phase = selectors.phase_get(challenge=challenge, phase_id=phase_id) if phase_id else None
         views = selectors.team_submissions(challenge=challenge, user=request.user, phase=phase)
-        return Response(ChallengeSubmissionOutput(views, many=True).data)
+        return page_response(request, views, ChallengeSubmissionOutput)
 
 
 class SubmissionDetailApi(APIView):

@@ -35,13 +35,16 @@ def require_organiser(*, challenge: Challenge, user: AbstractBaseUser) -> None:
                                     "may do this.")
 
 
-def challenges_for_user(*, user: AbstractBaseUser) -> list[Challenge]:
-    """Public challenges, and those the user organises."""
+def challenges_for_user(*, user: AbstractBaseUser, search: str = "") -> list[Challenge]:
+    """Public challenges, and those the user organises, newest first; optionally titles or slugs containing
+    `search`."""
     if not user.is_authenticated:
         return []
     studies = Membership.objects.filter(user=user, role__in=ORGANISER_ROLES).values("study_id")
-    return list(Challenge.objects.filter(Q(is_public=True) | Q(version__study__in=studies)).distinct()
-                .order_by("-created_at"))
+    challenges = Challenge.objects.filter(Q(is_public=True) | Q(version__study__in=studies))
+    if search:
+        challenges = challenges.filter(Q(title__icontains=search) | Q(slug__icontains=search))
+    return list(challenges.distinct().order_by("-created_at", "-pk"))
 
 
 def challenge_get_for_user(*, slug: str, user: AbstractBaseUser) -> Challenge:

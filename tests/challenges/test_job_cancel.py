@@ -1,6 +1,6 @@
 """Cancel, with a real worker, for MOS computations, participant bundles and submission scoring (common.jobs): a
-queued job is cancelled at once and the worker skips its message (sent again here, as a late delivery would); a running one stops at its next progress report
-and ends "cancelled"; the worker never writes over a cancelled row.
+queued job is cancelled at once and the worker skips its message (sent again here, as a late delivery would); a
+running one stops at its next progress report and ends "cancelled"; the worker never writes over a cancelled row.
 
 The worker pauses right after claiming (MOSLAB_JOB_PAUSE_AFTER_CLAIM), so the cancel lands while the row is running.
 """
@@ -66,7 +66,8 @@ def test_a_queued_job_is_cancelled_at_once_and_a_running_one_at_its_next_step(
         wait_for(lambda: "not queued at this attempt (cancelled, attempt 1); message skipped" in log.read_text(
             errors="replace"), what="the worker to skip the cancelled job's message")
         running = another(queued, challenge=challenge, coordinator=coordinator)
-        wait_for(lambda: model.objects.get(pk=running.pk).status == JobStatus.RUNNING, what=f"the worker to claim {kind}")
+        wait_for(lambda: model.objects.get(pk=running.pk).status == JobStatus.RUNNING,
+                 what=f"the worker to claim {kind}")
         answer = client.post(cancel_url(running))
         assert answer.status_code == 200, answer.content
         assert answer.json()["status"] == "running" and answer.json()["cancel_requested"] is True
