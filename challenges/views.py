@@ -221,6 +221,8 @@ def submission_final(request, slug: str, phase_id: int):
 @require_POST
 @scoped
 def submission_cancel_view(request, slug: str, submission_id: int):
+    selectors.submission_get_for_user(challenge=_challenge(request, slug), submission_id=submission_id,
+                                      user=request.user)  # another team's: 404, as for its other pages
     return _act(request, slug, lambda challenge: submission_cancel(
         challenge=challenge, submission_id=submission_id, by=request.user),
         "Scoring of submission #{result.pk} cancelled; a running scoring stops before its scores are stored.", "team")
@@ -233,6 +235,7 @@ def submission_cancel_view(request, slug: str, submission_id: int):
 @require_POST
 @scoped
 def bundle_cancel(request, slug: str):
+    selectors.require_organiser(challenge=_challenge(request, slug), user=request.user)
     return _act(request, slug, lambda challenge: services.bundle_cancel(challenge=challenge, by=request.user),
                 "Build of the download cancelled; a running build stops at its next image.", "organiser")
 
@@ -241,6 +244,7 @@ def bundle_cancel(request, slug: str):
 @require_POST
 @scoped
 def bundle_rebuild(request, slug: str):
+    selectors.require_organiser(challenge=_challenge(request, slug), user=request.user)
     return _act(request, slug, lambda challenge: services.bundle_rebuild(challenge=challenge, by=request.user),
                 "The download is being built again (attempt {result.attempt}).", "organiser")
 
