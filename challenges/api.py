@@ -9,15 +9,17 @@ from dataclasses import replace
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from challenges import selectors, services
 from challenges.models import Phase, Submission
-from challenges.submission_services import submission_mark_final, submission_submit
+from challenges.submission_services import submission_cancel, submission_mark_final, submission_submit
+from common.api import page_of, page_response, query_filters
 from common.body_limits import body_limit
 from moslab_science.challenges.predictions import MAX_BYTES
 
@@ -105,7 +107,9 @@ class ChallengeSubmissionOutput(serializers.Serializer):
     original_name = serializers.CharField()
     sha256 = serializers.CharField()
     created_at = serializers.DateTimeField()
-    status = serializers.CharField()
+    status = serializers.CharField(help_text="queued, running, succeeded, failed or cancelled")
+    attempt = serializers.IntegerField(source="job.attempt")
+    cancel_requested = serializers.BooleanField(source="job.cancel_requested")
     scores = serializers.SerializerMethodField(help_text="Null while queued, failed, or hidden (test phase).")
     scores_hidden = serializers.BooleanField()
     error = serializers.CharField()
@@ -148,11 +152,16 @@ class PredictionsFileField(serializers.FileField):
 
 
 class ChallengeListApi(APIView):
-    """Public challenges, and those you organise."""
+    """Public challenges, and those you organise, newest first."""
 
-    @extend_schema(responses=ChallengeSummaryOutput(many=True))
+    class Filters(serializers.Serializer):
+        search = serializers.CharField(required=False, default="", max_length=200,
+                                       help_text="Only the challenges whose title or slug contains this.")
+
+    @extend_schema(parameters=[Filters], responses=page_of(ChallengeSummaryOutput))
     def get(self, request):
-        return Response(ChallengeSummaryOutput(selectors.challenges_for_user(user=request.user), many=True).data)
+        challenges = selectors.challenges_for_user(user=request.user, **query_filters(request, self.Filters))
+        return page_response(request, challenges, ChallengeSummaryOutput)
 
 
 class ChallengeDetailApi(APIView):
@@ -212,6 +221,49 @@ class TeamJoinApi(APIView):
         return Response(ChallengeOutput(selectors.challenge_overview(challenge=challenge, user=request.user)).data)
 
 
+class ChallengeBundleOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField(help_text="queued, running, succeeded, failed or cancelled")
+    progress = serializers.FloatField()
+    attempt = serializers.IntegerField()
+    worker = serializers.CharField()
+    cancel_requested = serializers.BooleanField()
+    error = serializers.CharField()
+    sha256 = serializers.CharField()
+    size_bytes = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class BundleApi(APIView):
+    """The newest build of the participants' zip (organisers): its status, attempt, worker and reason."""
+
+    @extend_schema(responses=ChallengeBundleOutput)
+    def get(self, request, slug: str):
+        bundle = selectors.bundle_latest(challenge=_challenge(request, slug), user=request.user)
+        if bundle is None:
+            raise NotFound("No build of the download yet.")
+        return Response(ChallengeBundleOutput(bundle).data)
+
+
+class BundleCancelApi(APIView):
+    """Cancel the newest build (organisers): a queued one at once, a running one at its next image."""
+
+    @extend_schema(request=None, responses=ChallengeBundleOutput)
+    def post(self, request, slug: str):
+        bundle = services.bundle_cancel(challenge=_challenge(request, slug), by=request.user)
+        return Response(ChallengeBundleOutput(bundle).data)
+
+
+class BundleRebuildApi(APIView):
+    """Build the download again after its newest build failed or was cancelled (organisers)."""
+
+    @extend_schema(request=None, responses=ChallengeBundleOutput)
+    def post(self, request, slug: str):
+        bundle = services.bundle_rebuild(challenge=_challenge(request, slug), by=request.user)
+        return Response(ChallengeBundleOutput(bundle).data)
+
+
 class DownloadApi(APIView):
     """The participants' zip (registered participants): every image, train MOS, image lists of the scored parts."""
 
@@ -255,14 +307,17 @@ class SubmitApi(APIView):
 class SubmissionListApi(APIView):
     """Your team's submissions, newest first (scores hidden in a test phase until its results are published)."""
 
-    @extend_schema(parameters=[OpenApiParameter("phase", int, description="Only this phase's submissions.")],
-                   responses=ChallengeSubmissionOutput(many=True))
+    class Filters(serializers.Serializer):
+        phase = serializers.IntegerField(required=False, min_value=1, allow_null=True, default=None,
+                                         help_text="Only this phase's submissions.")
+
+    @extend_schema(parameters=[Filters], responses=page_of(ChallengeSubmissionOutput))
     def get(self, request, slug: str):
         challenge = _challenge(request, slug)
-        phase_id = request.query_params.get("phase")
+        phase_id = query_filters(request, self.Filters)["phase"]
         phase = selectors.phase_get(challenge=challenge, phase_id=phase_id) if phase_id else None
         views = selectors.team_submissions(challenge=challenge, user=request.user, phase=phase)
-        return Response(ChallengeSubmissionOutput(views, many=True).data)
+        return page_response(request, views, ChallengeSubmissionOutput)
 
 
 class SubmissionDetailApi(APIView):
@@ -272,6 +327,18 @@ class SubmissionDetailApi(APIView):
     def get(self, request, slug: str, submission_id: int):
         view = selectors.submission_get_for_user(challenge=_challenge(request, slug), submission_id=submission_id,
                                                  user=request.user)
+        return Response(ChallengeSubmissionOutput(view).data)
+
+
+class SubmissionCancelApi(APIView):
+    """Stop scoring a submission of your team (organisers: any team's): a queued one at once, a running one before
+    its scores are stored. A cancelled submission counts against no limit."""
+
+    @extend_schema(request=None, responses=ChallengeSubmissionOutput)
+    def post(self, request, slug: str, submission_id: int):
+        challenge = _challenge(request, slug)
+        submission_cancel(challenge=challenge, submission_id=submission_id, by=request.user)
+        view = selectors.submission_get_for_user(challenge=challenge, submission_id=submission_id, user=request.user)
         return Response(ChallengeSubmissionOutput(view).data)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from challenges.data import hidden_mos, parts_of
 from challenges.models import Baseline, Challenge, FactSheet, Participant, ParticipantBundle, Phase, Submission, Team
 from common.errors import DomainError, PermissionDeniedError
+from common.jobs import ENDED_EARLY, JobState
 from moslab_science.challenges.scoring import ScoreSpec
 from moslab_science.challenges.tables import FinalRow, write_final_table
 from studies.models import Membership
@@ -34,13 +35,16 @@ def require_organiser(*, challenge: Challenge, user: AbstractBaseUser) -> None:
                                     "may do this.")
 
 
-def challenges_for_user(*, user: AbstractBaseUser) -> list[Challenge]:
-    """Public challenges, and those the user organises."""
+def challenges_for_user(*, user: AbstractBaseUser, search: str = "") -> list[Challenge]:
+    """Public challenges, and those the user organises, newest first; optionally titles or slugs containing
+    `search`."""
     if not user.is_authenticated:
         return []
     studies = Membership.objects.filter(user=user, role__in=ORGANISER_ROLES).values("study_id")
-    return list(Challenge.objects.filter(Q(is_public=True) | Q(version__study__in=studies)).distinct()
-                .order_by("-created_at"))
+    challenges = Challenge.objects.filter(Q(is_public=True) | Q(version__study__in=studies))
+    if search:
+        challenges = challenges.filter(Q(title__icontains=search) | Q(slug__icontains=search))
+    return list(challenges.distinct().order_by("-created_at", "-pk"))
 
 
 def challenge_get_for_user(*, slug: str, user: AbstractBaseUser) -> Challenge:
@@ -110,6 +114,7 @@ class SubmissionView:
     error: str
     is_final: bool
     fact_sheet: dict | None
+    job: JobState
 
 
 def _view(submission: Submission, *, visible: bool) -> SubmissionView:
@@ -120,7 +125,7 @@ def _view(submission: Submission, *, visible: bool) -> SubmissionView:
         sha256=submission.sha256, created_at=submission.created_at, status=submission.status,
         scores=dict(submission.scores) if visible and submission.scores else None,
         scores_hidden=not visible, error=submission.error, is_final=submission.is_final,
-        fact_sheet=_sheet_dict(sheet) if sheet else None,
+        fact_sheet=_sheet_dict(sheet) if sheet else None, job=JobState.of(submission),
     )
 
 
@@ -174,8 +179,8 @@ class Quota:
 
 
 def counted_submissions(*, team_id: int, phase: Phase):
-    """The submissions a limit counts: every accepted one except those whose scoring failed."""
-    return Submission.objects.filter(team=team_id, phase=phase).exclude(status=Submission.Status.FAILED)
+    """The submissions a limit counts: every accepted one except those whose scoring failed or was cancelled."""
+    return Submission.objects.filter(team=team_id, phase=phase).exclude(status__in=ENDED_EARLY)
 
 
 def utc_day_start(now: dt.datetime) -> dt.datetime:
@@ -315,6 +320,12 @@ def final_table_csv(*, phase: Phase, user: AbstractBaseUser) -> str:
 
 
 # The participants' download ---------------------------------------------------------------------------------------
+
+
+def bundle_latest(*, challenge: Challenge, user: AbstractBaseUser) -> ParticipantBundle | None:
+    """The newest build of the participants' zip, whatever its state (organisers only)."""
+    require_organiser(challenge=challenge, user=user)
+    return challenge.bundles.order_by("-created_at", "-pk").first()
 
 
 def challenge_bundle_for_user(*, challenge: Challenge, user: AbstractBaseUser) -> ParticipantBundle:

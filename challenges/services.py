@@ -17,7 +17,7 @@ from django.utils import timezone
 from challenges import tasks
 from challenges.data import hidden_mos, part_names, parts_of, train_mos
 from challenges.models import Baseline, Challenge, Participant, ParticipantBundle, Phase, Submission, Team
-from challenges.selectors import is_organiser, participant_get, require_organiser
+from challenges.selectors import bundle_latest, is_organiser, participant_get, require_organiser
 from common import jobs
 from common.errors import DomainError, PermissionDeniedError
 from moslab_science.challenges.bundle import TRAIN_PART, BundleImage, participant_readme, write_participant_bundle
@@ -299,20 +299,37 @@ def bundle_build(*, bundle_id: int, attempt: int = 1, worker: str = "") -> Parti
     return jobs.job_run(ParticipantBundle, job_id=bundle_id, attempt=attempt, worker=worker, work=_bundle_file)
 
 
+def bundle_cancel(*, challenge: Challenge, by: AbstractBaseUser) -> ParticipantBundle:
+    """Cancel the newest build: at once while queued, at its next image while running (common.jobs)."""
+    bundle = bundle_latest(challenge=challenge, user=by)
+    if bundle is None:
+        raise DomainError("No build of the download to cancel.")
+    return jobs.job_cancel(bundle, by=by)
+
+
+def bundle_rebuild(*, challenge: Challenge, by: AbstractBaseUser) -> ParticipantBundle:
+    """Build the download again after its newest build failed or was cancelled (the next attempt)."""
+    bundle = bundle_latest(challenge=challenge, user=by)
+    if bundle is None:
+        raise DomainError("No build of the download yet; it starts when the challenge has data.")
+    return jobs.job_requeue(bundle, send=lambda pk, attempt: tasks.bundle_build_task.delay(
+        bundle_id=pk, attempt=attempt))
+
+
 def _bundle_file(bundle: ParticipantBundle) -> dict:
     challenge = bundle.challenge
     if bundle.key != _bundle_key(challenge):
         raise DomainError("Superseded: the challenge changed before this build started; a newer build follows.")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{challenge.slug}-participants.zip"
-        _write_bundle(challenge, path)
+        _write_bundle(challenge, path, progress=lambda fraction: jobs.job_progress(bundle, fraction))
         digest, size = file_sha256(path), path.stat().st_size
         with path.open("rb") as handle:
             bundle.file.save(path.name, File(handle), save=False)
     return {"file": bundle.file, "sha256": digest, "size_bytes": size}
 
 
-def _write_bundle(challenge: Challenge, path: Path) -> None:
+def _write_bundle(challenge: Challenge, path: Path, *, progress) -> None:
     parts = parts_of(challenge)
     names = {name for members in parts.values() for name in members}
     files = {item["stimulus_id"]: item for item in challenge.version.items if item["name"] in names and item["sha256"]}
@@ -323,7 +340,7 @@ def _write_bundle(challenge: Challenge, path: Path) -> None:
     train = sorted(train_mos(challenge).items())
     unlabelled = {part: members for part, members in parts.items() if part != TRAIN_PART}
     write_participant_bundle(path, images=images, train=train, unlabelled=unlabelled, readme=_readme(challenge),
-                             progress=lambda fraction: None)
+                             progress=progress)
 
 
 def _reader(stimulus: Stimulus):

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from challenges import tasks
 from challenges.data import hidden_mos, part_names
-from challenges.models import FactSheet, Phase, Submission, Team
-from challenges.selectors import participant_get, phase_is_open, submission_quota
+from challenges.models import Challenge, FactSheet, Phase, Submission, Team
+from challenges.selectors import participant_get, phase_is_open, submission_get_for_user, submission_quota
 from common import jobs
 from common.errors import DomainError, PermissionDeniedError
 from moslab_science.challenges.factsheets import clean_fact_sheet
@@ -88,10 +88,18 @@ def submission_score_run(*, submission_id: int, attempt: int = 1, worker: str = 
                         reason=_public_reason)
 
 
+def submission_cancel(*, challenge: Challenge, submission_id, by: AbstractBaseUser) -> Submission:
+    """Stop scoring a submission of the user's team (any team's, for organisers): at once while queued, before its
+    scores are stored while running (common.jobs). A cancelled submission counts against no limit."""
+    view = submission_get_for_user(challenge=challenge, submission_id=submission_id, user=by)
+    return jobs.job_cancel(Submission.objects.get(pk=view.id), by=by)  # the selector scoped it
+
+
 def _scores(submission: Submission) -> dict:
     phase = submission.phase
-    result = score_predictions(ScoreSpec.from_dict(phase.challenge.score_spec), submission.predictions,
-                               hidden_mos(phase.challenge, phase.part))
+    truth = hidden_mos(phase.challenge, phase.part)
+    jobs.job_progress(submission, 0.5)
+    result = score_predictions(ScoreSpec.from_dict(phase.challenge.score_spec), submission.predictions, truth)
     return {"scores": result["figures"], "warnings": result["warnings"]}
 
 

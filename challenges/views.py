@@ -16,7 +16,8 @@ from challenges import selectors, services
 from challenges.baseline_services import baseline_from_run, runs_for_baselines
 from challenges.forms import ChallengeForm, FactSheetForm, PhaseForm, organised_splits
 from challenges.models import Phase
-from challenges.submission_services import submission_mark_final, submission_submit
+from challenges.submission_services import submission_cancel, submission_mark_final, submission_submit
+from common import jobs
 from common.body_limits import body_limit
 from common.errors import DomainError, PermissionDeniedError
 from common.views import scoped
@@ -81,10 +82,12 @@ def _detail_context(request, challenge) -> dict:
                        "final_choices": [view for view in rows if view.status == "succeeded"],
                        "final": next((view for view in rows if view.is_final), None)})
     context = {"overview": overview, "phases": phases, "max_mb": MAX_BYTES // (1024 * 1024),
-               "refresh": any(view.status in ("queued", "running") for view in history),
-               "refresh_seconds": REFRESH_SECONDS, "phase_form": None, "runs": []}
+               "refresh": any(view.status in jobs.ACTIVE for view in history),
+               "refresh_seconds": REFRESH_SECONDS, "phase_form": None, "runs": [],
+               "active_statuses": jobs.ACTIVE, "ended_early": jobs.ENDED_EARLY}
     if overview.is_organiser:
         phase_rows = selectors.phases_of(challenge=challenge)
+        context["bundle"] = selectors.bundle_latest(challenge=challenge, user=request.user)
         context["phase_form"] = PhaseForm()
         context["scorable_parts"] = [part for part in overview.part_counts if part != "train"]
         context["runs"] = runs_for_baselines(phase=phase_rows[0], user=request.user) if phase_rows else []
@@ -214,7 +217,37 @@ def submission_final(request, slug: str, phase_id: int):
     return _back(challenge.slug, f"phase-{phase.pk}")
 
 
+@login_required
+@require_POST
+@scoped
+def submission_cancel_view(request, slug: str, submission_id: int):
+    selectors.submission_get_for_user(challenge=_challenge(request, slug), submission_id=submission_id,
+                                      user=request.user)  # another team's: 404, as for its other pages
+    return _act(request, slug, lambda challenge: submission_cancel(
+        challenge=challenge, submission_id=submission_id, by=request.user),
+        "Scoring of submission #{result.pk} cancelled; a running scoring stops before its scores are stored.", "team")
+
+
 # Organisers -------------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+@scoped
+def bundle_cancel(request, slug: str):
+    selectors.require_organiser(challenge=_challenge(request, slug), user=request.user)
+    return _act(request, slug, lambda challenge: services.bundle_cancel(challenge=challenge, by=request.user),
+                "Build of the download cancelled; a running build stops at its next image.", "organiser")
+
+
+@login_required
+@require_POST
+@scoped
+def bundle_rebuild(request, slug: str):
+    selectors.require_organiser(challenge=_challenge(request, slug), user=request.user)
+    return _act(request, slug, lambda challenge: services.bundle_rebuild(challenge=challenge, by=request.user),
+                "The download is being built again (attempt {result.attempt}).", "organiser")
+
 
 
 @login_required

@@ -31,6 +31,7 @@ from common.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
+ENDED_EARLY = (JobStatus.FAILED, JobStatus.CANCELLED)
 
 
 class JobCancelled(Exception):
@@ -78,8 +79,16 @@ def _current(job: Job):
 def job_progress(job: Job, fraction: float) -> None:
     """Store the progress (0 to 1) and beat; raises JobCancelled when a cancel was asked for."""
     _current(job).update(progress=round(min(1.0, max(0.0, fraction)), 4), heartbeat_at=timezone.now())
-    if type(job).objects.filter(pk=job.pk, cancel_requested=True).exists():
-        raise JobCancelled("cancelled while running")
+    job_checkpoint(job)
+
+
+def job_checkpoint(job: Job, *, lock: bool = False) -> None:
+    """A point where the work may stop: raises JobCancelled when a cancel was asked for. `lock` keeps the row
+    locked to the end of the transaction, so a cancel asked for meanwhile waits for it."""
+    rows = type(job).objects.filter(pk=job.pk)
+    requested, note = (rows.select_for_update() if lock else rows).values_list("cancel_requested", "error").get()
+    if requested:
+        raise JobCancelled(note or "Cancelled.")
 
 
 def job_end(job: Job, *, status: str, error: str = "", **fields) -> bool:
@@ -92,7 +101,7 @@ def job_end(job: Job, *, status: str, error: str = "", **fields) -> bool:
             return False
         now = timezone.now()
         changes = {**fields, "status": status, "finished_at": now, "heartbeat_at": now}
-        if status == JobStatus.FAILED:
+        if status in ENDED_EARLY:
             changes["error"] = error
         else:
             changes["progress"] = 1.0
@@ -114,7 +123,9 @@ def job_run(model: type[Job], *, job_id: int, attempt: int, work: Callable[[Job]
             reason: Callable[[Exception], str] = explain) -> Job:
     """Claim the row and run `work(job)` with a heartbeat; then, in one transaction, `store(job, result)`
     writes what the work found and gives fields of the row, stored with the outcome (no `store`: the work
-    returns those fields). A failure is stored with its `reason`; nothing is retried in the queue.
+    returns those fields). A failure is stored with its `reason`; nothing is retried in the queue. A cancel
+    stops the work at its next progress report, or at the latest before its result is stored (the row is
+    locked there, so a cancel that comes later waits and finds the job succeeded).
     Returns the row; as it stands when the message was skipped (not queued at this attempt)."""
     job = job_claim(model, job_id=job_id, attempt=attempt, worker=worker or socket.gethostname())
     if job is None:
@@ -125,11 +136,12 @@ def job_run(model: type[Job], *, job_id: int, attempt: int, work: Callable[[Job]
         try:
             result = work(job)
             with transaction.atomic():
+                job_checkpoint(job, lock=True)
                 fields = store(job, result) if store else result
                 if not job_end(job, status=JobStatus.SUCCEEDED, **fields):
                     transaction.set_rollback(True)  # another attempt owns the row now: keep nothing of this one
         except JobCancelled as stop:
-            job_end(job, status=JobStatus.FAILED, error=f"Cancelled: {stop}.")
+            job_end(job, status=JobStatus.CANCELLED, error=f"{stop} Stopped while running.")
         except Exception as error:
             if not isinstance(error, DomainError):
                 logger.exception("%s %s attempt %s failed on %s", model.__name__, job.pk, job.attempt, job.worker)
@@ -171,17 +183,62 @@ def heartbeat(touch: Callable[[], object], *, every: float, name: str):
 
 
 def job_cancel(job: Job, *, by) -> Job:
-    """A queued job fails at once as cancelled; a running one stops at its next progress report."""
+    """A queued job is cancelled at once (its message is then skipped); a running one stops at its next progress
+    report and ends cancelled."""
     with transaction.atomic():
         current = type(job).objects.select_for_update().get(pk=job.pk)
         if current.status not in ACTIVE:
             raise DomainError(f"This job is {current.get_status_display().lower()} already; nothing to cancel.")
+        if current.cancel_requested:
+            raise DomainError("A cancel was asked for already; the job stops at its next step.")
         current.cancel_requested = True
         if current.status == JobStatus.QUEUED:
-            current.status, current.finished_at = JobStatus.FAILED, timezone.now()
+            current.status, current.finished_at = JobStatus.CANCELLED, timezone.now()
             current.error = f"Cancelled by {by} before it started."
+        else:
+            current.error = f"Cancelled by {by}."
         current.save()
     return current
+
+
+def job_requeue(job: Job, *, send: Callable[[int, int], None]) -> Job:
+    """A failed or cancelled job queued again as its next attempt; its message is sent after commit."""
+    with transaction.atomic():
+        current = type(job).objects.select_for_update().get(pk=job.pk)
+        if current.status not in ENDED_EARLY:
+            raise DomainError(f"This job is {current.get_status_display().lower()}; only a failed or cancelled job "
+                              "can run again.")
+        current.attempt += 1
+        current.status, current.cancel_requested, current.progress = JobStatus.QUEUED, False, 0
+        current.heartbeat_at, current.started_at, current.finished_at, current.worker = timezone.now(), None, None, ""
+        current.error = f"Queued again as attempt {current.attempt} (attempt {current.attempt - 1}: {current.error})"
+        current.save()
+        transaction.on_commit(lambda: send(current.pk, current.attempt))
+    return current
+
+
+@dataclass(frozen=True)
+class JobState:
+    """What a page shows of a job (templates/common/job_status.html), for pages given plain views, not rows."""
+
+    status: str
+    status_label: str
+    progress: float
+    attempt: int
+    worker: str
+    created_at: object
+    heartbeat_at: object
+    cancel_requested: bool
+    error: str
+
+    @classmethod
+    def of(cls, job: Job, *, error: str | None = None) -> "JobState":
+        return cls(status=job.status, status_label=job.get_status_display(), progress=job.progress,
+                   attempt=job.attempt, worker=job.worker, created_at=job.created_at, heartbeat_at=job.heartbeat_at,
+                   cancel_requested=job.cancel_requested, error=job.error if error is None else error)
+
+    def get_status_display(self) -> str:  # the row's method of the same name, so one template shows both
+        return self.status_label
 
 
 def jobs_sweep(*, now=None) -> list[str]:
@@ -226,7 +283,7 @@ def _recover(job: Job, *, now) -> str:
     last = job.heartbeat_at.isoformat(timespec="seconds") if job.heartbeat_at else "never"
     lost = f"attempt {job.attempt} lost: worker {job.worker or '?'} stopped (last heartbeat {last})"
     if job.attempt >= settings.MOSLAB_JOB_MAX_ATTEMPTS or job.cancel_requested:
-        job.status, job.finished_at = JobStatus.FAILED, now
+        job.status, job.finished_at = JobStatus.CANCELLED if job.cancel_requested else JobStatus.FAILED, now
         job.error = (f"{lost}; cancelled." if job.cancel_requested else
                      f"{lost}; gave up after {job.attempt} of {settings.MOSLAB_JOB_MAX_ATTEMPTS} attempts "
                      "(MOSLAB_JOB_MAX_ATTEMPTS).")

@@ -16,6 +16,7 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class Job(TimeStampedModel):
@@ -23,7 +24,8 @@ class Job(TimeStampedModel):
 
     `attempt` is the attempt its current message carries: a message of another attempt is skipped, so an
     attempt never runs twice. `heartbeat_at` is the last sign of life: the message sent (queued) or the
-    worker's beat (running). `error` says why the job failed, or why an earlier attempt was abandoned.
+    worker's beat (running). `error` says why the job failed or was cancelled, or why an earlier attempt was
+    abandoned.
     """
 
     Status = JobStatus

@@ -7,15 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from common.models import TimeStampedModel
+from common.models import JobStatus, TimeStampedModel
 
-
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+RunStatus = JobStatus  # runs and benchmarks live as every job does (their own runtime, the same statuses)
 
 
 ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)

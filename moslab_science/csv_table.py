@@ -6,8 +6,9 @@ file, a header without rows and missing required columns are refused with a mess
 raised as the caller's error type (DatasetError, MetricsInputError, ...). See ``csv_safe`` for writing.
 """
 import csv
-import io
-from collections.abc import Callable, Sequence
+import re
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, NamedTuple
 
@@ -18,9 +19,35 @@ BOM = "\ufeff"
 ErrorType = Callable[[str], Exception]
 
 
+class Rows(Sequence[dict[str, str]]):
+    """The data rows, each read as a dict of column -> cell, but kept as tuples of interned cells: a table of a
+    million votes (stimulus, subject, score) holds each repeated name once and no dict per row, about a fifth of
+    the memory of a list of dicts."""
+
+    def __init__(self, header: list[str], cells: list[tuple[str, ...]]):
+        self.header, self._cells = header, cells
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [dict(zip(self.header, row, strict=True)) for row in self._cells[index]]
+        return dict(zip(self.header, self._cells[index], strict=True))
+
+    def __iter__(self) -> Iterator[dict[str, str]]:
+        header = self.header
+        return (dict(zip(header, row, strict=True)) for row in self._cells)
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None
+
+
 class CsvTable(NamedTuple):
     header: list[str]
-    rows: list[dict[str, str]]
+    rows: Rows
 
 
 def decode_text(data: bytes | str, *, label: str = "the file", error: ErrorType = DomainError) -> str:
@@ -34,6 +61,15 @@ def decode_text(data: bytes | str, *, label: str = "the file", error: ErrorType 
             raise error(f"{label} is not a CSV text file: not {kind} text (bad byte at position {problem.start}); "
                         "save it as a UTF-8 CSV.") from None
     return data[1:] if data.startswith(BOM) else data
+
+
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` with their endings, as a file opened with newline="" gives them, without a copy of the
+    whole text (io.StringIO would hold four bytes per character)."""
+    return (match.group() for match in LINE.finditer(text))
 
 
 def read_csv(source: str | Path | IO, *, required: Sequence[str] = (), label: str = "",
@@ -53,11 +89,13 @@ def read_csv(source: str | Path | IO, *, required: Sequence[str] = (), label: st
     if text.lstrip().startswith(("[", "{")):
         raise error(f"{label} is JSON, not a CSV table: import Q-Align files with the format qalign, DeQA-Score "
                     "files with deqa and suJSON files with sujson.")
-    lines = csv.reader(io.StringIO(text, newline=""))
+    del data  # the text alone is kept while the rows are read
+    lines = csv.reader(_lines(text))
     try:
         header = [name.strip() for name in next(lines)]
-        rows = [{column: cells[index].strip() if index < len(cells) else "" for index, column in enumerate(header)}
-                for cells in lines if any(cell.strip() for cell in cells)]
+        width = len(header)
+        rows = Rows(header, [tuple(sys.intern(cell.strip()) for cell in (cells + [""] * width)[:width])
+                             for cells in lines if any(cell.strip() for cell in cells)])
     except csv.Error as problem:  # e.g. a cell over the csv module's field size limit
         raise error(f"{label} cannot be read as a CSV table (line {lines.line_num}: {excerpt(problem)}).") from None
     shown = excerpt(",".join(header)) or "(empty)"

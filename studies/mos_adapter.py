@@ -89,8 +89,9 @@ def current_decisions(computation: MosComputation) -> dict[str, SubjectDecision]
     return {rater: d for rater, d in newest.items() if d.decision != Decision.AUTOMATIC}
 
 
-def compute_study_mos(computation: MosComputation) -> MosOutcome:
-    """The computation's method on its dimension's votes; screening and subject reports see those votes only."""
+def compute_study_mos(computation: MosComputation, *, progress=lambda fraction: None) -> MosOutcome:
+    """The computation's method on its dimension's votes; screening and subject reports see those votes only.
+    `progress(fraction)` is called between the steps (a cancel stops the computation there)."""
     try:
         study_matrix = computation_score_matrix(computation)
     except MosInputError:
@@ -98,6 +99,7 @@ def compute_study_mos(computation: MosComputation) -> MosOutcome:
             raise
         raise MosInputError(f"the study holds no verified vote of the {computation.dimension!r} dimension yet; "
                             "compute its MOS once raters have scored it.") from None
+    progress(0.3)
     matrix = study_matrix.matrix
     decisions = current_decisions(computation)
     excluded = np.array([decisions.get(s) is not None and decisions[s].decision == Decision.REJECT
@@ -105,6 +107,7 @@ def compute_study_mos(computation: MosComputation) -> MosOutcome:
     candidates = matrix.keep_subjects(~excluded)
     parameters = dict(computation.parameters)
     screened = compute_mos(candidates, computation.method, computation.mode, **parameters)
+    progress(0.7)
     final = screened
     forced = np.array([s in decisions and decisions[s].decision == Decision.KEEP for s in candidates.subject_ids])
     if screened.rejected is not None and np.any(screened.rejected & forced):

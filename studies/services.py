@@ -229,7 +229,14 @@ def mos_computation_run(*, computation_id: int, attempt: int = 1, worker: str = 
     """Compute (reading the votes, no lock held), then store the results and the outcome in one transaction;
     a failure is recorded on the row, never lost in the queue (common.jobs)."""
     return jobs.job_run(MosComputation, job_id=computation_id, attempt=attempt, worker=worker,
-                        work=compute_study_mos, store=_mos_store)
+                        work=lambda computation: compute_study_mos(
+                            computation, progress=lambda fraction: jobs.job_progress(computation, fraction)),
+                        store=_mos_store)
+
+
+def mos_computation_cancel(*, computation: MosComputation, by: AbstractBaseUser) -> MosComputation:
+    """A queued computation is cancelled at once; a running one stops at its next step (common.jobs)."""
+    return jobs.job_cancel(computation, by=by)
 
 
 def _mos_store(computation: MosComputation, outcome) -> dict:

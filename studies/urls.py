@@ -26,6 +26,7 @@ urlpatterns = [
     path("studies/<int:study_id>/uploads/<uuid:upload_id>/import", upload_views.upload_import, name="upload-import"),
     path("studies/<int:study_id>/mos/", views.mos_computation_create, name="mos-create"),
     path("studies/<int:study_id>/mos/<int:computation_id>/", views.mos_computation_detail, name="mos-detail"),
+    path("studies/<int:study_id>/mos/<int:computation_id>/cancel/", views.mos_computation_cancel, name="mos-cancel"),
     path("studies/<int:study_id>/mos/<int:computation_id>.csv", views.mos_computation_csv, name="mos-csv"),
     path("studies/<int:study_id>/mos/<int:computation_id>/subjects.csv", views.subject_reports_csv,
          name="subjects-csv"),

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
+from common import jobs
 from common.errors import DomainError
 from common.views import scoped
 from moslab_science.csv_safe import safe_cell
@@ -76,8 +77,24 @@ def mos_computation_detail(request, study_id: int, computation_id: int):
         "decisions": selectors.subject_decisions_for_study(study=study),
         "decision_choices": SubjectDecision.Decision.choices,
         "is_coordinator": Role.COORDINATOR in selectors.study_roles(study=study, user=request.user),
+        "active_statuses": jobs.ACTIVE,
     }
     return render(request, "studies/mos_detail.html", context)
+
+
+@login_required
+@require_POST
+@scoped
+def mos_computation_cancel(request, study_id: int, computation_id: int):
+    study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=[Role.COORDINATOR])
+    computation = selectors.mos_computation_get(study=study, computation_id=computation_id)
+    try:
+        services.mos_computation_cancel(computation=computation, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.info(request, f"MOS #{computation.pk} cancelled; a running computation stops at its next step.")
+    return redirect("studies:mos-detail", study_id=study.pk, computation_id=computation.pk)
 
 
 @login_required

@@ -117,6 +117,40 @@ def token_client(user):
 
 
 @pytest.fixture
+def s3_storage(settings, media_root, monkeypatch):
+    """Media on a real S3 server (moto, started on 127.0.0.1) through django-storages' S3 backend, configured from
+    the variables docs/deploy.md documents (config.settings.media). MOSLAB_TEST_S3_PORT picks the port (default:
+    any free one). Skipped, saying why, when moto or django-storages is not installed. Yields the storage."""
+    pytest.importorskip("moto.server", reason="moto[server] is not installed (pip install -e '.[dev]')")
+    pytest.importorskip("storages.backends.s3", reason="django-storages[s3] is not installed (pip install -e '.[s3]')")
+    import socket
+
+    import boto3
+    from django.core.files.storage import default_storage
+
+    from config.settings.media import media_storage
+    from tests.storage import local_s3_server
+
+    port = int(os.environ.get("MOSLAB_TEST_S3_PORT") or 0)
+    if not port:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+    for name, value in {"AWS_ACCESS_KEY_ID": "moslab-test", "AWS_SECRET_ACCESS_KEY": "moslab-test-secret",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    with local_s3_server(port) as endpoint:
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket="moslab-media")
+        settings.STORAGES = {**settings.STORAGES, "default": media_storage({
+            "MOSLAB_MEDIA_STORAGE": "s3", "MOSLAB_S3_BUCKET": "moslab-media", "MOSLAB_S3_ENDPOINT_URL": endpoint,
+            "MOSLAB_S3_REGION": "us-east-1"})}
+        storage = default_storage._setup() or default_storage._wrapped
+        assert type(storage).__name__ == "S3Storage"
+        yield storage
+    assert not media_root.exists() or not any(media_root.rglob("*")), "a file was written under MEDIA_ROOT"
+
+
+@pytest.fixture
 def storage_elsewhere(settings, media_root):
     """Media in memory, as on object storage: nothing under MEDIA_ROOT, and ``path()`` raises NotImplementedError
     (like S3), so any code that reaches for a local file fails. Yields the storage."""

@@ -1,4 +1,11 @@
-"""A media storage like object storage (S3): files in a dict in memory, none on disk, no local path."""
+"""Media storages off disk for tests: one like object storage (files in a dict in memory, no local path), and a
+real S3 server (moto) for django-storages' S3 backend."""
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.utils.deconstruct import deconstructible
@@ -39,3 +46,25 @@ class ObjectLikeStorage(Storage):
 
     def url(self, name):
         return f"https://objects.example/{name}"
+
+
+@contextmanager
+def local_s3_server(port: int):
+    """moto's S3 server (PyPI `moto[server]`) on 127.0.0.1:`port` for the block; yields its endpoint URL."""
+    endpoint = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"moto's S3 server did not start on {endpoint}") from None
+                time.sleep(0.2)
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -161,7 +161,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],  # the schema is for signed-in users
     # choice sets that share a field name ("status", "kind") each keep a stable schema name
     "ENUM_NAME_OVERRIDES": {"StatusEnum": "common.models.JobStatus", "KindEnum": "studies.datasets.inputs.SPLIT_KINDS",
-                            "RunStatusEnum": "modeling.models.RunStatus",
                             "TrainingRunKindEnum": "modeling.models.TrainingRun.Kind",
                             "StudyStatusEnum": "studies.models.Study.Status",
                             "QualityItemKindEnum": "annotation.models.QualityItem.Kind"},

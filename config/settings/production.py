@@ -5,6 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import DATABASES, MIDDLEWARE, env_bool
+from config.settings.media import media_storage
 
 
 def required(name: str) -> str:
@@ -52,19 +53,7 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # WhiteNoise serves collectstatic's hashed, compressed files; it must come right after SecurityMiddleware.
 _security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")
 MIDDLEWARE = [*MIDDLEWARE[: _security + 1], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[_security + 1:]]
-MEDIA_STORAGE = os.environ.get("MOSLAB_MEDIA_STORAGE", "filesystem")
-if MEDIA_STORAGE == "filesystem":  # MEDIA_ROOT, local or a shared mount
-    _media = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-elif MEDIA_STORAGE == "s3":  # S3 or a compatible object store through django-storages (pip install -e ".[s3]")
-    _media = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-        "bucket_name": required("MOSLAB_S3_BUCKET"),
-        "endpoint_url": os.environ.get("MOSLAB_S3_ENDPOINT_URL") or None,
-        "region_name": os.environ.get("MOSLAB_S3_REGION") or None,
-        "default_acl": None, "querystring_auth": True, "file_overwrite": False,
-    }}
-else:
-    raise ImproperlyConfigured(f"MOSLAB_MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}")
-STORAGES = {"default": _media,
+STORAGES = {"default": media_storage(os.environ),
             "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 # Each gunicorn and Celery process keeps its database connection between requests (0: one per request).
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))

@@ -8,7 +8,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from modeling.models import BenchmarkRun, Device, TrainingRun
+from common.api import page_of, page_response, query_filters
+from modeling.models import BenchmarkRun, Device, RunStatus, TrainingRun
 from modeling.runs import selectors as run_selectors
 from modeling.runs import services as run_services
 from moslab_science.benchmarks import PRESETS, RANK_METRICS, SCHEMES
@@ -153,10 +154,16 @@ class LaunchInput(serializers.Serializer):
 class BenchmarkListApi(APIView):
     """The study's benchmarks, newest first (GET), or launch one (POST, researchers)."""
 
-    @extend_schema(responses=BenchmarkOutput(many=True))
+    class Filters(serializers.Serializer):
+        status = serializers.ChoiceField(choices=RunStatus.choices, required=False, allow_blank=True, default="")
+        version_id = serializers.IntegerField(required=False, min_value=1, allow_null=True, default=None,
+                                              help_text="Only the benchmarks of this dataset version.")
+
+    @extend_schema(parameters=[Filters], responses=page_of(BenchmarkOutput))
     def get(self, request, study_id: int):
         study = run_selectors.run_study_get(study_id=study_id, user=request.user)
-        return Response(BenchmarkOutput(run_selectors.benchmarks_for_study(study=study), many=True).data)
+        benchmarks = run_selectors.benchmarks_for_study(study=study, **query_filters(request, self.Filters))
+        return page_response(request, benchmarks, BenchmarkOutput)
 
     @extend_schema(request=LaunchInput, responses={201: BenchmarkDetailOutput})
     def post(self, request, study_id: int):

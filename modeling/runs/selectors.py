@@ -31,12 +31,19 @@ def can_launch(*, study: Study, user: AbstractBaseUser) -> bool:
         study=study, user_id=user.pk, role=Membership.Role.RESEARCHER).exists()
 
 
-def benchmarks_for_study(*, study: Study) -> QuerySet[BenchmarkRun]:
-    """The study's benchmarks, newest first, with how many of their runs are in each status and their mean progress."""
+def benchmarks_for_study(*, study: Study, status: str = "", version_id: int | None = None) -> QuerySet[BenchmarkRun]:
+    """The study's benchmarks, newest first, with how many of their runs are in each status and their mean progress;
+    optionally one status, one version's."""
     counts = {f"runs_{status}": Count("training_runs", filter=Q(training_runs__status=status))
               for status in RunStatus.values}
-    return (BenchmarkRun.objects.filter(version__study=study).select_related("version", "requested_by")
-            .annotate(runs_total=Count("training_runs"), runs_progress=Avg("training_runs__progress"), **counts))
+    benchmarks = BenchmarkRun.objects.filter(version__study=study)
+    if status:
+        benchmarks = benchmarks.filter(status=status)
+    if version_id is not None:
+        benchmarks = benchmarks.filter(version=version_id)
+    return (benchmarks.select_related("version", "requested_by")
+            .annotate(runs_total=Count("training_runs"), runs_progress=Avg("training_runs__progress"), **counts)
+            .order_by("-created_at", "-pk"))
 
 
 def benchmark_get(*, study: Study, benchmark_id) -> BenchmarkRun:

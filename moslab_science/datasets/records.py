@@ -28,7 +28,7 @@ class DatasetItem:
     prompt: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawVote:
     """One rating: ``created_at`` is ISO 8601 text, or empty when unknown."""
 

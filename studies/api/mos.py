@@ -22,8 +22,9 @@ class MosComputationOutput(serializers.ModelSerializer):
 
     class Meta:
         model = MosComputation
-        fields = ["id", "method", "mode", "dimension", "parameters", "status", "requested_by", "created_at",
-                  "started_at", "finished_at", "worker", "error", "warnings", "num_ratings"]
+        fields = ["id", "method", "mode", "dimension", "parameters", "status", "progress", "attempt", "worker",
+                  "cancel_requested", "requested_by", "created_at", "started_at", "finished_at", "error", "warnings",
+                  "num_ratings"]
 
 
 class MosResultOutput(serializers.ModelSerializer):
@@ -98,6 +99,18 @@ class MosComputationDetailApi(APIView):
     def get(self, request, study_id: int, computation_id: int):
         computation = selectors.mos_computation_get(study=_study(request, study_id), computation_id=computation_id)
         return Response(MosComputationOutput(computation).data)
+
+
+class MosComputationCancelApi(APIView):
+    """Cancel a computation (coordinators): a queued one at once, a running one at its next step; it ends
+    "cancelled"."""
+
+    @extend_schema(request=None, responses=MosComputationOutput)
+    def post(self, request, study_id: int, computation_id: int):
+        computation = selectors.mos_computation_get(study=_study(request, study_id, write=True),
+                                                    computation_id=computation_id)
+        return Response(MosComputationOutput(services.mos_computation_cancel(computation=computation,
+                                                                             by=request.user)).data)
 
 
 class MosResultListApi(APIView):

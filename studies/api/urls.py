@@ -17,6 +17,7 @@ urlpatterns = [
          name="stimulus-media"),
     path("<int:study_id>/mos/", mos.MosComputationListApi.as_view(), name="mos-list"),
     path("<int:study_id>/mos/<int:computation_id>/", mos.MosComputationDetailApi.as_view(), name="mos-detail"),
+    path("<int:study_id>/mos/<int:computation_id>/cancel/", mos.MosComputationCancelApi.as_view(), name="mos-cancel"),
     path("<int:study_id>/mos/<int:computation_id>/results/", mos.MosResultListApi.as_view(), name="mos-results"),
     path("<int:study_id>/mos/<int:computation_id>/subjects/", mos.SubjectReportListApi.as_view(),
          name="mos-subjects"),

@@ -12,7 +12,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import UploadField, upload_saved
+from common.api import UploadField, page_of, page_response, query_filters, upload_saved
 from common.body_limits import body_limit
 from moslab_science.datasets.ratios import SYNTAXES
 from studies import selectors
@@ -65,8 +65,8 @@ class SplitDetailOutput(SplitOutput):
 class ExportOutput(serializers.ModelSerializer):
     class Meta:
         model = DatasetExport
-        fields = ["id", "version", "format", "split", "status", "progress", "error", "sha256", "size_bytes",
-                  "created_at", "started_at", "finished_at"]
+        fields = ["id", "version", "format", "split", "status", "progress", "attempt", "worker", "cancel_requested",
+                  "error", "sha256", "size_bytes", "created_at", "started_at", "finished_at"]
 
 
 class CompareOutput(serializers.Serializer):
@@ -91,10 +91,19 @@ class VersionListApi(APIView):
         dimension = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",
                                           help_text="The rating dimension to snapshot; blank: the single score.")
 
-    @extend_schema(responses=VersionOutput(many=True))
+    class Filters(serializers.Serializer):
+        dimension = serializers.CharField(required=False, max_length=40, allow_blank=True, allow_null=True,
+                                          default=None,
+                                          help_text="Only this rating dimension's versions; an empty value: the "
+                                                    "single score's.")
+        search = serializers.CharField(required=False, default="", max_length=200,
+                                       help_text="Only the versions whose label contains this.")
+
+    @extend_schema(parameters=[Filters], responses=page_of(VersionOutput))
     def get(self, request, study_id: int):
-        versions = dataset_selectors.dataset_versions_for_study(study=_study(request, study_id))
-        return Response(VersionOutput(versions, many=True).data)
+        versions = dataset_selectors.dataset_versions_for_study(study=_study(request, study_id),
+                                                                **query_filters(request, self.Filters))
+        return page_response(request, versions, VersionOutput)
 
     @extend_schema(request=VersionCreateInput, responses={201: VersionOutput})
     def post(self, request, study_id: int):
@@ -172,10 +181,20 @@ class ExportListApi(APIView):
         format = serializers.ChoiceField(choices=DatasetExport.Format.choices)
         split_id = serializers.IntegerField(required=False, allow_null=True, default=None)
 
-    @extend_schema(responses=ExportOutput(many=True))
+    class Filters(serializers.Serializer):
+        status = serializers.ChoiceField(choices=DatasetExport.Status.choices, required=False, allow_blank=True,
+                                         default="")
+        export_format = serializers.ChoiceField(choices=DatasetExport.Format.choices, required=False,
+                                                allow_blank=True, default="",
+                                                help_text="Only exports in this format (`?format=` is DRF's own).")
+        version_id = serializers.IntegerField(required=False, min_value=1, allow_null=True, default=None,
+                                              help_text="Only this version's exports.")
+
+    @extend_schema(parameters=[Filters], responses=page_of(ExportOutput))
     def get(self, request, study_id: int):
-        return Response(ExportOutput(dataset_selectors.dataset_exports_for_study(study=_study(request, study_id)),
-                                     many=True).data)
+        exports = dataset_selectors.dataset_exports_for_study(study=_study(request, study_id),
+                                                              **query_filters(request, self.Filters))
+        return page_response(request, exports, ExportOutput)
 
     @extend_schema(request=ExportCreateInput, responses={201: ExportOutput})
     def post(self, request, study_id: int):
@@ -198,6 +217,15 @@ class ExportDetailApi(APIView):
     def get(self, request, study_id: int, export_id: int):
         return Response(ExportOutput(dataset_selectors.dataset_export_get(study=_study(request, study_id),
                                                                           export_id=export_id)).data)
+
+
+class ExportCancelApi(APIView):
+    """Cancel an export (coordinators): a queued one at once, a running one at its next step; it ends "cancelled"."""
+
+    @extend_schema(request=None, responses=ExportOutput)
+    def post(self, request, study_id: int, export_id: int):
+        export = dataset_selectors.dataset_export_get(study=_study(request, study_id, write=True), export_id=export_id)
+        return Response(ExportOutput(dataset_services.dataset_export_cancel(export=export, by=request.user)).data)
 
 
 class ExportDownloadApi(APIView):

@@ -15,6 +15,8 @@ urlpatterns = [
          name="split-detail"),
     path("studies/<int:study_id>/exports/", api.ExportListApi.as_view(), name="export-list"),
     path("studies/<int:study_id>/exports/<int:export_id>/", api.ExportDetailApi.as_view(), name="export-detail"),
+    path("studies/<int:study_id>/exports/<int:export_id>/cancel/", api.ExportCancelApi.as_view(),
+         name="export-cancel"),
     path("studies/<int:study_id>/exports/<int:export_id>/download/", api.ExportDownloadApi.as_view(),
          name="export-download"),
 ]

@@ -5,8 +5,16 @@ from common.errors import PermissionDeniedError
 from studies.models import DatasetExport, DatasetSplit, DatasetVersion, Study
 
 
-def dataset_versions_for_study(*, study: Study) -> QuerySet[DatasetVersion]:
-    return DatasetVersion.objects.filter(study=study).select_related("created_by").prefetch_related("splits")
+def dataset_versions_for_study(*, study: Study, dimension: str | None = None,
+                               search: str = "") -> QuerySet[DatasetVersion]:
+    """The study's versions, newest first; optionally one rating dimension ("" the single score), labels
+    containing `search`."""
+    versions = DatasetVersion.objects.filter(study=study).select_related("created_by").prefetch_related("splits")
+    if dimension is not None:
+        versions = versions.filter(dimension=dimension)
+    if search:
+        versions = versions.filter(label__icontains=search)
+    return versions.order_by("-number")
 
 
 def dataset_version_get(*, study: Study, version_id) -> DatasetVersion:
@@ -23,8 +31,17 @@ def dataset_split_get(*, version: DatasetVersion, split_id) -> DatasetSplit:
     return split
 
 
-def dataset_exports_for_study(*, study: Study) -> QuerySet[DatasetExport]:
-    return DatasetExport.objects.filter(version__study=study).select_related("version", "split", "requested_by")
+def dataset_exports_for_study(*, study: Study, status: str = "", export_format: str = "",
+                              version_id: int | None = None) -> QuerySet[DatasetExport]:
+    """The study's exports, newest first; optionally one status, one format, one version's."""
+    exports = DatasetExport.objects.filter(version__study=study).select_related("version", "split", "requested_by")
+    if status:
+        exports = exports.filter(status=status)
+    if export_format:
+        exports = exports.filter(format=export_format)
+    if version_id is not None:
+        exports = exports.filter(version=version_id)
+    return exports.order_by("-created_at", "-pk")
 
 
 def dataset_export_get(*, study: Study, export_id) -> DatasetExport:

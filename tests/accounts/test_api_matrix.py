@@ -73,6 +73,7 @@ def alpha(make_user, tmp_path):
         "api/studies/<int:study_id>/stimuli/": {"archive": zipped_image(tmp_path)},
         "api/studies/<int:study_id>/invitations/": {"role": "coordinator", "days": 30},
         "api/studies/<int:study_id>/mos/": {"method": "mean"},
+        "api/studies/<int:study_id>/mos/<int:computation_id>/cancel/": {},  # the route itself is the change
         "api/studies/<int:study_id>/subject-decisions/": {"rater_id": annotator.pk, "decision": "reject",
                                                           "reason": "not mine to say"},
         "api/annotation/studies/<int:study_id>/protocol/versions/": {"config": {}, "raters_per_stimulus": 9},
@@ -100,7 +101,8 @@ def call(client, route: str, method: str, ids: dict, bodies: dict):
 def snapshot(study: Study) -> tuple:
     study.refresh_from_db()
     return (study.status, study.stimuli.count(), Membership.objects.filter(study=study).count(),
-            MosComputation.objects.filter(study=study).count(), SubjectDecision.objects.filter(study=study).count(),
+            list(MosComputation.objects.filter(study=study).values_list("status", "cancel_requested")),
+            SubjectDecision.objects.filter(study=study).count(),
             StudyProtocol.objects.filter(study=study).count(), QualityItem.objects.filter(study=study).count(),
             sorted(Invitation.objects.filter(study=study).values_list("pk", "revoked_at")))
 

@@ -1,11 +1,15 @@
 """bin/serve's production stack (gunicorn, WhiteNoise, the Celery workers), driven by a browser: log in, vote, MOS.
 
-bin/serve runs on the test database and broker; it is stopped with SIGTERM and must take everything it started
-with it.
+bin/serve runs from a fresh copy of the repository (the files git tracks or would track: what a clone of this
+commit holds, uncommitted edits included), with nothing built there: no var/, no collected static files, no
+secret key. It reuses this test run's virtual environment (MOSLAB_VENV, as docs/deploy.md documents) instead of
+installing one. It runs on the test database and broker; it is stopped with SIGTERM and must take everything it
+started with it. MOSLAB_TEST_SERVE_PORT picks its port (default: any free one).
 """
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -47,6 +51,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def fresh_copy(destination: Path) -> Path:
+    """The repository's files as a clone would hold them (tracked, or new and not ignored), nothing else."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                            check=True, capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = REPO / name
+        if source.is_file():  # a tracked file deleted in the working tree is not copied
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    return destination
+
+
 def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.status, dict(response.headers), response.read()
@@ -54,8 +70,11 @@ def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
 
 @pytest.fixture
 def served(media_root, tmp_path):
-    """bin/serve on a free port; yields (base url, its output so far as a callable); stopped with SIGTERM."""
-    port = free_port()
+    """bin/serve of a fresh copy on a free port; yields (base url, its output so far as a callable); stopped with
+    SIGTERM."""
+    port = int(os.environ.get("MOSLAB_TEST_SERVE_PORT") or free_port())
+    clone = fresh_copy(tmp_path / "clone")
+    assert not (clone / "var").exists() and not (clone / ".venv").exists()
     env = {**os.environ, "MOSLAB_VENV": str(Path(sys.executable).parents[1]),
            "DATABASE_URL": worker.test_database_url(),
            "MOSLAB_VAR_DIR": str(tmp_path / "serve-var"), "MEDIA_ROOT": str(media_root),
@@ -67,7 +86,7 @@ def served(media_root, tmp_path):
         env.pop("CELERY_BROKER_URL", None)  # the filesystem broker under serve-var/broker, shared by bin/serve only
     output = tmp_path / "serve.out"
     with output.open("wb") as sink:
-        process = subprocess.Popen([str(REPO / "bin" / "serve")], cwd=REPO, env=env, stdout=sink,
+        process = subprocess.Popen([str(clone / "bin" / "serve")], cwd=tmp_path, env=env, stdout=sink,
                                    stderr=subprocess.STDOUT)
 
     def log() -> str:
@@ -85,6 +104,9 @@ def served(media_root, tmp_path):
             process.kill()
             pytest.fail(f"bin/serve did not start (exit {process.poll()}):\n{log()}")
         time.sleep(0.5)
+    started = [int(pid) for pid in re.findall(r"started \S+ \(pid (\d+)\)", output.read_text())]
+    assert started and {os.readlink(f"/proc/{pid}/cwd") for pid in started} == {str(clone)}, \
+        "every process runs from the fresh copy"
     yield base, log
     process.send_signal(signal.SIGTERM)
     try:

@@ -73,7 +73,7 @@ def test_a_participant_registers_joins_downloads_submits_and_reads_the_leaderboa
     for submission in Submission.objects.all():
         submission_score_run(submission_id=submission.pk)
 
-    mine = client.get(api("submission-list", challenge.slug), {"phase": dev.pk}).json()
+    mine = client.get(api("submission-list", challenge.slug), {"phase": dev.pk}).json()["results"]
     assert [row["id"] for row in mine] == [first.json()["id"]] and mine[0]["status"] == "succeeded"
     assert set(mine[0]["scores"]) == {"score", "srcc", "plcc", "krcc", "plcc_poly3", "n"}
     assert mine[0]["scores"]["n"] == 4
@@ -115,7 +115,7 @@ def test_the_api_refuses_outsiders_and_other_teams(client, challenge, team_users
         response = client.get(path) if "final" not in path else client.post(path, SHEET,
                                                                              content_type="application/json")
         assert response.status_code == 403 and response.json()["detail"] == "No such submission of your team."
-    assert client.get(api("submission-list", challenge.slug)).json() == []
+    assert client.get(api("submission-list", challenge.slug)).json()["results"] == []
     assert client.get(api("leaderboard", challenge.slug, 987654)).status_code == 403
     client.force_login(coordinator)
     organiser = client.post(api("register", challenge.slug), {"accept_terms": True}, content_type="application/json")
@@ -128,9 +128,9 @@ def test_the_api_refuses_outsiders_and_other_teams(client, challenge, team_users
         response = client.get(path)
         assert response.status_code == 403
         assert response.json()["detail"] == "No such challenge, or it is not open to you."
-    assert client.get(api("list")).json() == []
+    assert client.get(api("list")).json()["results"] == []
     client.force_login(coordinator)
-    assert [row["slug"] for row in client.get(api("list")).json()] == ["iqa-2025"]
+    assert [row["slug"] for row in client.get(api("list")).json()["results"]] == ["iqa-2025"]
     client.logout()
     assert client.get(api("list")).status_code == 403
 
@@ -148,7 +148,7 @@ def test_the_schema_describes_the_challenge_api_without_warnings():
     GENERATOR_STATS.reset()
     schema = SchemaGenerator().get_schema(request=None, public=True)
     views = [name for name, value in vars(challenge_api).items() if isinstance(value, type) and name.endswith("Api")]
-    assert len(views) == 11 and list({**GENERATOR_STATS._warn_cache, **GENERATOR_STATS._error_cache}) == []
+    assert len(views) == 15 and list({**GENERATOR_STATS._warn_cache, **GENERATOR_STATS._error_cache}) == []
     paths = schema["paths"]
     submit = paths["/api/challenges/{slug}/phases/{phase_id}/submissions/"]["post"]
     body = submit["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[-1]
@@ -159,3 +159,18 @@ def test_the_schema_describes_the_challenge_api_without_warnings():
     assert schema["components"]["schemas"][name]["properties"]["rows"]["items"]["$ref"].endswith(
         "/ChallengeBoardRowOutput")
     assert "application/zip" in paths["/api/challenges/{slug}/download/"]["get"]["responses"]["200"]["content"]
+
+
+def test_the_challenge_list_pages_and_filters(client, challenge, coordinator, make_user):
+    other = services.challenge_create(
+        version=challenge.version, split=challenge.split, slug="vqa-2026", title="Video Quality 2026", rules="",
+        terms="Fair play.", score_spec={"formula": "ntire2024"}, by=coordinator, is_public=False)
+    client.force_login(coordinator)
+    page = client.get(api("list"), {"page_size": 1}).json()
+    assert page["count"] == 2 and [row["slug"] for row in page["results"]] == [other.slug] and page["next"]
+    assert [row["slug"] for row in client.get(page["next"]).json()["results"]] == [challenge.slug]
+    assert [row["slug"] for row in client.get(api("list"), {"search": "video"}).json()["results"]] == [other.slug]
+    client.force_login(make_user("visitor"))  # the private one is the organisers' only
+    assert [row["slug"] for row in client.get(api("list")).json()["results"]] == [challenge.slug]
+    assert client.get(api("list"), {"page_size": "many"}).status_code == 200  # DRF falls back to the default size
+    assert client.get(api("submission-list", challenge.slug), {"phase": "first"}).status_code == 400

@@ -83,6 +83,10 @@ def participant_sweep(client, challenge, entries) -> Sweep:
         sweep.post(url(name, slug, test.pk), {"run_id": "1"}, expect=(404,))
     sweep.post(url("phase-add", slug), {"kind": "test"}, expect=(404,))
     sweep.post(url("visibility", slug), {"is_public": "0"}, expect=(404,))
+    for name in ("bundle-cancel", "bundle-rebuild"):
+        sweep.post(url(name, slug), expect=(404,))
+    sweep.post(url("submission-cancel", slug, own_test.pk))  # scored already: a message says nothing to cancel
+    sweep.post(url("submission-cancel", slug, entries[("Beta", "test")].pk), expect=(404,))
     # the API
     sweep.get(api("list"))
     sweep.get(api("detail", slug))
@@ -103,6 +107,11 @@ def participant_sweep(client, challenge, entries) -> Sweep:
     sweep.post(api("submit", slug, dev.pk), {"file": upload}, expect=(201,), follow=False)
     sweep.post(api("submission-final", slug, own_test.pk), {**SHEET}, expect=(200,), follow=False,
                content_type="application/json")
+    sweep.post(api("submission-cancel", slug, own_test.pk), expect=(400,), follow=False)
+    sweep.post(api("submission-cancel", slug, entries[("Beta", "test")].pk), expect=(403,), follow=False)
+    sweep.get(api("bundle", slug), expect=(403,))
+    for name in ("bundle-cancel", "bundle-rebuild"):
+        sweep.post(api(name, slug), expect=(403,), follow=False)
     return sweep
 
 

@@ -1,6 +1,6 @@
 """Every media read and write goes through Django's storage API: with the media on an object-like storage (files
-in memory, no local path, nothing under MEDIA_ROOT), import, serving, exports, predictions and the rater
-simulator work as they do on disk."""
+in memory, no local path, nothing under MEDIA_ROOT) and on a real S3 server (moto) through django-storages,
+import, serving, exports, predictions and the rater simulator work as they do on disk."""
 import io
 import zipfile
 
@@ -20,7 +20,14 @@ from tests.modeling.runs.conftest import write_dataset
 pytestmark = pytest.mark.django_db
 
 
-def test_import_serving_export_and_predictions_with_media_off_disk(storage_elsewhere, coordinator, client, tmp_path):
+@pytest.fixture(params=["object-like", "s3"])
+def off_disk(request):
+    """The media storage off disk: in memory, or django-storages' S3 backend on a local S3 server."""
+    return request.getfixturevalue("storage_elsewhere" if request.param == "object-like" else "s3_storage")
+
+
+def test_import_serving_export_and_predictions_with_media_off_disk(off_disk, coordinator, client, tmp_path):
+    storage_elsewhere = off_disk
     table, images = write_dataset(tmp_path / "bright", count=6)
     report = dataset_import(name="Elsewhere", slug="elsewhere", by=coordinator, source_format="mos_table",
                             source=table, images=images, scale=(1, 5), options={"name": "image", "mos": "mos"})

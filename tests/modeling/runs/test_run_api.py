@@ -64,7 +64,12 @@ def test_a_researcher_launches_a_benchmark_and_reads_its_leaderboard_and_runs(
     assert "attempt 1 started on test" in run["log_tail"] and run["config"]["method"] == "niqe"
     assert len(run["predictions"]) == run["result"]["n"]
     listed = client.get(api.base).json()
-    assert [entry["id"] for entry in listed] == [benchmark.pk] and listed[0]["runs"]["succeeded"] == 4
+    assert listed["count"] == 1 and listed["next"] is None
+    assert [entry["id"] for entry in listed["results"]] == [benchmark.pk]
+    assert listed["results"][0]["runs"]["succeeded"] == 4
+    assert client.get(api.base, {"status": "succeeded", "version_id": benchmark.version_id}).json()["count"] == 1
+    assert client.get(api.base, {"status": "queued"}).json()["count"] == 0
+    assert client.get(api.base, {"version_id": "x"}).status_code == 400
 
 
 def test_a_preset_fills_what_the_launch_leaves_out_and_hyperparameters_merge_over_it(

@@ -160,7 +160,7 @@ def test_schema_lists_the_dataset_api_without_warnings():
     views = [name for name, value in vars(dataset_api).items() if isinstance(value, type) and name.endswith("Api")]
     warnings = [message for message in {**GENERATOR_STATS._warn_cache, **GENERATOR_STATS._error_cache}
                 if "dataset" in message or any(view in message for view in views)]
-    assert len(views) == 9 and warnings == []
+    assert len(views) == 10 and warnings == []
     paths = schema["paths"]
     for path in ("/api/datasets/imports/", "/api/datasets/studies/{study_id}/versions/{version_id}/splits/",
                  "/api/datasets/studies/{study_id}/exports/{export_id}/download/"):

@@ -99,14 +99,14 @@ def test_an_attempt_that_lost_its_row_to_the_sweep_stores_nothing(version, coord
     assert (row.status, row.attempt, row.sha256) == (JobStatus.QUEUED, 2, "")
 
 
-def test_cancel_fails_a_queued_export_at_once_and_stops_a_running_one_at_its_next_step(
+def test_cancel_ends_a_queued_export_at_once_and_stops_a_running_one_at_its_next_step(
         client, version, coordinator):
     first = queued(version, coordinator)
     client.force_login(coordinator)
     response = client.post(reverse("studies:dataset-export-cancel", args=[version.study_id, first.pk]))
     assert response.status_code == 302
     first.refresh_from_db()
-    assert first.status == JobStatus.FAILED and first.error == f"Cancelled by {coordinator} before it started."
+    assert first.status == JobStatus.CANCELLED and first.error == f"Cancelled by {coordinator} before it started."
     second = queued(version, coordinator)
     running = jobs.job_claim(DatasetExport, job_id=second.pk, attempt=1, worker="w1@host")
     dataset_services.dataset_export_cancel(export=second, by=coordinator)
