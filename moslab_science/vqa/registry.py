@@ -50,7 +50,8 @@ AIGC_VQA_DEFAULTS = {
         "technical": {"weight": "video-swin-t-kinetics400", "patch": [2, 4, 4], "embed_dim": 96,
                       "depths": [2, 2, 6, 2], "heads": [3, 6, 12, 24], "window": [8, 7, 7],
                       "frag_biases": [True, True, True, False], "head_hidden": 64},
-        "aesthetic": {"backbone": "efficientnet-lite", "weight": None, "head_hidden": 64, "variant": "lite0", "frozen_blocks": 0, "dropout": 0.2, "frozen_bn": True,
+        "aesthetic": {"backbone": "efficientnet-lite", "weight": None, "head_hidden": 64,  # head: convnext3d only
+                      "variant": "lite0", "frozen_blocks": 0, "dropout": 0.2, "frozen_bn": True,
                       "width_scale": 1.0, "depth_cap": None},
         "alignment": {"weight": "blip-itm-base-coco", "tokenizer": "bert", "adapter_bottleneck": 64,
                       "vision": {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12,

@@ -50,12 +50,13 @@ def normalised_clip() -> torch.Tensor:
 
 
 def test_every_official_key_has_its_place_in_order():
+    """Same names in the same order; same shapes, DOVER's 1x1x1 head convolutions being moslab's linear layers."""
     own = paper_branch().state_dict()
-    mapped = [aesthetic_key(entry["key"]) for entry in manifest(FOLDER)["state_dict"]]
-    assert mapped == list(own)
-    shapes = [tuple(entry["shape"]) for entry in manifest(FOLDER)["state_dict"]]
-    assert [shape if name.startswith("head.") else tuple(own[name].shape) for name, shape in zip(mapped, shapes)] \
-        == shapes
+    entries = manifest(FOLDER)["state_dict"]
+    assert [aesthetic_key(entry["key"]) for entry in entries] == list(own)
+    for entry in entries:
+        shape, name = tuple(entry["shape"]), aesthetic_key(entry["key"])
+        assert tuple(own[name].shape) == (shape[:2] if name.startswith("head.") and len(shape) == 5 else shape)
 
 
 def test_official_checkpoint_gives_the_official_score_map_and_intermediates(state, weight_registry):
