@@ -2,8 +2,6 @@
 its checkpoint layout loads strictly into AIGC-VQA's aesthetic branch (model.aesthetic.backbone = "convnext3d")
 through the registry, and the score map and intermediates are the official ones
 (tests/fixtures/official-equivalence/dover-aesthetic, made by that folder's generate.py)."""
-import hashlib
-
 import numpy as np
 import pytest
 import torch
@@ -14,15 +12,17 @@ from moslab_science.vqa.registry import resolve_config
 from tests.modeling.equivalence.official_fixtures import (
     OUTPUT_TOLERANCE,
     Capture,
+    fixture_folder,
     intermediate_mismatches,
     manifest,
     official_state,
     own_fixture_folder,
     register_checkpoint,
 )
+from tests.modeling.equivalence.test_dover_technical import dover_state as dover_technical_state
+from tests.modeling.equivalence.test_dover_technical import normalised_clip  # the same frames, the same formula
+from tests.modeling.equivalence.test_dover_technical import paper_branch as technical_branch
 
-MEAN = torch.tensor([123.675, 116.28, 103.53])  # evaluate_one_video.py's normalisation (0..255 scale)
-STD = torch.tensor([58.395, 57.12, 57.375])
 FOLDER = own_fixture_folder("dover-aesthetic")
 
 
@@ -38,15 +38,6 @@ def paper_branch() -> DoverAestheticBranch:
 @pytest.fixture(scope="module")
 def state() -> dict[str, torch.Tensor]:
     return official_state(FOLDER, lambda key: pytest.fail(f"{key}: DOVER's aesthetic branch has no constants"))
-
-
-def normalised_clip() -> torch.Tensor:
-    """(1, 3, 32, 224, 224), as evaluate_one_video.py normalises the frames."""
-    frames = torch.from_numpy(np.load(FOLDER / "input_frames_uint8.npy")).float()  # (3, T, H, W)
-    clip = ((frames.permute(1, 2, 3, 0) - MEAN) / STD).permute(3, 0, 1, 2).unsqueeze(0)
-    digest = hashlib.sha256(clip.contiguous().numpy().tobytes()).hexdigest()
-    assert digest == manifest(FOLDER)["files_sha256"]["normalised_input_sha256_float32_bytes"]
-    return clip
 
 
 def test_every_official_key_has_its_place_in_order():
@@ -71,7 +62,7 @@ def test_official_checkpoint_gives_the_official_score_map_and_intermediates(stat
                        "backbone.stages.2.output.channels0-63.npy": backbone.stages[2],
                        "backbone.stages.3.output.channels0-63.npy": backbone.stages[3],
                        "backbone.output": backbone, "head.fc_hid": branch.head[0]})
-    clip = normalised_clip()
+    clip = normalised_clip(FOLDER)
     with torch.no_grad():
         score_map = branch.score_map(clip)
         score = branch(clip.transpose(1, 2))  # the run's input layout: (B, T, 3, S, S)
@@ -92,3 +83,18 @@ def test_a_renamed_key_is_refused_by_name(state):
         paper_branch().load_pretrained(renamed)
     assert raised.value.problems == [f"{old}_renamed: no tensor backbone.stages.2.4.gamma_renamed in moslab's model",
                                      "backbone.stages.2.4.gamma: missing from the file"]
+
+
+@pytest.mark.shared_data
+def test_one_dover_checkpoint_fills_both_dover_branches(state, weight_registry):
+    """DOVER.pth holds both branches: registered once as "dover", its technical keys fill the technical branch and
+    its aesthetic keys the aesthetic one, each strictly, each ignoring the other's keys."""
+    technical_state = dover_technical_state(fixture_folder("dover-technical"))
+    register_checkpoint(weight_registry, "dover", {**technical_state, **state})
+    both = weights.load_state_dict("dover")
+    aesthetic = paper_branch()
+    aesthetic.load_pretrained(both)
+    technical = technical_branch()
+    technical.load_pretrained(both)
+    assert torch.equal(aesthetic.head[0].weight, state["aesthetic_head.fc_hid.weight"].flatten(1))
+    assert torch.equal(technical.head[0].weight, technical_state["technical_head.fc_hid.weight"].flatten(1))
