@@ -144,6 +144,9 @@ def resolve_config(name: str, overrides: dict | None = None) -> dict:
     arch = architecture(name)
     config = vqa_config.resolve(name, arch.defaults, arch.tiny, overrides)
     if name == "aigc-vqa":
+        if config["model"]["aesthetic"]["backbone"] == "convnext3d" and config["input"]["aesthetic_frames"] % 2:
+            raise VqaError(f"input.aesthetic_frames is {config['input']['aesthetic_frames']}: ConvNeXt-3D's stem "
+                           "takes the frames in pairs; give an even number (DOVER uses 32)")
         sizes = ("input.alignment_size", config["input"]["alignment_size"],
                  "model.alignment.vision.image_size", config["model"]["alignment"]["vision"]["image_size"])
     else:

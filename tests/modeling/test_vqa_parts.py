@@ -154,6 +154,9 @@ def test_aesthetic_branch_can_be_dovers_convnext3d_scoring_every_token():
     assert torch.allclose(scores, score_map.flatten(1).mean(dim=1))
     assert branch.always_trainable() == list(branch.head.parameters())
 
+    with pytest.raises(VqaError, match="input.aesthetic_frames is 3: ConvNeXt-3D's stem takes the frames in pairs"):
+        resolve_config("aigc-vqa", {"model": {"aesthetic": {"backbone": "convnext3d"}},
+                                    "input": {"aesthetic_frames": 3}})
     with pytest.raises(VqaError, match="model.aesthetic.backbone 'convnext': use efficientnet-lite or convnext3d"):
         build_model("aigc-vqa", resolve_config("aigc-vqa", {"preset": "tiny",
                                                             "model": {"aesthetic": {"backbone": "convnext"}}}))
