@@ -4,8 +4,10 @@ of a text-to-video clip, and the final score their sum.
 - technical: fragments (moslab_science.vqa.fragments) through a Video Swin backbone with FAST-VQA's gated fragment
   bias; a two-layer head scores every spatio-temporal token and the scores are averaged: DOVER's technical branch,
   which loads DOVER's official checkpoint (model.technical.weight = "dover") or starts from Kinetics-400;
-- aesthetic: an EfficientNet-Lite (moslab_science.iqa) on whole frames resized to a square; the per-frame scores of
-  its multi-level linear head are averaged over time (equal to averaging the features: the head is linear);
+- aesthetic: by default an EfficientNet-Lite (moslab_science.iqa) on whole frames resized to a square; the per-frame
+  scores of its multi-level linear head are averaged over time (equal to averaging the features: the head is
+  linear). With ``backbone = "convnext3d"`` it is DOVER's aesthetic branch instead: the frames as one clip through
+  ConvNeXt-3D tiny and the same two-layer token head as the technical branch, loading DOVER's official checkpoint;
 - alignment: BLIP with the spatial-temporal adapter (moslab_science.vqa.alignment).
 """
 import torch
@@ -15,20 +17,21 @@ from moslab_science.iqa.architectures.effnet_lite_iqa import EffNetLiteIqa
 from moslab_science.iqa.official import load_official_state
 from moslab_science.vqa.alignment import AlignmentBranch
 from moslab_science.vqa.config import DIMENSIONS
+from moslab_science.vqa.convnext3d import ConvNeXt3D
 from moslab_science.vqa.errors import VqaError
 from moslab_science.vqa.swin3d import SwinTransformer3D
 
 IGNORED_SWIN_KEYS = ("relative_position_index",)  # buffers the Kinetics file saves; computed here
 KINETICS_PREFIX = "backbone."  # mmaction's Video Swin Kinetics-400 file
-DOVER_PARTS = {"technical_backbone.": "backbone.", "technical_head.fc_hid.": "head.0.",
-               "technical_head.fc_last.": "head.2."}  # DOVER.pth's technical branch -> this module's names
+DOVER_PARTS = {"_backbone.": "backbone.", "_head.fc_hid.": "head.0.", "_head.fc_last.": "head.2."}  # DOVER.pth's
 
 
-def dover_key(key: str) -> str | None:
-    """The name in TechnicalBranch of a key of DOVER's official checkpoint; None for its aesthetic branch."""
+def dover_key(key: str, branch: str = "technical") -> str | None:
+    """The name in TechnicalBranch (or DoverAestheticBranch, with branch="aesthetic") of a key of DOVER's official
+    checkpoint; None for a key of its other branch."""
     for official, own in DOVER_PARTS.items():
-        if key.startswith(official):
-            return own + key[len(official):]
+        if key.startswith(branch + official):
+            return own + key[len(branch + official):]
     return None
 
 
@@ -37,14 +40,18 @@ def _head_as_linear(name: str, value: torch.Tensor) -> torch.Tensor:
     return value.flatten(1) if name.startswith("head.") and value.dim() == 5 else value
 
 
+def dover_head(channels: int, hidden: int) -> nn.Sequential:
+    """DOVER's VQAHead (1x1x1 convolutions fc_hid, GELU, fc_last) as linear layers on channels-last tokens."""
+    return nn.Sequential(nn.Linear(channels, hidden), nn.GELU(), nn.Linear(hidden, 1))
+
+
 class TechnicalBranch(nn.Module):
     def __init__(self, *, weight: str, patch: list, embed_dim: int, depths: list, heads: list, window: list,
                  frag_biases: list, head_hidden: int):
         super().__init__()
         self.backbone = SwinTransformer3D(patch=tuple(patch), embed_dim=embed_dim, depths=tuple(depths),
                                           heads=tuple(heads), window=tuple(window), frag_biases=tuple(frag_biases))
-        self.head = nn.Sequential(nn.Linear(self.backbone.num_features, head_hidden), nn.GELU(),
-                                  nn.Linear(head_hidden, 1))
+        self.head = dover_head(self.backbone.num_features, head_hidden)
 
     def forward(self, fragments: torch.Tensor) -> torch.Tensor:
         return self.score_map(fragments).flatten(1).mean(dim=1)
@@ -76,7 +83,7 @@ class TechnicalBranch(nn.Module):
 
 
 class AestheticBranch(nn.Module):
-    def __init__(self, **effnet):
+    def __init__(self, *, backbone: str, weight: str | None, head_hidden: int, **effnet):
         super().__init__()
         self.net = EffNetLiteIqa(**effnet)
 
@@ -90,6 +97,35 @@ class AestheticBranch(nn.Module):
         self.net.load_pretrained(state)
 
 
+class DoverAestheticBranch(nn.Module):
+    """DOVER's aesthetic branch: the clip (all frames, whole and resized) through ConvNeXt-3D tiny, the token head
+    scoring every (T/2, H/32, W/32) position, the scores averaged. The EfficientNet keys of model.aesthetic are not
+    used."""
+
+    def __init__(self, *, backbone: str, weight: str | None, head_hidden: int, **effnet):
+        super().__init__()
+        self.backbone = ConvNeXt3D()
+        self.head = dover_head(self.backbone.num_features, head_hidden)
+
+    def forward(self, frames: torch.Tensor) -> torch.Tensor:  # (B, T, 3, S, S)
+        return self.score_map(frames.transpose(1, 2)).flatten(1).mean(dim=1)
+
+    def score_map(self, clip: torch.Tensor) -> torch.Tensor:
+        """(B, 3, T, S, S) -> (B, T/2, S/32, S/32): DOVER's aesthetic score map."""
+        return self.head(self.backbone(clip)).squeeze(-1)
+
+    def always_trainable(self) -> list[nn.Parameter]:
+        return list(self.head.parameters())
+
+    def load_pretrained(self, state: dict[str, torch.Tensor]) -> None:
+        """DOVER's official checkpoint: its aesthetic branch, strictly (the head's 1x1x1 convolutions as linear)."""
+        load_official_state(self, state, what="DOVER aesthetic branch",
+                            official_key=lambda key: dover_key(key, "aesthetic"), reshape=_head_as_linear)
+
+
+AESTHETIC_BACKBONES = {"efficientnet-lite": AestheticBranch, "convnext3d": DoverAestheticBranch}
+
+
 class AigcVqa(nn.Module):
     uses_prompts = True
     branch_names = DIMENSIONS
@@ -97,7 +133,10 @@ class AigcVqa(nn.Module):
     def __init__(self, *, technical: dict, aesthetic: dict, alignment: dict):
         super().__init__()
         self.technical = TechnicalBranch(**technical)
-        self.aesthetic = AestheticBranch(**aesthetic)
+        if aesthetic["backbone"] not in AESTHETIC_BACKBONES:
+            raise VqaError(f"model.aesthetic.backbone {aesthetic['backbone']!r}: use "
+                           f"{' or '.join(AESTHETIC_BACKBONES)}")
+        self.aesthetic = AESTHETIC_BACKBONES[aesthetic["backbone"]](**aesthetic)
         self.alignment = AlignmentBranch(**alignment)
 
     def forward(self, inputs: dict[str, torch.Tensor], prompts: list[str],

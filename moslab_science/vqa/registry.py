@@ -32,6 +32,13 @@ def _aigc_vqa(model: dict) -> nn.Module:
     return AigcVqa(**model)
 
 
+def _aesthetic_weight(aesthetic: dict) -> str:
+    """model.aesthetic.weight, else its backbone's usual file: DOVER's checkpoint or the ImageNet EfficientNet."""
+    if aesthetic["weight"]:
+        return aesthetic["weight"]
+    return "dover" if aesthetic["backbone"] == "convnext3d" else f"efficientnet-{aesthetic['variant']}-imagenet"
+
+
 def _clip_video(model: dict) -> nn.Module:
     from moslab_science.vqa.clip_video import ClipVideo
 
@@ -43,7 +50,8 @@ AIGC_VQA_DEFAULTS = {
         "technical": {"weight": "video-swin-t-kinetics400", "patch": [2, 4, 4], "embed_dim": 96,
                       "depths": [2, 2, 6, 2], "heads": [3, 6, 12, 24], "window": [8, 7, 7],
                       "frag_biases": [True, True, True, False], "head_hidden": 64},
-        "aesthetic": {"variant": "lite0", "frozen_blocks": 0, "dropout": 0.2, "frozen_bn": True,
+        "aesthetic": {"backbone": "efficientnet-lite", "weight": None, "head_hidden": 64,  # head: convnext3d only
+                      "variant": "lite0", "frozen_blocks": 0, "dropout": 0.2, "frozen_bn": True,
                       "width_scale": 1.0, "depth_cap": None},
         "alignment": {"weight": "blip-itm-base-coco", "tokenizer": "bert", "adapter_bottleneck": 64,
                       "vision": {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12,
@@ -103,7 +111,7 @@ ARCHITECTURES = {
             build=_aigc_vqa,
             inputs=aigc_vqa_inputs,
             branch_weights=lambda model: {"technical": model["technical"]["weight"],
-                                          "aesthetic": f"efficientnet-{model['aesthetic']['variant']}-imagenet",
+                                          "aesthetic": _aesthetic_weight(model["aesthetic"]),
                                           "alignment": model["alignment"]["weight"]},
             stage_branches={"branches": ("technical", "aesthetic"), "alignment": ("alignment",),
                             "joint": (*DIMENSIONS, "score")},
@@ -136,6 +144,9 @@ def resolve_config(name: str, overrides: dict | None = None) -> dict:
     arch = architecture(name)
     config = vqa_config.resolve(name, arch.defaults, arch.tiny, overrides)
     if name == "aigc-vqa":
+        if config["model"]["aesthetic"]["backbone"] == "convnext3d" and config["input"]["aesthetic_frames"] % 2:
+            raise VqaError(f"input.aesthetic_frames is {config['input']['aesthetic_frames']}: ConvNeXt-3D's stem "
+                           "takes the frames in pairs; give an even number (DOVER uses 32)")
         sizes = ("input.alignment_size", config["input"]["alignment_size"],
                  "model.alignment.vision.image_size", config["model"]["alignment"]["vision"]["image_size"])
     else:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from moslab_science.vqa import VqaError, resolve_config
+from moslab_science.vqa import VqaError, build_model, resolve_config
 from moslab_science.vqa.adapter import SpatialTemporalAdapter
 from moslab_science.vqa.fragments import fragment_offsets, fragments
 from moslab_science.vqa.losses import branch_loss, ranking_loss
@@ -61,9 +61,9 @@ def test_adapter_keeps_the_shape_and_starts_as_the_identity():
     torch.manual_seed(0)
     adapter = SpatialTemporalAdapter(16, bottleneck=4)
     tokens = torch.randn(2, 3, 1 + 4 * 4, 16)  # (B, T, class + 4x4 patches, C)
-    assert torch.equal(adapter(tokens, (4, 4)), tokens)  # zero-initialised up-projection: exactly residual
+    assert torch.equal(adapter(tokens, (4, 4)), tokens)  # zero-initialised convolution: exactly residual
     assert adapter.conv.groups == 4 and adapter.conv.kernel_size == (3, 3, 3)  # depth-wise over (T, H, W)
-    torch.nn.init.normal_(adapter.up.weight)
+    torch.nn.init.normal_(adapter.conv.weight)
     out = adapter(tokens, (4, 4))
     assert out.shape == tokens.shape
     assert torch.equal(out[:, :, 0], tokens[:, :, 0])  # class tokens skip the convolution
@@ -140,3 +140,23 @@ def test_configuration_refuses_unknown_keys_bad_stages_and_mismatched_frame_size
     assert "train.batch_size must be an integer >= 2" in str(error.value)
     with pytest.raises(VqaError, match="input.alignment_size is 64 but model.alignment.vision.image_size is 32"):
         resolve_config("aigc-vqa", {"preset": "tiny", "input": {"alignment_size": 64}})
+
+
+def test_aesthetic_branch_can_be_dovers_convnext3d_scoring_every_token():
+    config = resolve_config("aigc-vqa", {"preset": "tiny", "model": {"aesthetic": {"backbone": "convnext3d"}}})
+    model = build_model("aigc-vqa", config)
+    branch = model.branch("aesthetic")
+    frames = torch.randn(2, 4, 3, 64, 64)  # (B, T, 3, S, S): 4 frames -> 2 time steps, 64 px -> 2 x 2 tokens
+    with torch.no_grad():
+        score_map = branch.score_map(frames.transpose(1, 2))
+        scores = model({"aesthetic": frames}, ["a", "b"], branches=("aesthetic",))["aesthetic"]
+    assert score_map.shape == (2, 2, 2, 2)
+    assert torch.allclose(scores, score_map.flatten(1).mean(dim=1))
+    assert branch.always_trainable() == list(branch.head.parameters())
+
+    with pytest.raises(VqaError, match="input.aesthetic_frames is 3: ConvNeXt-3D's stem takes the frames in pairs"):
+        resolve_config("aigc-vqa", {"model": {"aesthetic": {"backbone": "convnext3d"}},
+                                    "input": {"aesthetic_frames": 3}})
+    with pytest.raises(VqaError, match="model.aesthetic.backbone 'convnext': use efficientnet-lite or convnext3d"):
+        build_model("aigc-vqa", resolve_config("aigc-vqa", {"preset": "tiny",
+                                                            "model": {"aesthetic": {"backbone": "convnext"}}}))

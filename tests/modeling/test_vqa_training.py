@@ -188,6 +188,8 @@ def test_pretrained_configuration_names_every_missing_weight(tmp_path, monkeypat
     assert "alignment branch: pretrained weight 'blip-itm-base-coco' is missing" in message
     assert "Salesforce/blip-itm-base-coco" in message and '"pretrained": false' in message
     assert "aesthetic branch" not in message  # EfficientNet-Lite0 ships in an installed package
+    with pytest.raises(WeightError, match="aesthetic branch: pretrained weight 'dover' is missing"):
+        build_model("aigc-vqa", resolve_config("aigc-vqa", {"model": {"aesthetic": {"backbone": "convnext3d"}}}))
 
 
 def test_vqa_command_loads_without_importing_torch():

@@ -1,10 +1,9 @@
-"""The official-equivalence fixtures of ../shared/data/official-equivalence: pseudo-weights rebuilt from each
+"""The official-equivalence fixtures of ../shared/data/official-equivalence and of this repository's
+tests/fixtures/official-equivalence (made the same way, by its generate.py): pseudo-weights rebuilt from each
 manifest (every tensor checked against its SHA-256), registered as a user registers an official checkpoint, and
 the official outputs and intermediates compared within the fixture's stated tolerances."""
 import hashlib
 import json
-import math
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,9 +13,11 @@ from torch import nn
 
 from tests.conftest import SHARED_DATA
 from tests.modeling import iqa_fixtures  # noqa: F401  (one torch thread: the fixtures were made with one)
+from tests.modeling.equivalence.recipe import pseudo_weight, sha256
 from tests.studies.mos.mos_shared_data import require_shared
 
 EQUIVALENCE = SHARED_DATA / "official-equivalence"
+OWN_EQUIVALENCE = Path(__file__).resolve().parents[2] / "fixtures" / "official-equivalence"
 OUTPUT_TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}  # each fixture README's suggestion
 INTERMEDIATE_RTOL = 1e-4  # and atol = 1e-4 x the full tensor's std
 
@@ -25,24 +26,13 @@ def fixture_folder(name: str) -> Path:
     return require_shared(EQUIVALENCE / name / "manifest.json").parent
 
 
+def own_fixture_folder(name: str) -> Path:
+    """A fixture made for moslab from the official code (tests/fixtures/official-equivalence/NAME)."""
+    return OWN_EQUIVALENCE / name
+
+
 def manifest(folder: Path) -> dict:
     return json.loads((folder / "manifest.json").read_text())
-
-
-def sha256(tensor: torch.Tensor) -> str:
-    return hashlib.sha256(tensor.contiguous().numpy().tobytes()).hexdigest()
-
-
-def pseudo_weight(key: str, shape: tuple[int, ...], lecun_nd_weights: bool) -> torch.Tensor:
-    """The fixtures' recipe, as their README states it (float32 CPU arithmetic, written exactly so)."""
-    generator = torch.Generator().manual_seed(zlib.crc32(key.encode()))
-    if key.endswith("running_var"):
-        return 1 + 0.1 * torch.rand(shape, generator=generator)
-    if len(shape) == 1 and key.endswith(".weight"):
-        return 1 + 0.02 * torch.randn(shape, generator=generator)
-    if lecun_nd_weights and len(shape) >= 2 and key.endswith(".weight"):
-        return torch.randn(shape, generator=generator) / math.sqrt(math.prod(shape[1:]))
-    return 0.02 * torch.randn(shape, generator=generator)
 
 
 def official_state(folder: Path, constructed: Callable[[str], torch.Tensor]) -> dict[str, torch.Tensor]:
