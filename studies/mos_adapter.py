@@ -16,7 +16,8 @@ from django.contrib.auth import get_user_model
 from moslab_science.mos import MosResult, ScoreMatrix, compute_mos
 from moslab_science.mos.diagnostics import unrated_warning
 from moslab_science.mos.errors import MosInputError, MosWarning, name_ids
-from moslab_science.mos.screening_correlation import subject_correlations
+from moslab_science.mos.rater_flags import disagreeing_raters_warning
+from moslab_science.mos.screening_correlation import SubjectCorrelations, subject_correlations
 from studies.models import MosComputation, Rating, Stimulus, Study, SubjectDecision, SubjectReport, counted_votes
 from studies.vote_cells import current_vote_cells
 
@@ -119,10 +120,15 @@ def compute_study_mos(computation: MosComputation) -> MosOutcome:
     results = list(zip([computation.pk] * len(stimulus_pks), stimulus_pks, range(len(stimulus_pks)),  # by name
                        _numbers(final.mos), _numbers(std), _numbers(final.ci95),
                        np.asarray(final.n, dtype=np.int64).tolist(), strict=True))
+    correlations = subject_correlations(matrix.scores)
+    reports = _subject_reports(computation, study_matrix, screened, decisions, correlations)
+    disagreeing = disagreeing_raters_warning(matrix.subject_ids, correlations.pearson,
+                                             np.array([report.rejected for report in reports], dtype=bool))
+    warnings = [*final.warnings, *([disagreeing] if disagreeing else [])]
     return MosOutcome(
         results=results,
-        reports=_subject_reports(computation, study_matrix, screened, decisions),
-        warnings=_with_review_state(computation, [warning.as_dict() for warning in final.warnings]),
+        reports=reports,
+        warnings=_with_review_state(computation, [warning.as_dict() for warning in warnings]),
         num_ratings=int(np.sum(~np.isnan(matrix.scores))),
     )
 
@@ -151,10 +157,10 @@ def _with_review_state(computation: MosComputation, warnings: list[dict]) -> lis
 
 
 def _subject_reports(
-    computation: MosComputation, study_matrix: StudyMatrix, screened: MosResult, decisions: dict[str, SubjectDecision]
+    computation: MosComputation, study_matrix: StudyMatrix, screened: MosResult, decisions: dict[str, SubjectDecision],
+    correlations: SubjectCorrelations,
 ) -> list[SubjectReport]:
     matrix = study_matrix.matrix
-    correlations = subject_correlations(matrix.scores)
     index_in_screened = {subject: i for i, subject in enumerate(screened.subject_ids)}
     reports = []
     for column, subject in enumerate(matrix.subject_ids):
