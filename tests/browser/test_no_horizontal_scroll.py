@@ -55,6 +55,13 @@ def coordinator_pages(study, version, challenge):  # noqa: F811
     }
 
 
+OFFENDERS = """() => Array.from(document.querySelectorAll('body *'))
+  .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1
+    && !(el.parentElement && el.parentElement.getBoundingClientRect().right > window.innerWidth + 1))
+  .slice(0, 4).map((el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : ''))"""
+
+
 def overflow(page) -> int:
     """How many pixels the page is wider than the window (0 when it fits)."""
     page.wait_for_load_state("networkidle")
@@ -78,5 +85,5 @@ def test_no_page_scrolls_sideways(width, page_for, wide_study, challenge, live_s
         extra = overflow(page)
         if extra > 0:
             screenshot(page, f"overflow-{width}-{name}")
-            wider.append(f"{name} ({path}): {extra} px wider than {width}")
+            wider.append(f"{name} ({path}): {extra} px wider than {width}, by {page.evaluate(OFFENDERS)}")
     assert wider == [], "\n".join(wider)
