@@ -80,8 +80,8 @@ def test_planning_page_is_for_coordinators(client, study_with_votes, coordinator
     assert RatingTask.objects.filter(study=study, status=RatingTask.Status.PENDING).count() == 2
 
 
-@pytest.mark.parametrize("target, problem", [("-1", "Ensure this value is greater than or equal to 0.01."), ("abc", "Enter a number."),
-                                             ("", "This field is required.")])
+@pytest.mark.parametrize("target, problem", [("-1", "Ensure this value is greater than or equal to 0.01."),
+                                             ("abc", "Enter a number."), ("", "This field is required.")])
 def test_a_bad_target_says_what_to_fix(client, study_with_votes, coordinator, target, problem):
     study, _ = study_with_votes
     client.force_login(coordinator)
