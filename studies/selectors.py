@@ -131,6 +131,10 @@ def study_progress(*, study: Study) -> dict[str, int]:
     }
 
 
+def study_has_video(*, study: Study) -> bool:
+    return Stimulus.objects.filter(study=study, media_type=Stimulus.MediaType.VIDEO).exists()
+
+
 def mos_computations_for_study(*, study: Study, status: str = "", method: str = "",
                                dimension: str | None = None) -> QuerySet[MosComputation]:
     """The study's MOS computations, newest first; optionally one status, one method, one dimension."""

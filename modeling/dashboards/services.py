@@ -13,6 +13,7 @@ from moslab_science.mos.errors import name_ids
 from studies.models import Stimulus, Study
 
 MAX_PREDICTION_BYTES = 20 * 1024 * 1024
+MODEL_NAME_CHARS = 80
 
 
 def prediction_set_store(*, study: Study, model: str, content: bytes, filename: str = "") -> PredictionSet:
@@ -23,7 +24,9 @@ def prediction_set_store(*, study: Study, model: str, content: bytes, filename: 
     Every image must be a stimulus of the study. The file is named by the model and a hash of its
     bytes and stored through the media storage only once it reads cleanly.
     """
-    label = slug_part(model.strip())[:80] if model.strip() else ""
+    label = slug_part(model.strip()) if model.strip() else ""
+    if len(label) > MODEL_NAME_CHARS:
+        raise DomainError(f"The model name is {len(label)} characters long; shorten it to {MODEL_NAME_CHARS} at most.")
     if not label:
         raise DomainError("Give the model a name (letters, digits and dashes), e.g. efficientnet-lite0.")
     if len(content) > MAX_PREDICTION_BYTES:
