@@ -72,7 +72,8 @@ def review_queue(request, study_id: int):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"study": study, "rows": rows, "page": page, "matching": len(reviews), "hide_names": hide,
-               "filters": filters, "choices": selectors.review_filter_choices(study=study), "query": query.urlencode(),
+               "filters": filters, "choices": selectors.review_filter_choices(study=study, with_raters=not hide),
+               "query": query.urlencode(),
                "open_total": selectors.open_reviews(study=study).count(), "aspects": protocol.aspects,
                "dimensions": protocol.dimensions, "relabel_rounds": protocol.relabel_rounds}
     return render(request, "annotation/review_queue.html", context)

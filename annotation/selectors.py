@@ -151,11 +151,12 @@ def open_reviews_filtered(*, study: Study, min_spread: float | None = None, **fi
     return [review for review in reviews if min_spread is None or review_spread(review) >= min_spread]
 
 
-def review_filter_choices(*, study: Study) -> dict[str, list[str]]:
-    """The raters (usernames) and source contents the open reviews' images have, for the queue's filters."""
+def review_filter_choices(*, study: Study, with_raters: bool) -> dict[str, list[str]]:
+    """The source contents the open reviews' images have and, `with_raters` (names shown), the raters who voted
+    on them (usernames), for the queue's filters."""
     stimuli = open_reviews(study=study).values("stimulus")
     raters = (Rating.objects.filter(study=study, stimulus__in=stimuli, purpose=Rating.Purpose.RATING)
-              .order_by("rater__username").values_list("rater__username", flat=True).distinct())
+              .order_by("rater__username").values_list("rater__username", flat=True).distinct()) if with_raters else []
     sources = (Stimulus.objects.filter(pk__in=stimuli).exclude(source_content="").order_by("source_content")
                .values_list("source_content", flat=True).distinct())
     return {"raters": list(raters), "sources": list(sources)}

@@ -45,8 +45,10 @@ def test_the_queue_filters_by_spread_rater_and_source(client, coordinator, flagg
     assert shown(client.get(url).content.decode()) == open_names(study)
     assert shown(client.get(url, {"min_spread": "3.5"}).content.decode()) == ["src0_v0.png", "src0_v1.png"]
     assert shown(client.get(url, {"source": "source1"}).content.decode()) == ["src1_v0.png", "src1_v1.png"]
-    assert shown(client.get(url, {"rater": users[0].username, "search": "v1"}).content.decode()) == [
-        "src0_v1.png", "src1_v1.png"]
+    assert users[0].username not in client.get(url).content.decode(), "names hidden: no rater filter"
+    html = client.get(url, {"rater": users[0].username, "search": "v1", "names": "1"}).content.decode()
+    assert shown(html) == ["src0_v1.png", "src1_v1.png"]
+    assert f'<option value="{users[0].username}" selected>' in html
     html = client.get(url, {"min_spread": "9"}).content.decode()
     assert shown(html) == [] and "No image waiting for review matches these filters." in html
     assert "Votes span at least" in client.get(url, {"min_spread": "-1"}).content.decode()
