@@ -10,6 +10,7 @@ from tests.security.studies import staffed_rated_study
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = (1440, 1024, 390)
+PICTURED = {"study", "reviews", "mos-detail", "protocol"}  # screenshots at every width, to look at
 LONG_REASON = ("The ringing around the roof edges and the blocky sky are clearly visible at native size, "
                "so I deducted a full point for compression artefacts and half a point for noise")
 
@@ -83,6 +84,8 @@ def test_no_page_scrolls_sideways(width, page_for, wide_study, challenge, live_s
         page = pages[who]
         page.goto(live_server.url + path)
         extra = overflow(page)
+        if name in PICTURED:
+            screenshot(page, f"{name}-{width}")
         if extra > 0:
             screenshot(page, f"overflow-{width}-{name}")
             wider.append(f"{name} ({path}): {extra} px wider than {width}, by {page.evaluate(OFFENDERS)}")
