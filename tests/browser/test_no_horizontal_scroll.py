@@ -10,7 +10,7 @@ from tests.security.studies import staffed_rated_study
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = (1440, 1024, 390)
-PICTURED = {"study", "reviews", "mos-detail", "protocol"}  # screenshots at every width, to look at
+PICTURED = {"study", "reviews", "mos-detail", "protocol", "dashboard-raters"}  # screenshots at every width, to look at
 LONG_REASON = ("The ringing around the roof edges and the blocky sky are clearly visible at native size, "
                "so I deducted a full point for compression artefacts and half a point for noise")
 
