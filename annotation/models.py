@@ -139,3 +139,6 @@ class StimulusReview(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.stimulus} round {self.round}: {self.status}"
+
+
+from annotation.crowd.models import CrowdLink, CrowdParticipant  # noqa: E402, F401  (the crowd wing's models)

@@ -2,9 +2,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from annotation import protocol_services, selectors
+from annotation import protocol_services, quality_services, selectors
 from annotation.protocol_forms import (
     STUDY_SETTINGS,
     AspectFormSet,
@@ -15,10 +15,14 @@ from annotation.protocol_forms import (
     config_from,
     initial_from,
 )
+from common.body_limits import body_limit
 from common.errors import DomainError
 from common.views import scoped
+from moslab_science.csv_table import decode_text
 from studies import selectors as study_selectors
 from studies.models import Membership
+
+MAX_QUALITY_CSV_BYTES = 1024 * 1024
 
 
 @login_required
@@ -66,3 +70,27 @@ def protocol_edit(request, study_id: int):
         "quality_counts": selectors.quality_item_counts(study=study),
     }
     return render(request, "annotation/protocol_edit.html", context, status=400 if problems else 200)
+
+
+@login_required
+@require_POST
+@scoped
+@body_limit(MAX_QUALITY_CSV_BYTES)
+def quality_items_upload(request, study_id: int):
+    """Training, qualification and gold images from a CSV (file, kind, reference_score, tolerance, explanation),
+    all or nothing, every problem listed; the same service as `manage.py quality_items` and the API."""
+    study = study_selectors.study_get_for_user(study_id=study_id, user=request.user,
+                                               roles=[Membership.Role.COORDINATOR])
+    upload = request.FILES.get("items")
+    try:
+        if upload is None:
+            raise DomainError("Choose a CSV file of quality items first.")
+        if upload.size > MAX_QUALITY_CSV_BYTES:
+            raise DomainError(f"The CSV is over {MAX_QUALITY_CSV_BYTES // 1024} KB; split it.")
+        text = decode_text(upload.read(), label="The CSV")
+        count = quality_services.quality_items_import(study=study, text=text)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.info(request, f"{count} quality item{'s' if count != 1 else ''} set.")
+    return redirect("annotation:protocol", study_id=study.pk)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from annotation import enrolment_services, protocol_services, selectors, session_services, voting_services
+from annotation.crowd import selectors as crowd_selectors
 from annotation.models import Enrolment
 from common.errors import DomainError
 from common.views import scoped
@@ -62,6 +63,9 @@ def rate(request, study_id: int):
         except DomainError as error:
             messages.error(request, str(error))
         return redirect("annotation:rate", study_id=study.pk)
+    participant = crowd_selectors.crowd_participant_for_user(study=study, user=request.user)
+    if participant is not None and not participant.environment_ok:
+        return redirect("annotation:crowd-check", study_id=study.pk)
     enrolment, state = session_services.session_next(study=study, user=request.user)
     record, protocol = protocol_services.protocol_current(study=study)
     if enrolment.phase == Enrolment.Phase.INSTRUCTIONS:
@@ -71,7 +75,9 @@ def rate(request, study_id: int):
     progress = selectors.task_progress_for_user(study=study, user=request.user)
     task = selectors.task_next_for_user(study=study, user=request.user)
     if task is None and not enrolment.paused and not state["break_seconds_left"]:
-        return render(request, "annotation/done.html", {"study": study, "progress": progress, "state": state})
+        return_url = crowd_selectors.crowd_return_url(study=study, enrolment=enrolment) if participant else ""
+        return render(request, "annotation/done.html", {"study": study, "progress": progress, "state": state,
+                                                        "return_url": return_url})
     context = {
         "study": study, "task": task, "client_id": uuid.uuid4(), "progress": progress, "state": state,
         "protocol": protocol, "client_protocol": protocol.as_client(), "choices": protocol.choices(),

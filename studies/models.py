@@ -14,6 +14,7 @@ class Study(TimeStampedModel):
         DRAFT = "draft", "Draft"
         OPEN = "open", "Open for rating"
         CLOSED = "closed", "Closed"
+        ARCHIVED = "archived", "Archived"  # closed and put away: takes no votes, offers annotators nothing
 
     class Origin(models.TextChoices):
         COLLECTED = "collected", "Collected here"
@@ -336,7 +337,7 @@ class SubjectDecision(models.Model):
         return f"{self.decision} {self.rater} ({self.reason})"
 
 
-# Dataset versions, splits, exports and imports live in their own module.
+# Dataset versions, splits, exports and imports, invitation links and resumable uploads live in their wings.
 from studies.datasets.models import (  # noqa: E402, F401
     DatasetExport,
     DatasetImport,
@@ -345,3 +346,5 @@ from studies.datasets.models import (  # noqa: E402, F401
     ImportedMos,
     ImportedSubject,
 )
+from studies.people.models import Invitation, InvitationUse  # noqa: E402, F401
+from studies.uploads.models import StimulusUpload  # noqa: E402, F401

@@ -1,12 +1,14 @@
 """Reads, always scoped to the study and the user asking."""
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from common.errors import DomainError, PermissionDeniedError
+from moslab_science.errors import excerpt
 from studies.models import (
     Membership,
     MosComputation,
@@ -26,6 +28,14 @@ def study_roles(*, study: Study, user: AbstractBaseUser) -> set[str]:
     if not user.is_authenticated:
         return set()
     return set(Membership.objects.filter(study=study, user=user).values_list("role", flat=True))
+
+
+def may_create_studies(user: AbstractBaseUser) -> bool:
+    """Staff, and members of the MOSLAB_STUDY_CREATORS_GROUP group ("study creators"), make studies; the maker
+    becomes the study's coordinator (docs/coordinators.md)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_staff or user.groups.filter(name=settings.MOSLAB_STUDY_CREATORS_GROUP).exists()
 
 
 def study_get_for_user(*, study_id: int, user: AbstractBaseUser, roles: Iterable[str]) -> Study:
@@ -73,12 +83,21 @@ def membership_get(*, study: Study, membership_id: int) -> Membership:
     return membership
 
 
-def user_get_by_username(*, username: str) -> AbstractBaseUser:
-    """An active account by its username (to give it a role); a clear error when there is none."""
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise DomainError(f"No active account is named {username[:150]!r}; check the spelling, or create it first.")
-    return user
+def user_get_by_identifier(*, identifier: str) -> AbstractBaseUser:
+    """An active account by its username, or by its e-mail when `identifier` has an @ (to give it a role); a clear
+    error when there is none, or when several accounts share the e-mail."""
+    identifier = identifier.strip()
+    users = get_user_model().objects.filter(is_active=True)
+    if "@" in identifier:
+        found = list(users.filter(email__iexact=identifier)[:2])
+        if len(found) > 1:
+            raise DomainError(f"Several accounts use the e-mail {excerpt(identifier)}; add the person by username.")
+    else:
+        found = list(users.filter(username=identifier)[:1])
+    if not found:
+        raise DomainError(f"No active account is named or has the e-mail {excerpt(identifier) or '(empty)'}; check "
+                          "the spelling, or send the person an invitation link.")
+    return found[0]
 
 
 def stimuli_for_study(*, study: Study, search: str = "", media_type: str = "",

@@ -95,11 +95,13 @@ def membership_remove(*, membership: Membership) -> None:
 
 
 def study_status_set(*, study: Study, status: str) -> Study:
-    """Open a study for rating, close it, or take it back to draft; an imported study stays closed."""
+    """Open a study for rating, close it, archive it, or take it back to draft; an imported study stays closed
+    (or archived). Only an open study takes votes (`study_check_open`)."""
     if status not in Study.Status.values:
-        raise DomainError(f"Unknown status {status!r}; choose one of {', '.join(Study.Status.values)}.")
-    if study.origin == Study.Origin.IMPORTED and status != Study.Status.CLOSED:
-        raise DomainError("An imported study holds a public dataset and takes no ratings; it stays closed.")
+        raise DomainError(f"Unknown status {status[:40]!r}; choose one of {', '.join(Study.Status.values)}.")
+    if study.origin == Study.Origin.IMPORTED and status not in (Study.Status.CLOSED, Study.Status.ARCHIVED):
+        raise DomainError("An imported study holds a public dataset and takes no ratings; it stays closed "
+                          "(or archived).")
     Study.objects.filter(pk=study.pk).update(status=status, updated_at=timezone.now())
     study.refresh_from_db()
     return study

@@ -23,7 +23,8 @@ STAFF_ROLES = (Role.COORDINATOR, Role.RESEARCHER)
 @login_required
 @require_GET
 def home(request):
-    return render(request, "studies/home.html", {"studies": selectors.studies_for_user(user=request.user)})
+    return render(request, "studies/home.html", {"studies": selectors.studies_for_user(user=request.user),
+                                                 "may_create": selectors.may_create_studies(request.user)})
 
 
 @login_required
@@ -175,3 +176,18 @@ def stimulus_media(request, study_id: int, stimulus_id: int):
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
+
+
+@login_required
+@require_POST
+@scoped
+def study_status(request, study_id: int):
+    """Open the study for rating, close it, or take it back to draft (the rules of `study_status_set`)."""
+    study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=[Role.COORDINATOR])
+    try:
+        study = services.study_status_set(study=study, status=request.POST.get("status", ""))
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.info(request, f"The study is now {study.get_status_display().lower()}.")
+    return redirect("studies:detail", study_id=study.pk)

@@ -27,6 +27,7 @@ def pytest_sessionstart(session):
 def media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MOSLAB_RUN_WORK_DIR = tmp_path / "run-work"  # what tests.worker.start_worker gives a worker
+    settings.MOSLAB_UPLOAD_DIR = tmp_path / "uploads"
     return settings.MEDIA_ROOT
 
 

@@ -128,6 +128,12 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MOSLAB_MAX_IMAGE_PIXELS = int(os.environ.get("MOSLAB_MAX_IMAGE_PIXELS", str(64 * 1024 * 1024)))
 MOSLAB_MAX_VIDEO_SECONDS = float(os.environ.get("MOSLAB_MAX_VIDEO_SECONDS", "600"))
 MOSLAB_MAX_UPLOAD_BYTES = int(os.environ.get("MOSLAB_MAX_UPLOAD_BYTES", str(512 * 1024 * 1024)))
+# Browser uploads of stimuli arrive in chunks here until imported; one untouched this long is abandoned and removed.
+MOSLAB_UPLOAD_DIR = Path(os.environ.get("MOSLAB_UPLOAD_DIR", VAR_DIR / "uploads"))
+MOSLAB_UPLOAD_ABANDON_HOURS = float(os.environ.get("MOSLAB_UPLOAD_ABANDON_HOURS", "24"))
+MOSLAB_UPLOAD_CHUNK_BYTES = 1024 * 1024  # the page sends chunks of this size (well under a request's body limit)
+# Who may make studies besides staff: members of this group (docs/coordinators.md).
+MOSLAB_STUDY_CREATORS_GROUP = os.environ.get("MOSLAB_STUDY_CREATORS_GROUP", "study creators")
 
 # Mail to coordinators (e.g. an annotator paused): printed to the console unless an SMTP server is set.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -35,8 +35,8 @@ def _study_row(study: Study, user) -> dict:
 
 
 class StudyListApi(APIView):
-    """The studies in which you (or the token's user) hold a role, by name (GET); make a study (POST, staff):
-    its maker becomes its first coordinator."""
+    """The studies in which you (or the token's user) hold a role, by name (GET); make a study (POST, staff and
+    study creators): its maker becomes its first coordinator."""
 
     class Filters(serializers.Serializer):
         status = serializers.ChoiceField(choices=Study.Status.choices, required=False, allow_blank=True, default="")
@@ -67,8 +67,8 @@ class StudyListApi(APIView):
 
     @extend_schema(request=StudyCreateInput, responses={201: StudyOutput})
     def post(self, request):
-        if not request.user.is_staff:
-            raise PermissionDenied("Only staff make studies; ask an administrator.")
+        if not selectors.may_create_studies(request.user):
+            raise PermissionDenied("Only staff and the group of study creators make studies; ask an administrator.")
         data = self.StudyCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         study = services.study_create(created_by=request.user, **data.validated_data)
@@ -118,7 +118,7 @@ class MemberListApi(APIView):
                                        help_text="Only the members whose username contains this.")
 
     class MemberAddInput(serializers.Serializer):
-        username = serializers.CharField(max_length=150)
+        username = serializers.CharField(max_length=254, help_text="The account's username, or its e-mail.")
         role = serializers.ChoiceField(choices=Role.choices)
 
     @extend_schema(parameters=[Filters], responses=page_of(MemberOutput))
@@ -132,7 +132,7 @@ class MemberListApi(APIView):
         study = _coordinated(request, study_id)
         data = self.MemberAddInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = selectors.user_get_by_username(username=data.validated_data["username"])
+        user = selectors.user_get_by_identifier(identifier=data.validated_data["username"])
         membership = services.membership_add(study=study, user=user, role=data.validated_data["role"])
         return Response(MemberOutput(membership).data, status=201)
 

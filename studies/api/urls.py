@@ -1,6 +1,6 @@
 from django.urls import path
 
-from studies.api import mos, stimuli, studies
+from studies.api import invitations, mos, stimuli, studies
 
 app_name = "studies-api"
 urlpatterns = [
@@ -9,6 +9,9 @@ urlpatterns = [
     path("<int:study_id>/status/", studies.StudyStatusApi.as_view(), name="study-status"),
     path("<int:study_id>/members/", studies.MemberListApi.as_view(), name="member-list"),
     path("<int:study_id>/members/<int:membership_id>/", studies.MemberDetailApi.as_view(), name="member-detail"),
+    path("<int:study_id>/invitations/", invitations.InvitationListApi.as_view(), name="invitation-list"),
+    path("<int:study_id>/invitations/<int:invitation_id>/", invitations.InvitationDetailApi.as_view(),
+         name="invitation-detail"),
     path("<int:study_id>/stimuli/", stimuli.StimulusListApi.as_view(), name="stimulus-list"),
     path("<int:study_id>/stimuli/<int:stimulus_id>/media/", stimuli.StimulusMediaApi.as_view(),
          name="stimulus-media"),

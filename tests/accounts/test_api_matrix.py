@@ -11,7 +11,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from annotation.models import QualityItem
 from annotation.protocol_services import protocol_publish
 from studies import services
-from studies.models import Membership, MosComputation, Study, StudyProtocol, SubjectDecision
+from studies.models import Invitation, Membership, MosComputation, Study, StudyProtocol, SubjectDecision
+from studies.people.services import invitation_create
 from tests.conftest import token_client, write_image
 
 pytestmark = pytest.mark.django_db
@@ -63,12 +64,14 @@ def alpha(make_user, tmp_path):
     computation = services.mos_computation_start(study=study, by=owner)
     services.mos_computation_run(computation_id=computation.pk)
     protocol_publish(study=study, config={"relabel_rounds": 1}, by=owner)
+    invitation = invitation_create(study=study, role=Role.ANNOTATOR, by=owner).invitation
     ids = {"study_id": study.pk, "membership_id": membership.pk, "stimulus_id": stimulus.pk,
-           "computation_id": computation.pk}
+           "computation_id": computation.pk, "invitation_id": invitation.pk}
     bodies = {
         "api/studies/<int:study_id>/status/": {"status": "closed"},
         "api/studies/<int:study_id>/members/": {"username": "beta-coord", "role": "coordinator"},
         "api/studies/<int:study_id>/stimuli/": {"archive": zipped_image(tmp_path)},
+        "api/studies/<int:study_id>/invitations/": {"role": "coordinator", "days": 30},
         "api/studies/<int:study_id>/mos/": {"method": "mean"},
         "api/studies/<int:study_id>/subject-decisions/": {"rater_id": annotator.pk, "decision": "reject",
                                                           "reason": "not mine to say"},
@@ -98,7 +101,8 @@ def snapshot(study: Study) -> tuple:
     study.refresh_from_db()
     return (study.status, study.stimuli.count(), Membership.objects.filter(study=study).count(),
             MosComputation.objects.filter(study=study).count(), SubjectDecision.objects.filter(study=study).count(),
-            StudyProtocol.objects.filter(study=study).count(), QualityItem.objects.filter(study=study).count())
+            StudyProtocol.objects.filter(study=study).count(), QualityItem.objects.filter(study=study).count(),
+            sorted(Invitation.objects.filter(study=study).values_list("pk", "revoked_at")))
 
 
 def test_the_table_covers_every_workflow_route(alpha):

@@ -1,7 +1,9 @@
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -42,6 +44,8 @@ class Command(BaseCommand):
         for name, (_, role) in DEMO_USERS.items():
             if role:
                 services.membership_add(study=study, user=users[name], role=role)
+        creators, _ = Group.objects.get_or_create(name=settings.MOSLAB_STUDY_CREATORS_GROUP)
+        users["coordinator"].groups.add(creators)  # the demo coordinator may make studies of their own
         self.stdout.write(self.style.SUCCESS(f"Demo study {study.name!r}: {study.stimuli.count()} stimuli."))
         for name, (password, role) in DEMO_USERS.items():
             self.stdout.write(f"  login {name:<12} password {password:<24} {role or 'superuser (admin pages)'}")
