@@ -2,10 +2,14 @@
 import csv
 import json
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from annotation import enrolment_services, protocol_services, review_services, selectors
@@ -16,6 +20,8 @@ from studies import selectors as study_selectors
 from studies.models import Membership
 
 STAFF = (Membership.Role.COORDINATOR, Membership.Role.RESEARCHER)
+REVIEWS_PER_PAGE = 50
+BULK_LIMIT = 500  # as the API's bulk decision
 
 
 def _study(request, study_id: int, roles=STAFF):
@@ -32,9 +38,19 @@ def overview(request, study_id: int):
     context = {
         "study": study, "coverage": selectors.stimulus_coverage(study=study), "annotators": annotators,
         "paused": [enrolment for enrolment, _, _ in annotators if enrolment.paused],
-        "open_reviews": len(selectors.review_queue(study=study, hide_names=True)),
+        "open_reviews": selectors.open_reviews(study=study).count(),
     }
     return render(request, "annotation/overview.html", context)
+
+
+class ReviewFilters(forms.Form):
+    """The review queue's filters: disagreement size, a rater, a source content, a name."""
+
+    min_spread = forms.FloatField(required=False, min_value=0, label="Votes span at least",
+                                  help_text="points between the highest and the lowest vote")
+    rater = forms.CharField(required=False, max_length=150)
+    source = forms.CharField(required=False, max_length=255)
+    search = forms.CharField(required=False, max_length=255, label="Name contains")
 
 
 @login_required
@@ -44,10 +60,51 @@ def review_queue(request, study_id: int):
     study = _study(request, study_id)
     hide = request.GET.get("names") != "1"
     _, protocol = protocol_services.protocol_current(study=study)
-    rows = selectors.review_queue(study=study, hide_names=hide, dimensions=protocol.dimension_names)
-    context = {"study": study, "rows": rows, "hide_names": hide, "aspects": protocol.aspects,
+    filters = ReviewFilters(request.GET)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    reviews = selectors.open_reviews_filtered(
+        study=study, min_spread=chosen.get("min_spread"),
+        **{key: chosen.get(key) or "" for key in ("rater", "source", "search")})
+    page = Paginator(reviews, REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = selectors.review_rows(page.object_list, hide_names=hide, dimensions=protocol.dimension_names)
+    for row in rows:
+        row["spread"] = selectors.review_spread(row["review"])
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"study": study, "rows": rows, "page": page, "matching": len(reviews), "hide_names": hide,
+               "filters": filters, "choices": selectors.review_filter_choices(study=study, with_raters=not hide),
+               "query": query.urlencode(),
+               "open_total": selectors.open_reviews(study=study).count(), "aspects": protocol.aspects,
                "dimensions": protocol.dimensions, "relabel_rounds": protocol.relabel_rounds}
     return render(request, "annotation/review_queue.html", context)
+
+
+@login_required
+@require_POST
+@scoped
+def reviews_bulk_decide(request, study_id: int):
+    """One decision (accept or relabel the deviating raters) on every review ticked, all or nothing."""
+    study = _study(request, study_id, roles=[Membership.Role.COORDINATOR])
+    ids = [int(pk) for pk in request.POST.getlist("review") if pk.isdigit()]
+    action = request.POST.get("action", "")
+    back = f"{reverse('annotation:reviews', args=[study.pk])}?{request.POST.get('query', '')}"
+    if not ids:
+        messages.error(request, "Tick the images to decide (or use Select all shown) first.")
+        return redirect(back)
+    if action not in ("accept", "relabel"):
+        messages.error(request, "Choose Accept or Ask the deviating annotators to relabel.")
+        return redirect(back)
+    _, protocol = protocol_services.protocol_current(study=study)
+    try:
+        decided = review_services.reviews_decide(
+            reviews=selectors.reviews_get(study=study, review_ids=ids[:BULK_LIMIT]), action=action,
+            by=request.user, protocol=protocol, note=request.POST.get("note", ""))
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        done = "accepted" if action == "accept" else "sent back to their deviating annotators"
+        messages.info(request, f"{len(decided)} image{pluralize(len(decided))} {done}.")
+    return redirect(back)
 
 
 @login_required

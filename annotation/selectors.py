@@ -125,12 +125,41 @@ def review_queue(*, study: Study, hide_names: bool, dimensions: tuple[str, ...] 
     return review_rows(open_reviews(study=study), hide_names=hide_names, dimensions=dimensions)
 
 
-def open_reviews(*, study: Study, search: str = "") -> QuerySet[StimulusReview]:
-    """The study's flagged stimuli waiting for a decision, oldest first; optionally names containing `search`."""
+def open_reviews(*, study: Study, search: str = "", rater: str = "", source: str = "") -> QuerySet[StimulusReview]:
+    """The study's flagged stimuli waiting for a decision, oldest first; optionally names containing `search`,
+    images `rater` (a username) voted on, images of one `source` content."""
     reviews = StimulusReview.objects.filter(study=study, status=StimulusReview.Status.OPEN).select_related("stimulus")
     if search:
         reviews = reviews.filter(stimulus__name__icontains=search)
+    if rater:
+        voted = Rating.objects.filter(study=study, rater__username=rater, purpose=Rating.Purpose.RATING)
+        reviews = reviews.filter(stimulus__in=voted.values("stimulus"))
+    if source:
+        reviews = reviews.filter(stimulus__source_content=source)
     return reviews.order_by("created_at", "pk")
+
+
+def review_spread(review: StimulusReview) -> float:
+    """The disagreement the rule saw: the gap between the highest and the lowest vote on the image."""
+    scores = [float(score) for score in review.scores.values()]
+    return max(scores) - min(scores) if scores else 0.0
+
+
+def open_reviews_filtered(*, study: Study, min_spread: float | None = None, **filters: str) -> list[StimulusReview]:
+    """`open_reviews` whose votes span at least `min_spread` points (all of them when None)."""
+    reviews = open_reviews(study=study, **filters)
+    return [review for review in reviews if min_spread is None or review_spread(review) >= min_spread]
+
+
+def review_filter_choices(*, study: Study, with_raters: bool) -> dict[str, list[str]]:
+    """The source contents the open reviews' images have and, `with_raters` (names shown), the raters who voted
+    on them (usernames), for the queue's filters."""
+    stimuli = open_reviews(study=study).values("stimulus")
+    raters = (Rating.objects.filter(study=study, stimulus__in=stimuli, purpose=Rating.Purpose.RATING)
+              .order_by("rater__username").values_list("rater__username", flat=True).distinct()) if with_raters else []
+    sources = (Stimulus.objects.filter(pk__in=stimuli).exclude(source_content="").order_by("source_content")
+               .values_list("source_content", flat=True).distinct())
+    return {"raters": list(raters), "sources": list(sources)}
 
 
 def review_rows(reviews, *, hide_names: bool, dimensions: tuple[str, ...] = ("",)) -> list[dict]:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("studies/<int:study_id>/protocol/quality-items/", protocol_views.quality_items_upload,
          name="quality-items-upload"),
     path("studies/<int:study_id>/reviews/", coordinator_views.review_queue, name="reviews"),
+    path("studies/<int:study_id>/reviews/bulk/", coordinator_views.reviews_bulk_decide, name="reviews-bulk"),
     path("studies/<int:study_id>/reviews/<int:review_id>/", coordinator_views.review_decide, name="review-decide"),
     path("studies/<int:study_id>/ratings/history.csv", coordinator_views.history_csv, name="history-csv"),
     path("studies/<int:study_id>/enrolments/<int:enrolment_id>/resume/", coordinator_views.enrolment_resume,

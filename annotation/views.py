@@ -81,6 +81,7 @@ def rate(request, study_id: int):
     context = {
         "study": study, "task": task, "client_id": uuid.uuid4(), "progress": progress, "state": state,
         "protocol": protocol, "client_protocol": protocol.as_client(), "choices": protocol.choices(),
+        "examples": selectors.example_images(study=study, examples=protocol.examples),
     }
     return render(request, "annotation/rate.html", context)
 

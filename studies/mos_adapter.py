@@ -7,15 +7,18 @@ runs; a rater marked "keep" whom the method's screening rejected is put back, an
 computed again on the final set of raters without screening.
 """
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 from django.contrib.auth import get_user_model
 
 from moslab_science.mos import MosResult, ScoreMatrix, compute_mos
-from moslab_science.mos.errors import MosInputError
-from moslab_science.mos.screening_correlation import subject_correlations
-from studies.models import MosComputation, Stimulus, Study, SubjectDecision, SubjectReport
+from moslab_science.mos.diagnostics import unrated_warning
+from moslab_science.mos.errors import MosInputError, MosWarning, name_ids
+from moslab_science.mos.rater_flags import disagreeing_raters_warning
+from moslab_science.mos.screening_correlation import SubjectCorrelations, subject_correlations
+from studies.models import MosComputation, Rating, Stimulus, Study, SubjectDecision, SubjectReport, counted_votes
 from studies.vote_cells import current_vote_cells
 
 Decision = SubjectDecision.Decision
@@ -120,19 +123,47 @@ def compute_study_mos(computation: MosComputation, *, progress=lambda fraction: 
     results = list(zip([computation.pk] * len(stimulus_pks), stimulus_pks, range(len(stimulus_pks)),  # by name
                        _numbers(final.mos), _numbers(std), _numbers(final.ci95),
                        np.asarray(final.n, dtype=np.int64).tolist(), strict=True))
+    correlations = subject_correlations(matrix.scores)
+    reports = _subject_reports(computation, study_matrix, screened, decisions, correlations)
+    disagreeing = disagreeing_raters_warning(matrix.subject_ids, correlations.pearson,
+                                             np.array([report.rejected for report in reports], dtype=bool))
+    warnings = [*final.warnings, *([disagreeing] if disagreeing else [])]
     return MosOutcome(
         results=results,
-        reports=_subject_reports(computation, study_matrix, screened, decisions),
-        warnings=[warning.as_dict() for warning in final.warnings],
+        reports=reports,
+        warnings=_with_review_state(computation, [warning.as_dict() for warning in warnings]),
         num_ratings=int(np.sum(~np.isnan(matrix.scores))),
     )
 
 
+def _with_review_state(computation: MosComputation, warnings: list[dict]) -> list[dict]:
+    """Tell stimuli without verified votes that wait for the cross-check review from those nobody rated."""
+    unrated = next((warning for warning in warnings if warning["code"] == "unrated_stimulus"), None)
+    if unrated is None:
+        return warnings
+    waiting_votes = Counter(Rating.objects.filter(
+        counted_votes(verified_only=False), study=computation.study, dimension=computation.dimension,
+        verified=False, created_at__lte=computation.started_at).values_list("stimulus__name", flat=True))
+    waiting = tuple(name for name in unrated["stimuli"] if name in waiting_votes)
+    if not waiting:
+        return warnings
+    nobody = tuple(name for name in unrated["stimuli"] if name not in waiting_votes)
+    votes = sum(waiting_votes[name] for name in waiting)
+    found = [MosWarning(
+        "stimuli_awaiting_review",
+        f"{len(waiting)} stimuli have no verified vote yet but {votes} votes waiting for the cross-check review "
+        f"({name_ids(waiting)}): decide them in the review queue, then compute again; until then their MOS is null.",
+        stimuli=waiting).as_dict()]
+    if nobody:
+        found.append(unrated_warning(nobody).as_dict())
+    return [warning for warning in warnings if warning is not unrated] + found
+
+
 def _subject_reports(
-    computation: MosComputation, study_matrix: StudyMatrix, screened: MosResult, decisions: dict[str, SubjectDecision]
+    computation: MosComputation, study_matrix: StudyMatrix, screened: MosResult, decisions: dict[str, SubjectDecision],
+    correlations: SubjectCorrelations,
 ) -> list[SubjectReport]:
     matrix = study_matrix.matrix
-    correlations = subject_correlations(matrix.scores)
     index_in_screened = {subject: i for i, subject in enumerate(screened.subject_ids)}
     reports = []
     for column, subject in enumerate(matrix.subject_ids):

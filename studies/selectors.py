@@ -130,18 +130,28 @@ def study_rating_rows(*, study: Study) -> list[tuple[str, str, float]]:
 
 
 def study_progress(*, study: Study) -> dict[str, int]:
-    """Per stimulus, the raters who gave it a study vote: relabels and quality-control votes add no one."""
+    """Per stimulus, the raters who gave it a study vote: relabels and quality-control votes add no one.
+
+    `awaiting_review`: complete stimuli none of whose votes is verified yet (the cross-check flagged them and
+    a coordinator has not decided, or a relabel is pending); MOS leaves them out until then.
+    """
     study_votes = Q(ratings__purpose=Rating.Purpose.RATING)
-    stimuli = Stimulus.objects.filter(study=study).annotate(votes=Count("ratings__rater", filter=study_votes,
-                                                                      distinct=True))
-    counts = [stimulus.votes for stimulus in stimuli]
+    stimuli = Stimulus.objects.filter(study=study).annotate(
+        votes=Count("ratings__rater", filter=study_votes, distinct=True),
+        verified=Count("ratings", filter=study_votes & Q(ratings__verified=True)))
+    counts = list(stimuli.order_by().values_list("votes", "verified"))
     target = study.raters_per_stimulus
     return {
         "stimuli": len(counts),
-        "ratings": sum(counts),
+        "ratings": sum(votes for votes, _ in counts),
         "target_ratings": target * len(counts),
-        "complete_stimuli": sum(1 for count in counts if count >= target),
+        "complete_stimuli": sum(1 for votes, _ in counts if votes >= target),
+        "awaiting_review": sum(1 for votes, verified in counts if votes >= target and not verified),
     }
+
+
+def study_has_video(*, study: Study) -> bool:
+    return Stimulus.objects.filter(study=study, media_type=Stimulus.MediaType.VIDEO).exists()
 
 
 def mos_computations_for_study(*, study: Study, status: str = "", method: str = "",

@@ -12,6 +12,7 @@ from common import jobs
 from common.errors import DomainError
 from common.views import scoped
 from moslab_science.csv_safe import safe_cell
+from moslab_science.mos.rater_flags import LOW_CORRELATION, correlation_concern
 from studies import selectors, services
 from studies.media_response import content_type_of, media_response
 from studies.models import Membership, MosComputation, SubjectDecision
@@ -73,7 +74,9 @@ def mos_computation_detail(request, study_id: int, computation_id: int):
         "computation": computation,
         "page": page,
         "results": results,
-        "reports": computation.subject_reports.select_related("rater").order_by("rater__username"),
+        "reports": [(report, correlation_concern(report.pearson)) for report in
+                    computation.subject_reports.select_related("rater").order_by("rater__username")],
+        "low_correlation": LOW_CORRELATION,
         "decisions": selectors.subject_decisions_for_study(study=study),
         "decision_choices": SubjectDecision.Decision.choices,
         "is_coordinator": Role.COORDINATOR in selectors.study_roles(study=study, user=request.user),

@@ -165,7 +165,7 @@ def predictions_dashboard(request, study_id: int):
             if upload is None:
                 raise DomainError("Choose a predictions CSV (columns image,score) to upload.")
             prediction_set = services.prediction_set_store(
-                study=study, model=request.POST.get("model", ""), content=upload.read(),
+                study=study, model=request.POST.get("model", ""), content=upload.read(), filename=upload.name,
             )
         except DomainError as error:
             messages.error(request, str(error))

@@ -6,6 +6,7 @@ Every dashboard figure is built by a plain function returning a :class:`Chart`; 
 
 import math
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "siz
 # The legend sits on the bottom edge of the figure, under the x-axis title, never over the data or a label.
 LEGEND_BELOW = {"orientation": "h", "yref": "container", "y": 0.01, "yanchor": "bottom", "x": 0, "xanchor": "left"}
 TABLE_CELL_HEIGHT = 26
+TABLE_LINE_HEIGHT = 18  # one line of a cell's text; a cell with <br> line breaks grows by this per line
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ def table_figure(
 ) -> dict:
     """A plotly table trace: ``columns`` are the cell texts column by column, ``fills`` their colours.
 
-    The figure is tall enough for every row: plotly clips a table to its height instead of growing it.
+    The figure is tall enough for every row, lines broken with <br> included: plotly clips a table to its
+    height instead of growing it (and never wraps a cell's text by itself: see `wrapped`).
     """
     rows = len(columns[0]) if columns else 0
     header_height = 46 if any("<br>" in text for text in header) else 30
@@ -75,15 +78,22 @@ def table_figure(
     }
     if widths is not None:
         trace["columnwidth"] = list(widths)
+    heights = [max(cell_height, TABLE_LINE_HEIGHT * max(str(column[row]).count("<br>") + 1 for column in columns) + 8)
+               for row in range(rows)]
     return {
         "data": [trace],
         "layout": {
             "title": {"text": title, "x": 0, "xanchor": "left"},
-            "height": 60 + header_height + (cell_height + 2) * rows + 30,
+            "height": 60 + header_height + sum(height + 2 for height in heights) + 30,
             "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
             "font": FONT,
         },
     }
+
+
+def wrapped(text: str, width: int = 40) -> str:
+    """``text`` broken into lines of at most ``width`` characters at spaces, joined by <br> for a plotly table."""
+    return "<br>".join(textwrap.wrap(text, width)) if text else text
 
 
 def number(value: float | None, digits: int = 3) -> str:

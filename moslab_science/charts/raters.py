@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from moslab_science.charts.chart import PALETTE, Chart, finite_or_none, layout, number, table_figure
+from moslab_science.charts.chart import PALETTE, Chart, finite_or_none, layout, number, table_figure, wrapped
 from moslab_science.mos.agreement import icc2, krippendorff_alpha, split_half_reliability
 from moslab_science.mos.errors import MosInputError
 
@@ -138,7 +138,7 @@ def agreement_statistics(scores: np.ndarray, *, seed: int = 0) -> list[Agreement
 def agreement_table(rows: Sequence[AgreementRow]) -> Chart:
     figure = table_figure(
         title="Agreement between raters", header=("Statistic", "Value", "Note"),
-        columns=([r.statistic for r in rows], [number(r.value) for r in rows], [r.note for r in rows]),
+        columns=([r.statistic for r in rows], [number(r.value) for r in rows], [wrapped(r.note) for r in rows]),
         widths=(2, 1, 5),
     )
     return Chart("agreement", "Agreement statistics", figure, ("statistic", "value", "note"),

@@ -7,6 +7,14 @@ from moslab_science.mos.errors import MosWarning, name_ids
 from moslab_science.mos.matrix import ScoreMatrix
 
 
+def unrated_warning(unrated: tuple[str, ...]) -> MosWarning:
+    return MosWarning(
+        "unrated_stimulus",
+        f"{len(unrated)} stimuli have no votes ({name_ids(unrated)}): MOS, std and CI are null.",
+        stimuli=unrated,
+    )
+
+
 def data_warnings(matrix: ScoreMatrix) -> tuple[MosWarning, ...]:
     """Unrated and single-vote stimuli, single-vote subjects, and all-equal votes."""
     stimulus_votes = votes_by_stimulus(matrix.scores)
@@ -19,13 +27,7 @@ def data_warnings(matrix: ScoreMatrix) -> tuple[MosWarning, ...]:
 
     unrated = tuple(stimuli[per_stimulus == 0])
     if unrated:
-        found.append(
-            MosWarning(
-                "unrated_stimulus",
-                f"{len(unrated)} stimuli have no votes ({name_ids(unrated)}): MOS, std and CI are null.",
-                stimuli=unrated,
-            )
-        )
+        found.append(unrated_warning(unrated))
     single = tuple(stimuli[per_stimulus == 1])
     if single:
         found.append(

@@ -5,6 +5,7 @@ import numpy as np
 from moslab_science.mos.errors import MosWarning, name_ids
 from moslab_science.mos.matrix import ScoreMatrix
 from moslab_science.mos.mle import SubjectModelFit
+from moslab_science.mos.rater_flags import bt500_power_warnings
 from moslab_science.mos.screening_bt500 import Bt500Screening
 from moslab_science.mos.screening_correlation import CorrelationScreening
 
@@ -38,6 +39,7 @@ def bt500(matrix: ScoreMatrix, screening: Bt500Screening) -> list[MosWarning]:
                     stimuli=skipped,
                 )
             )
+    found += bt500_power_warnings(matrix.votes_per_stimulus, matrix.votes_per_subject)
     if screening.reverted:
         found.append(
             MosWarning(

@@ -61,6 +61,7 @@ DEFAULTS: dict = {
     "min_viewing_seconds": 0,
 }
 MAX_DIMENSIONS = 6
+RESERVED_KEYS = ("f", "g")  # the rating page's fullscreen and guideline keys
 DIMENSION_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -276,9 +277,9 @@ def protocol_from_dict(data: dict | None, *, scale_min: float, scale_max: float)
     if "none" not in {s.key for s in severities}:
         problems.append("severities must include 'none' (no deduction)")
     shortcuts = [a.shortcut for a in aspects]
-    if len(set(shortcuts)) != len(shortcuts) or any(len(s) != 1 or not s.isalpha() or s.lower() == "f"
+    if len(set(shortcuts)) != len(shortcuts) or any(len(s) != 1 or not s.isalpha() or s.lower() in RESERVED_KEYS
                                                     for s in shortcuts):
-        problems.append("aspect shortcuts must be distinct letters other than f (fullscreen)")
+        problems.append("aspect shortcuts must be distinct letters other than f (fullscreen) and g (guideline)")
     viewing = merged["min_viewing_seconds"]
     if isinstance(viewing, bool) or not isinstance(viewing, int | float) or not 0 <= viewing <= MAX_VIEWING_SECONDS:
         problems.append(f"min_viewing_seconds is a number of seconds from 0 (off) to {MAX_VIEWING_SECONDS}")

@@ -144,8 +144,18 @@
   video.addEventListener("loadedmetadata", layout);
   $("fullscreen").addEventListener("click", () => document.documentElement.requestFullscreen && document.documentElement.requestFullscreen());
 
+  // The guideline opens over the page (G or its button) and leaves the vote being made as it is.
+  const guideline = $("guideline");
+  $("guideline-open").addEventListener("click", () => guideline.showModal());
+
   document.addEventListener("keydown", (event) => {
+    if (guideline.open) return;  // Esc closes it (the browser's own dialog key); nothing else reaches the vote
     if (event.target.id === "reason" && event.key !== "Enter") return;
+    if ((event.key === "g" || event.key === "G") && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      guideline.showModal();
+      return;
+    }
     if (!$("overlay").hidden) {
       if (event.key === "Enter" && $("continue")) { event.preventDefault(); $("continue").click(); }
       return;

@@ -34,6 +34,7 @@ DOVER_DIMENSIONS = ("aesthetic", "technical")  # DOVER's middle fields, in its o
 #: Formats whose tools train on the whole file they are given: with a split, one file per part in a zip.
 PER_PART = (Format.QALIGN, Format.DEQA, Format.DOVER, Format.T2VQA)
 #: Formats that list each stimulus's image or video path, so a version without media cannot be written in them.
+VIDEO_ONLY = (Format.DOVER, Format.T2VQA)  # labels of video quality models
 NEED_MEDIA = (Format.PYIQA, Format.QALIGN, Format.DEQA, Format.DOVER, Format.T2VQA)
 RATING_COLUMNS = (
     "rating_id", "stimulus", "subject", "score", "purpose", "round", "verified", "current", "supersedes",

@@ -13,11 +13,13 @@ from common.errors import DomainError
 from moslab_science.datasets import DatasetError, SplitSpec, make_splits, split_names, split_parts, split_summary
 from moslab_science.files import file_sha256
 from studies import tasks
-from studies.datasets.exports import NEED_MEDIA, PER_PART, export_filename, export_write
+from studies.datasets.exports import NEED_MEDIA, PER_PART, VIDEO_ONLY, export_filename, export_write
 from studies.datasets.snapshot import VersionData, hash_version, items_of, snapshot_study
 from studies.models import DatasetExport, DatasetSplit, DatasetVersion, Study
+from studies.selectors import study_has_video
 
 MOS_TOLERANCE = 1e-12
+LABEL_CHARS = DatasetVersion._meta.get_field("label").max_length
 
 
 @transaction.atomic
@@ -31,6 +33,9 @@ def dataset_version_create(
     on several dimensions has a version per dimension. The splits that came with an imported dataset
     (e.g. "official") are part of every version of it.
     """
+    if len(label.strip()) > LABEL_CHARS:
+        raise DomainError(f"The label is {len(label.strip())} characters long; shorten it to {LABEL_CHARS} at most "
+                          "(nothing was taken).")
     Study.objects.select_for_update().get(pk=study.pk)  # numbers are given one at a time
     data = snapshot_study(study, dimension=dimension)
     splits = {name: (None, assignment) for name, assignment in data.imported_splits.items()}
@@ -135,6 +140,10 @@ def dataset_export_start(
         label = DatasetExport.Format(export_format).label
         raise DomainError(f"{label} lists each stimulus's image or video, but this version's stimuli have no media "
                           "(a ratings-only import): export the table, the raw ratings or suJSON instead.")
+    if export_format in VIDEO_ONLY and not study_has_video(study=version.study):
+        label = DatasetExport.Format(export_format).label
+        raise DomainError(f"{label} is a format of video quality models, and this study's stimuli are images: export "
+                          "the table, pyiqa, Q-Align or DeQA-Score instead.")
     export = DatasetExport.objects.create(version=version, format=export_format, split=split, requested_by=by)
     if enqueue:
         transaction.on_commit(lambda: tasks.dataset_export_run_task.delay(export_id=export.pk, attempt=1))

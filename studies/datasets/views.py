@@ -11,12 +11,14 @@ from common.views import scoped
 from studies import selectors
 from studies.datasets import selectors as dataset_selectors
 from studies.datasets import services as dataset_services
-from studies.datasets.exports import export_filename
+from studies.datasets.exports import VIDEO_ONLY, dover_dimension_columns, export_filename
 from studies.datasets.inputs import split_spec_from_options
 from studies.models import DatasetExport, Membership
 
 Role = Membership.Role
 STAFF_ROLES = (Role.COORDINATOR, Role.RESEARCHER)
+DOVER_PLACEHOLDER = ("DOVER labels.txt (MOS only: aesthetic and technical are written 0, 0, DOVER's placeholder, "
+                     "as no versions of those dimensions cover these items)")
 SPLIT_FIELDS = ("ratios", "repeats", "folds", "group_by", "stratify_by", "mos_quantiles", "cross_column",
                 "train_groups", "test_groups")
 
@@ -32,7 +34,7 @@ def dataset_version_create(request, study_id: int):
     study = _coordinated(request, study_id)
     try:
         version = dataset_services.dataset_version_create(study=study, by=request.user,
-                                                          label=request.POST.get("label", "")[:200],
+                                                          label=request.POST.get("label", ""),
                                                           dimension=request.POST.get("dimension", ""))
     except DomainError as error:
         messages.error(request, str(error))
@@ -53,12 +55,21 @@ def dataset_version_detail(request, study_id: int, version_id: int):
         "study": study, "version": version, "splits": version.splits.all(),
         "exports": dataset_selectors.dataset_exports_for_study(study=study).filter(version=version),
         "active_statuses": jobs.ACTIVE,
-        "formats": DatasetExport.Format.choices,
+        "formats": _export_formats(study, version),
         "comparison": dataset_services.dataset_version_compare(old=previous, new=version) if previous else None,
         "items": version.items[:100],
         "is_coordinator": Role.COORDINATOR in selectors.study_roles(study=study, user=request.user),
     }
     return render(request, "studies/dataset_version.html", context)
+
+
+def _export_formats(study, version) -> list[tuple[str, str]]:
+    """The formats this version can be exported in: video models' labels for video studies only; DOVER's label
+    says when its aesthetic and technical fields are DOVER's 0, 0 placeholder rather than scores."""
+    if not selectors.study_has_video(study=study):
+        return [(value, label) for value, label in DatasetExport.Format.choices if value not in VIDEO_ONLY]
+    return [(value, DOVER_PLACEHOLDER if value == DatasetExport.Format.DOVER and not dover_dimension_columns(version)
+             else label) for value, label in DatasetExport.Format.choices]
 
 
 @login_required

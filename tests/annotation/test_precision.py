@@ -78,3 +78,15 @@ def test_planning_page_is_for_coordinators(client, study_with_votes, coordinator
     response = client.post(f"/studies/{study.pk}/planning/", {"target": 0.8, "max_new": 2})
     assert response.status_code == 302
     assert RatingTask.objects.filter(study=study, status=RatingTask.Status.PENDING).count() == 2
+
+
+@pytest.mark.parametrize("target, problem", [("-1", "Ensure this value is greater than or equal to 0.01."),
+                                             ("abc", "Enter a number."), ("", "This field is required.")])
+def test_a_bad_target_says_what_to_fix(client, study_with_votes, coordinator, target, problem):
+    study, _ = study_with_votes
+    client.force_login(coordinator)
+    html = client.get(f"/studies/{study.pk}/planning/", {"target": target}).content.decode()
+    assert 'id="planning-problems"' in html and f"Target 95% CI half-width: {problem}" in html
+    assert "precision-plan" not in html
+    html = client.post(f"/studies/{study.pk}/planning/", {"target": target, "max_new": 2}).content.decode()
+    assert f"Target 95% CI half-width: {problem}" in html

@@ -6,7 +6,8 @@ import uuid
 import numpy as np
 import pytest
 from django.core.files.storage import default_storage
-from django.core.management import call_command
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from scipy import stats
 
@@ -231,3 +232,17 @@ def stored_predictions(study) -> list[str]:
         return default_storage.listdir(predictions_folder(study))[1]
     except FileNotFoundError:
         return []
+
+
+def test_an_empty_predictions_file_is_named_as_uploaded(client, rated, researcher, tmp_path):
+    client.force_login(researcher)
+    response = client.post(reverse("modeling:predictions", args=[rated.pk]), {
+        "model": "sharp", "predictions": SimpleUploadedFile("sharp-preds.csv", b"", content_type="text/csv")},
+        follow=True)
+    message = " ".join(str(m) for m in response.context["messages"])
+    assert "sharp-preds.csv is empty: it needs a header row" in message
+    path = tmp_path / "cli-preds.csv"
+    path.write_bytes(b"")
+    with pytest.raises(CommandError, match="cli-preds.csv is empty"):
+        call_command("dashboard_predictions", "dash", str(path), "--model", "cli model")
+    assert stored_predictions(rated) == []

@@ -69,3 +69,18 @@ def test_agreement_falls_as_raters_disagree():
     noisy = truth[:, None, None] + rng.normal(0, 2.0, (30, 6, 1))
     alpha = {name: agreement_statistics(s)[0].value for name, s in (("close", close), ("noisy", noisy))}
     assert alpha["close"] > 0.9 > alpha["noisy"]
+
+
+def test_long_agreement_notes_wrap_and_the_table_is_tall_enough_for_them():
+    scores = np.repeat(np.linspace(1, 5, 12)[:, None, None], 4, axis=1)
+    scores[0, 0, 0] = np.nan  # ICC's note explains at length why it is missing
+    rows = agreement_statistics(scores)
+    long_note = next(row.note for row in rows if row.statistic == "ICC(2,1)")
+    assert len(long_note) > 60
+    table = agreement_table(rows)
+    notes = table.figure["data"][0]["cells"]["values"][2]
+    shown = next(note for note in notes if note.replace("<br>", " ") == long_note)
+    assert shown.count("<br>") >= 1 and all(len(line) <= 40 for line in shown.split("<br>"))
+    lines = sum(max(1, note.count("<br>") + 1) for note in notes)
+    assert table.figure["layout"]["height"] >= 60 + 30 + 18 * lines + 30, "plotly clips what does not fit"
+    assert table.rows[2][2] == long_note, "the CSV keeps the note as it is"

@@ -164,4 +164,5 @@ def test_progress_counts_raters_not_relabels_or_quality_votes(rated_study):
     services.rating_record(study=study, stimulus=stimulus, rater=raters[1], score=2, client_id=uuid.uuid4(),
                            details={"purpose": Rating.Purpose.GOLD})
     progress = study_progress(study=study)
-    assert progress == {"stimuli": 12, "ratings": 96, "target_ratings": 96, "complete_stimuli": 12}
+    assert progress == {"stimuli": 12, "ratings": 96, "target_ratings": 96, "complete_stimuli": 12,
+                        "awaiting_review": 0}

@@ -27,7 +27,8 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {predictions}: {error.strerror or error}") from None
         try:
-            prediction_set = services.prediction_set_store(study=study, model=model, content=content)
+            prediction_set = services.prediction_set_store(study=study, model=model, content=content,
+                                                            filename=predictions.name)
         except DomainError as error:
             raise CommandError(str(error)) from None
         url = reverse("modeling:prediction-set", args=[study.pk, prediction_set.key])

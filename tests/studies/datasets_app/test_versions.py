@@ -1,11 +1,12 @@
 """Dataset versions: snapshots of the latest MOS, hashed on data only, compared, and grown by splits."""
 import pytest
+from django.urls import reverse
 
 from common.errors import DomainError
 from studies import services
 from studies.datasets import services as dataset_services
 from studies.datasets.inputs import split_spec_from_options
-from studies.models import DatasetVersion, StimulusMos, SubjectReport
+from studies.models import DatasetVersion, Membership, StimulusMos, SubjectReport
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +98,14 @@ def test_splits_given_at_creation_hash_like_a_split_added_later(rated_study, coo
     later = dataset_services.dataset_split_create(version=base, spec=ratio_spec(seed=5), by=coordinator)
     at_once = dataset_services.dataset_version_create(study=rated_study, by=coordinator, split_specs=(ratio_spec(5),))
     assert at_once.derived_from is None and at_once.content_hash == later.content_hash
+
+
+def test_a_label_too_long_is_refused_not_cut(client, rated_study, coordinator):
+    services.membership_add(study=rated_study, user=coordinator, role=Membership.Role.COORDINATOR)
+    client.force_login(coordinator)
+    response = client.post(reverse("studies:dataset-version-create", args=[rated_study.pk]), {"label": "x" * 201},
+                           follow=True)
+    assert "The label is 201 characters long; shorten it to 200 at most" in response.content.decode()
+    assert not DatasetVersion.objects.filter(study=rated_study).exists()
+    client.post(reverse("studies:dataset-version-create", args=[rated_study.pk]), {"label": "y" * 200})
+    assert DatasetVersion.objects.get(study=rated_study).label == "y" * 200

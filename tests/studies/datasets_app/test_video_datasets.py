@@ -17,7 +17,7 @@ from studies.datasets import services as dataset_services
 from studies.datasets.exports import export_filename
 from studies.datasets.inputs import split_spec_from_options
 from studies.datasets.snapshot import hash_version
-from studies.models import DatasetExport, DatasetVersion, MosComputation, Rating
+from studies.models import DatasetExport, DatasetVersion, Membership, MosComputation, Rating
 from tests.studies.conftest import CLIPS, RATERS
 
 pytestmark = pytest.mark.django_db
@@ -129,8 +129,38 @@ def test_t2vqa_labels_carry_the_prompt_as_t2vqa_reads_them(versions, coordinator
     assert export_filename(done) == f"t2v-v{version.number}-alignment-t2vqa.txt"
 
 
-def test_t2vqa_refuses_items_without_a_prompt(rated_study, coordinator):
+def test_an_image_study_is_not_offered_video_labels(client, rated_study, coordinator):
     version = dataset_services.dataset_version_create(study=rated_study, by=coordinator)
+    for export_format in (Format.DOVER, Format.T2VQA):
+        with pytest.raises(DomainError, match="format of video quality models, and this study's stimuli are images"):
+            dataset_services.dataset_export_start(version=version, export_format=export_format, by=coordinator)
+    services.membership_add(study=rated_study, user=coordinator, role=Membership.Role.COORDINATOR)
+    client.force_login(coordinator)
+    offered = client.get(reverse("studies:dataset-version", args=[rated_study.pk, version.pk])).context["formats"]
+    assert {value for value, _ in offered} == set(Format.values) - {Format.DOVER, Format.T2VQA}
+    response = client.post(reverse("studies:dataset-export-create", args=[rated_study.pk, version.pk]),
+                           {"format": Format.DOVER}, follow=True)
+    assert "study&#x27;s stimuli are images" in response.content.decode()
+    assert not DatasetExport.objects.filter(version=version).exists()
+
+
+def test_dover_says_when_its_middle_fields_are_placeholders(client, video_study, coordinator, versions):
+    services.membership_add(study=video_study, user=coordinator, role=Membership.Role.COORDINATOR)
+    client.force_login(coordinator)
+    formats = dict(client.get(reverse("studies:dataset-version", args=[video_study.pk, versions["alignment"].pk]))
+                   .context["formats"])
+    assert formats[Format.DOVER] == Format.DOVER.label, "aesthetic and technical versions cover the same items"
+    DatasetVersion.objects.filter(study=video_study, dimension="aesthetic").delete()
+    formats = dict(client.get(reverse("studies:dataset-version", args=[video_study.pk, versions["alignment"].pk]))
+                   .context["formats"])
+    assert "written 0, 0, DOVER's placeholder" in formats[Format.DOVER]
+    assert Format.T2VQA in formats
+
+
+def test_t2vqa_refuses_items_without_a_prompt(video_study, coordinator):
+    computed(video_study, coordinator, "alignment")
+    video_study.stimuli.filter(pk=video_study.stimuli.order_by("name").first().pk).update(prompt="")
+    version = dataset_services.dataset_version_create(study=video_study, by=coordinator, dimension="alignment")
     done = export(version, coordinator, Format.T2VQA)
     assert done.status == DatasetExport.Status.FAILED and "have no text prompt, which T2VQA reads" in done.error
 
