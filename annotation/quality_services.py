@@ -9,6 +9,7 @@ from studies.models import Stimulus, Study
 Kind = RatingTask.Kind
 
 
+@transaction.atomic
 def quality_item_add(
     *, study: Study, stimulus: Stimulus, kind: str, reference_score: float, tolerance: float = 1.0,
     explanation: str = "",
@@ -21,6 +22,9 @@ def quality_item_add(
         study=study, stimulus=stimulus, kind=kind,
         defaults={"reference_score": reference_score, "tolerance": tolerance, "explanation": explanation},
     )
+    if not stimulus.is_quality_item:
+        stimulus.is_quality_item = True
+        stimulus.save(update_fields=["is_quality_item", "updated_at"])
     return item
 
 

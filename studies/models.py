@@ -67,11 +67,19 @@ def stimulus_upload_path(instance: "Stimulus", filename: str) -> str:
     return f"stimuli/{instance.study_id}/{instance.sha256[:2]}/{instance.sha256}.{suffix}"
 
 
+class StimulusQuerySet(models.QuerySet):
+    def studied(self) -> "StimulusQuerySet":
+        """The stimuli the study is about: training, qualification and gold items left out."""
+        return self.filter(is_quality_item=False)
+
+
 class Stimulus(TimeStampedModel):
     """One image or video as uploaded: the stored bytes are the uploaded bytes, never re-encoded.
 
     A stimulus of an imported ratings-only dataset has no media: empty file and sha256, no size.
     A video's frame count, rate, duration and codec come from decoding it to the end at import.
+    A quality item (training, qualification or gold, with a known score) is marked so that progress, MOS and
+    dataset versions leave it out; the quality-item import sets the mark.
     """
 
     class MediaType(models.TextChoices):
@@ -100,6 +108,11 @@ class Stimulus(TimeStampedModel):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="derived"
     )
     prompt = models.TextField(blank=True)
+    is_quality_item = models.BooleanField(
+        default=False, help_text="A training, qualification or gold item: not rated for the study's MOS."
+    )
+
+    objects = StimulusQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "stimuli"

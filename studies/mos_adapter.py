@@ -56,9 +56,9 @@ def study_score_matrix(study: Study, *, verified_only: bool = True, dimension: s
     ``verified_only=False``, the latest vote verified or not (also votes still awaiting the cross-check, which
     planning counts as variance observed so far). Only votes of `dimension` count ("": the single score of
     a one-score protocol); a rater who scored other dimensions only is not a column. `as_of` (verified votes
-    only): the votes current then.
+    only): the votes current then. Training, qualification and gold items are not rows.
     """
-    stimuli = dict(Stimulus.objects.filter(study=study).order_by("name").values_list("name", "pk"))
+    stimuli = dict(Stimulus.objects.filter(study=study).studied().order_by("name").values_list("name", "pk"))
     cells = current_vote_cells(study, dimension=dimension, verified_only=verified_only, as_of=as_of)
     voters = np.unique(cells.rater_pk)
     usernames = dict(get_user_model().objects.filter(pk__in=voters.tolist()).values_list("pk", "username"))

@@ -134,9 +134,10 @@ def study_progress(*, study: Study) -> dict[str, int]:
 
     `awaiting_review`: complete stimuli none of whose votes is verified yet (the cross-check flagged them and
     a coordinator has not decided, or a relabel is pending); MOS leaves them out until then.
+    Training, qualification and gold items are not counted.
     """
     study_votes = Q(ratings__purpose=Rating.Purpose.RATING)
-    stimuli = Stimulus.objects.filter(study=study).annotate(
+    stimuli = Stimulus.objects.filter(study=study).studied().annotate(
         votes=Count("ratings__rater", filter=study_votes, distinct=True),
         verified=Count("ratings", filter=study_votes & Q(ratings__verified=True)))
     counts = list(stimuli.order_by().values_list("votes", "verified"))

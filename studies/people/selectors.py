@@ -90,4 +90,4 @@ def member_activity(*, study: Study) -> tuple[list[MemberActivity], int]:
     rows = [MemberActivity(user=held[0].user, memberships=held, votes=counts[user_id]["votes"],
                            quality_votes=counts[user_id]["quality"], stimuli_rated=counts[user_id]["stimuli"],
                            last_vote_at=counts[user_id]["last"]) for user_id, held in grouped.items()]
-    return rows, Stimulus.objects.filter(study=study).count()
+    return rows, Stimulus.objects.filter(study=study).studied().count()
