@@ -30,7 +30,11 @@ def token_digest(secret: str) -> str:
 
 
 def api_token_create(*, user: AbstractBaseUser, name: str, days: int | None) -> NewToken:
-    """A new token for `user`, valid for `days` (None: until revoked)."""
+    """A new token for `user`, valid for `days` (None: until revoked). An account without a password (one a
+    study's public link made for a crowd participant) rates in its browser only: it gets no token."""
+    if not user.has_usable_password():
+        raise DomainError("This account was made by a study's public link; it rates in the browser only and "
+                          "cannot create API tokens.")
     name = name.strip()
     if not name or len(name) > 100:
         raise DomainError("Give the token a name of 1 to 100 characters (what it is for).")

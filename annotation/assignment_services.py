@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Q
 
 from annotation import vote_queries
+from annotation.crowd.selectors import crowd_check_passed_or_refuse
 from annotation.models import QualityItem, RatingTask
 from annotation.places import places_annotation
 from common.errors import DomainError
@@ -154,6 +155,7 @@ def queue_fill(
     two claims ahead for one queue add one block).
     """
     rng = rng or random.Random()
+    crowd_check_passed_or_refuse(study_id=study.pk, user_id=user.pk)
     if not vote_queries.open_place_exists(study_id=study.pk, user_id=user.pk,
                                           raters_per_stimulus=study.raters_per_stimulus):
         return 0  # nothing open: no need to wait for the study's lock (a place a coordinator adds now goes to others)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from annotation import vote_queries
 from annotation.assignment_services import next_position
+from annotation.crowd.selectors import crowd_check_passed_or_refuse
 from annotation.models import Enrolment, QualityItem, RatingTask
 from annotation.notifications import pause_notify
 from annotation.protocol_services import protocol_current
@@ -42,6 +43,8 @@ def enrolment_get_or_start(*, study: Study, user: AbstractBaseUser) -> Enrolment
 
 @transaction.atomic
 def enrolment_accept_instructions(*, enrolment: Enrolment) -> Enrolment:
+    """Move on from the instructions; a public-link participant must have passed the screen check."""
+    crowd_check_passed_or_refuse(study_id=enrolment.study_id, user_id=enrolment.user_id)
     enrolment = Enrolment.objects.select_for_update(no_key=True).get(pk=enrolment.pk)
     if enrolment.phase == Phase.INSTRUCTIONS:
         _enter_phase(enrolment, Phase.TRAINING)

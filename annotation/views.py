@@ -92,5 +92,8 @@ def rate(request, study_id: int):
 def start(request, study_id: int):
     study = _study(request, study_id)
     enrolment = enrolment_services.enrolment_get_or_start(study=study, user=request.user)
-    enrolment_services.enrolment_accept_instructions(enrolment=enrolment)
+    try:
+        enrolment_services.enrolment_accept_instructions(enrolment=enrolment)
+    except DomainError as error:
+        messages.error(request, str(error))
     return redirect("annotation:rate", study_id=study.pk)

@@ -7,7 +7,7 @@ from django.db.models import Max
 from annotation.crowd.models import CrowdLink, CrowdParticipant
 from annotation.models import Enrolment
 from annotation.selectors import annotator_quality
-from common.errors import PermissionDeniedError
+from common.errors import DomainError, PermissionDeniedError
 from common.models import JobStatus
 from moslab_science.rating.crowd import completion_url
 from moslab_science.rating.indicators import AnnotatorIndicators
@@ -23,6 +23,17 @@ def crowd_link_for_study(*, study: Study) -> CrowdLink:
 def crowd_participant_for_user(*, study: Study, user: AbstractBaseUser) -> CrowdParticipant | None:
     """The user's participant row in this study, if the public link enrolled them."""
     return CrowdParticipant.objects.filter(study=study, user_id=user.pk).first()
+
+
+def crowd_check_passed_or_refuse(*, study_id: int, user_id: int) -> None:
+    """Refuse a participant of the public link who has not passed the screen check; other annotators pass.
+
+    Called where work is handed out (training and qualification items, claims), never per vote: a participant
+    votes only on tasks handed to them, so the vote path needs no query of its own.
+    """
+    if CrowdParticipant.objects.filter(study_id=study_id, user_id=user_id, environment_ok=False).exists():
+        raise DomainError("Pass the screen check on the study's page first: it makes sure your screen shows the "
+                          "images at their native size.")
 
 
 def crowd_participant_get(*, study: Study, participant_pk: int) -> CrowdParticipant:

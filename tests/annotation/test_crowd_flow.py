@@ -211,3 +211,35 @@ def test_a_participant_of_another_study_cannot_be_decided_here(client, crowd, co
         "the same platform id in another study is another participant"
     with pytest.raises(DomainError):
         services.crowd_link_update(study=study, enabled=True, parameters=PROLIFIC, participant_cap=0)
+
+
+def queue(client, study):
+    return client.get(f"/api/annotation/studies/{study.pk}/queue/")
+
+
+def test_the_api_hands_no_work_to_a_participant_without_a_passed_screen_check(client, crowd):
+    study, link = crowd
+    join(client, link, PROLIFIC_PID="p1")
+    started = client.post(reverse("annotation:start", args=[study.pk]), follow=True)
+    assert b"Pass the screen check" in started.content
+    assert queue(client, study).json()["phase"] == "instructions" and not RatingTask.objects.exists()
+    client.post(reverse("annotation:crowd-check", args=[study.pk]), FITS)
+    client.post(reverse("annotation:start", args=[study.pk]))
+    client.post(reverse("annotation:crowd-check", args=[study.pk]), {**FITS, "screen_width": 280})  # fails now
+    refused = queue(client, study)
+    assert refused.status_code == 400 and "Pass the screen check" in refused.json()["detail"]
+    assert not RatingTask.objects.exists(), "no image was claimed for the participant"
+    other = RatingTask.objects.create(study=study, stimulus=study.stimuli.first(), annotator=study.created_by,
+                                      kind="rating", slot=1, position=1)
+    vote = client.post(f"/api/annotation/studies/{study.pk}/ratings/",
+                       {"task_id": other.pk, "score": 4, "client_id": str(uuid.uuid4())},
+                       content_type="application/json")
+    assert vote.status_code == 403 and not Rating.objects.filter(rater__crowd_participant__isnull=False).exists()
+
+
+def test_a_crowd_account_cannot_create_an_api_token(client, crowd):
+    _, link = crowd
+    join(client, link, PROLIFIC_PID="p1")
+    page = client.post(reverse("accounts:tokens"), {"name": "script", "days": "30"})
+    assert page.status_code == 200 and b"cannot create API tokens" in page.content
+    assert not CrowdParticipant.objects.get().user.api_tokens.exists()
