@@ -1,21 +1,26 @@
 """A non-staff coordinator runs a study from the pages alone (never /admin/): a new study from a template, two
 annotators invited by link who sign up in their own browsers, a zip of images uploaded in chunks with a progress
-bar (one chunk lost on the way and resumed), gold and training items, open; the annotators rate, and the
-coordinator computes MOS."""
+bar (one chunk lost on the way and resumed), gold, training and qualification items, open; the annotators go
+through instructions, training, qualification and rating (one disagreeing vote), and the coordinator reviews in
+bulk, computes MOS, takes a dataset version and exports and downloads it (issue #17's Done-when)."""
+import hashlib
 import io
 import zipfile
 
 import pytest
 from django.contrib.auth.models import Group
+from playwright.sync_api import expect
 
-from annotation.models import QualityItem
-from studies.models import Membership, MosComputation, Rating, Study
+from annotation.models import Enrolment, QualityItem, RatingTask, StimulusReview
+from moslab_science.datasets import read_table
+from studies.models import DatasetExport, DatasetVersion, Membership, MosComputation, Rating, Study
 from tests.browser.conftest import screenshot
 from tests.browser.test_csp import visit, watched
 from tests.conftest import write_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-IMAGES = [f"photo{index}.png" for index in range(6)]  # photo4 and photo5 become the gold and training items
+IMAGES = [f"photo{index}.png" for index in range(7)]  # photo4, 5 and 6 become the gold, training, qualification items
+STUDY_IMAGES = IMAGES[:4]
 
 
 def images_zip(folder) -> bytes:
@@ -44,20 +49,64 @@ READY = ("window.moslabRating && window.moslabRating.ready() || document.querySe
          "document.querySelector('#reference-score')")
 
 
-def rate_everything(page, rate_url: str):
-    """Through the instructions and the training image (then its reference score), a 5 for every image."""
+def rate_everything(page, rate_url: str, *, user=None) -> list[str]:
+    """Through the instructions, the training image (then its reference score) and the qualification image, a 5
+    for every image; with `user`, their first study image (not a hidden gold or repeat) gets a 3 with a reason
+    instead. Returns the task labels seen, in order."""
     page.goto(rate_url)
+    assert page.is_visible("#start"), "the instructions come first"
     page.click("#start")
+    labels, disagreed = [], user is None
     for _ in range(20):
         page.wait_for_function(READY)
         if page.query_selector("#completion-code"):
-            return
+            return labels
         if page.query_selector("#reference-score") and page.is_visible("#reference-score"):
             page.keyboard.press("Enter")  # after a training vote: the reference, then on
+            continue
+        labels.append(page.inner_text("#task-label").strip())
+        if not disagreed and Enrolment.objects.get(user=user).phase == "rating" and RatingTask.objects.filter(
+                annotator=user, status="pending").order_by("position").first().kind == "rating":
+            page.keyboard.press("3")
+            page.fill("#reason", "the shadows look noisy to me")
+            page.click("#submit")
+            disagreed = True
             continue
         page.keyboard.press("5")
         page.keyboard.press("Enter")
     raise AssertionError("the annotator never reached the end of the study")
+
+
+def review_in_bulk(page, study_url: str) -> None:
+    """From the study page's note to the review queue: filter by disagreement size, accept what matches at once."""
+    page.goto(study_url)
+    assert page.inner_text("#awaiting-review") == "1"
+    page.click("text=Open the review queue")
+    page.fill("input[name=min_spread]", "2")
+    page.click("#review-filters button[type=submit]")
+    page.wait_for_url("**min_spread=2**")
+    assert page.inner_text("#matching") == "1" and page.is_checked("#select-all")
+    screenshot(page, "coordinator-review-bulk")
+    page.click("#bulk-decide button[value=accept]")
+    page.wait_for_selector(".messages li")
+    assert "1 image accepted." in page.inner_text(".messages")
+
+
+def export_dataset(page, study_url: str) -> bytes:
+    """Take a version on the study page, export it as a table and download the file."""
+    page.goto(study_url)
+    page.locator("#datasets input[name=label]").fill("first release")
+    page.locator("#datasets").locator("text=Take a version").click()
+    page.wait_for_selector("#content-hash")
+    page.select_option("#exports select[name=format]", "table_csv")
+    page.click("#exports button:has-text('Export')")
+    page.wait_for_selector("text=Export queued")
+    download = page.locator("#exports a:has-text('Download')")
+    expect(download).to_have_count(1, timeout=90_000)  # the page reloads itself while the export runs
+    screenshot(page, "coordinator-dataset-export")
+    with page.expect_download() as info:
+        download.click()
+    return info.value.path().read_bytes()
 
 
 def test_a_coordinator_sets_up_and_runs_a_study_without_the_admin(browser, page_for, make_user, live_server,
@@ -109,7 +158,7 @@ def test_a_coordinator_sets_up_and_runs_a_study_without_the_admin(browser, page_
     page.set_input_files("#upload-files", str(zipped))
     page.click("#upload-button")
     page.wait_for_selector("#upload-progress:not([hidden])")
-    page.wait_for_selector("text=Imported 6 new stimuli", timeout=60_000)
+    page.wait_for_selector("text=Imported 7 new stimuli", timeout=60_000)
     assert lost, "one chunk was lost and sent again"
     assert page.eval_on_selector("#upload-progress", "bar => bar.value === bar.max && bar.max > 64 * 1024 * 3")
     screenshot(page, "coordinator-upload")
@@ -118,31 +167,47 @@ def test_a_coordinator_sets_up_and_runs_a_study_without_the_admin(browser, page_
     page.goto(f"{live_server.url}/studies/{study.pk}/protocol/")
     items = tmp_path / "quality.csv"
     items.write_text("file,kind,reference_score,tolerance,explanation\nphoto4.png,gold,5,1,\n"
-                     "photo5.png,training,5,1,A clean photograph: no deduction.\n")
+                     "photo5.png,training,5,1,A clean photograph: no deduction.\nphoto6.png,qualification,5,1,\n")
     page.set_input_files("#quality-items input[name=items]", str(items))
     page.click("#upload-quality-items")
-    page.wait_for_selector("text=2 quality items set.")
+    page.wait_for_selector("text=3 quality items set.")
     screenshot(page, "coordinator-quality-items")
-    assert set(QualityItem.objects.filter(study=study).values_list("kind", flat=True)) == {"gold", "training"}
+    assert set(QualityItem.objects.filter(study=study).values_list("kind", flat=True)) == {
+        "gold", "training", "qualification"}
 
     page.goto(f"{live_server.url}/studies/{study.pk}/")
     page.click("#open-study")
     page.wait_for_selector("text=The study is now open for rating.")
 
-    for rater in raters:
-        rate_everything(rater, f"{live_server.url}/studies/{study.pk}/rate/")
+    rate = f"{live_server.url}/studies/{study.pk}/rate/"
+    labels = rate_everything(raters[0], rate)
+    assert labels[:2] == ["Training", "Qualification"] and set(labels[2:]) == {""}, labels
+    rate_everything(raters[1], rate, user=Membership.objects.get(study=study, user__username="rater2").user)
     assert Rating.objects.filter(study=study, purpose="rating").count() == 8  # 4 images x 2 raters
+    disagreed = Rating.objects.get(study=study, purpose="rating", score=3).stimulus.name
 
     page.goto(f"{live_server.url}/studies/{study.pk}/people/")
     screenshot(page, "coordinator-people-activity")
-    assert "4 of 6" in page.inner_text("#members")
-    page.goto(f"{live_server.url}/studies/{study.pk}/")
+    assert "4 of 4" in page.inner_text("#members"), "the quality items are not images to rate"
+    study_url = f"{live_server.url}/studies/{study.pk}/"
+    review_in_bulk(page, study_url)
+    assert StimulusReview.objects.get(study=study, status="accepted").stimulus.name == disagreed
+    assert not StimulusReview.objects.filter(study=study, status="open").exists()
+    page.goto(study_url)
     page.click("text=Compute MOS")
     page.wait_for_selector("text=Succeeded", timeout=60_000)
     computation = MosComputation.objects.get(study=study)
-    assert computation.num_ratings == 8
-    assert sorted(computation.results.filter(count=2).values_list("stimulus__name", "mos")) == [
-        (name, 5.0) for name in IMAGES[:4]]  # the gold and training images have no study votes
+    warned = {warning["code"] for warning in computation.warnings}
+    assert computation.num_ratings == 8 and not warned & {"unrated_stimulus", "stimuli_awaiting_review"}, warned
+    assert sorted(computation.results.values_list("stimulus__name", "mos")) == [
+        (name, 4.0 if name == disagreed else 5.0) for name in STUDY_IMAGES]  # no quality item among them
+
+    table = export_dataset(page, study_url)
+    export = DatasetExport.objects.get(version=DatasetVersion.objects.get(study=study))
+    assert hashlib.sha256(table).hexdigest() == export.sha256
+    items, _ = read_table(io.StringIO(table.decode("utf-8")))
+    assert sorted((item.name, item.mos) for item in items) == sorted(
+        computation.results.values_list("stimulus__name", "mos"))
     assert not [url for url in visited if "/admin/" in url]
 
     pages = ["/studies/new/", f"/studies/{study.pk}/", f"/studies/{study.pk}/people/",
@@ -173,6 +238,6 @@ def test_the_set_up_pages_work_under_the_content_security_policy(page_for, make_
     zipped.write_bytes(images_zip(tmp_path / "images"))
     page.set_input_files("#upload-files", str(zipped))
     page.click("#upload-button")
-    page.wait_for_selector("text=Imported 6 new stimuli", timeout=60_000)
+    page.wait_for_selector("text=Imported 7 new stimuli", timeout=60_000)
     violations += page.evaluate("window.__cspViolations")
     assert violations == [] and console == [], "\n".join(violations + console)
