@@ -9,7 +9,6 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Q
 
 from annotation import vote_queries
-from annotation.crowd.selectors import crowd_check_passed_or_refuse
 from annotation.models import QualityItem, RatingTask
 from annotation.places import places_annotation
 from common.errors import DomainError
@@ -155,7 +154,6 @@ def queue_fill(
     two claims ahead for one queue add one block).
     """
     rng = rng or random.Random()
-    crowd_check_passed_or_refuse(study_id=study.pk, user_id=user.pk)
     if not vote_queries.open_place_exists(study_id=study.pk, user_id=user.pk,
                                           raters_per_stimulus=study.raters_per_stimulus):
         return 0  # nothing open: no need to wait for the study's lock (a place a coordinator adds now goes to others)
@@ -209,10 +207,9 @@ def queue_fill(
 def _open_stimuli(*, study: Study, user: AbstractBaseUser, limit: int) -> dict[int, tuple[int, str]]:
     """Stimuli still short of raters that `user` holds no place of (quality items left out), most covered
     first: pk -> (raters so far, source content); at most `limit`, counted by the database."""
-    quality = QualityItem.objects.filter(study=study).values("stimulus_id")
     held = RatingTask.objects.filter(study=study, annotator=user, kind=Kind.RATING).values("stimulus_id")
     rows = (
-        Stimulus.objects.filter(study=study).exclude(pk__in=quality).exclude(pk__in=held)
+        Stimulus.objects.filter(study=study).studied().exclude(pk__in=held)
         .annotate(taken=Count("rating_tasks", filter=Q(rating_tasks__kind=Kind.RATING)),
                   places=places_annotation(raters_per_stimulus=study.raters_per_stimulus))
         .filter(taken__lt=F("places")).order_by("-taken", "pk")

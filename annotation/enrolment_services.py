@@ -28,13 +28,14 @@ Phase = Enrolment.Phase
 PHASE_OF_KIND = {Kind.TRAINING: Phase.TRAINING, Kind.QUALIFICATION: Phase.QUALIFICATION}
 
 
-def enrolment_get_or_start(*, study: Study, user: AbstractBaseUser) -> Enrolment:
-    """The annotator's enrolment; a study without a published protocol starts straight at rating."""
+def enrolment_get_or_start(*, study: Study, user: AbstractBaseUser, instructions_first: bool = False) -> Enrolment:
+    """The annotator's enrolment; a study without a published protocol starts straight at rating, unless
+    `instructions_first` (a public-link participant, who leaves the instructions only after the screen check)."""
     enrolment = Enrolment.objects.filter(study=study, user=user).first()
     if enrolment is not None:
         return enrolment
     record, _ = protocol_current(study=study)
-    phase = Phase.INSTRUCTIONS if record is not None else Phase.RATING
+    phase = Phase.INSTRUCTIONS if record is not None or instructions_first else Phase.RATING
     enrolment, _ = Enrolment.objects.get_or_create(
         study=study, user=user, defaults={"phase": phase, "protocol": record}
     )

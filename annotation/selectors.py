@@ -84,7 +84,7 @@ def your_progress(*, study: Study, user_id: int) -> dict[str, vote_queries.Count
 
 def study_places(*, study: Study) -> int:
     """Rater places in the study: those of each image that is not a training, qualification or gold item."""
-    return Stimulus.objects.filter(study=study, quality_items__isnull=True).annotate(
+    return Stimulus.objects.filter(study=study).studied().annotate(
         places=places_annotation(raters_per_stimulus=study.raters_per_stimulus)).aggregate(
         total=Sum("places"))["total"] or 0
 
@@ -233,8 +233,7 @@ def enrolment_get(*, study: Study, enrolment_id: int) -> Enrolment:
 
 
 def stimulus_coverage(*, study: Study) -> list[dict]:
-    quality = set(QualityItem.objects.filter(study=study).values_list("stimulus_id", flat=True))
-    stimuli = Stimulus.objects.filter(study=study).exclude(pk__in=quality).annotate(
+    stimuli = Stimulus.objects.filter(study=study).studied().annotate(
         assigned=Count("rating_tasks", filter=Q(rating_tasks__kind=Kind.RATING)),
         done=Count("rating_tasks", filter=Q(rating_tasks__kind=Kind.RATING, rating_tasks__status="done")),
     ).order_by("name")

@@ -28,8 +28,9 @@ def crowd_participant_for_user(*, study: Study, user: AbstractBaseUser) -> Crowd
 def crowd_check_passed_or_refuse(*, study_id: int, user_id: int) -> None:
     """Refuse a participant of the public link who has not passed the screen check; other annotators pass.
 
-    Called where work is handed out (training and qualification items, claims), never per vote: a participant
-    votes only on tasks handed to them, so the vote path needs no query of its own.
+    Called when the participant leaves the instructions (where their enrolment starts): before that no
+    training, qualification or study image is handed to them, and a vote needs a task of one's own, so
+    neither claims nor votes need a query of their own.
     """
     if CrowdParticipant.objects.filter(study_id=study_id, user_id=user_id, environment_ok=False).exists():
         raise DomainError("Pass the screen check on the study's page first: it makes sure your screen shows the "

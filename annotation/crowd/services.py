@@ -62,7 +62,7 @@ def crowd_participant_enrol(*, token: str, query: dict[str, str]) -> CrowdPartic
                           "platform. Thank you for your interest.")
     user = get_user_model().objects.create_user(username=f"crowd-{study.pk}-{secrets.token_hex(5)}", password=None)
     membership_add(study=study, user=user, role=Membership.Role.ANNOTATOR)
-    enrolment_get_or_start(study=study, user=user)
+    enrolment_get_or_start(study=study, user=user, instructions_first=True)
     return CrowdParticipant.objects.create(study=study, user=user, participant_id=participant_id, platform_ids=ids)
 
 
