@@ -36,6 +36,7 @@ class VoteCells:
     stimulus_pk: np.ndarray  # int64
     rater_pk: np.ndarray  # int64
     score: np.ndarray  # float64
+    vote_pk: np.ndarray  # int64: the current vote itself (exports mark it "current")
 
     def __len__(self) -> int:
         return len(self.score)
@@ -64,7 +65,8 @@ def _newest_per_key(columns: dict[str, np.ndarray]) -> VoteCells:
     last = np.ones(len(order), dtype=bool)
     last[:-1] = (stimulus[1:] != stimulus[:-1]) | (rater[1:] != rater[:-1])
     return VoteCells(stimulus_pk=stimulus[last].astype(np.int64), rater_pk=rater[last].astype(np.int64),
-                     score=columns["score"][order][last].astype(np.float64))
+                     score=columns["score"][order][last].astype(np.float64),
+                     vote_pk=columns["id"][order][last].astype(np.int64))
 
 
 def _copy_binary(sql: str, params) -> dict[str, np.ndarray]:

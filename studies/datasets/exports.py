@@ -22,7 +22,8 @@ from moslab_science.datasets.formats import (
 )
 from studies.datasets.datasheet import datasheet_markdown, mos_histogram_png
 from studies.datasets.snapshot import items_of, subject_labels
-from studies.models import DatasetExport, DatasetVersion, Rating, SubjectReport
+from studies.models import DatasetExport, DatasetVersion, Rating, SubjectReport, counted_votes
+from studies.vote_cells import current_vote_cells
 
 Format = DatasetExport.Format
 EXTENSIONS = {
@@ -35,6 +36,10 @@ DOVER_DIMENSIONS = ("aesthetic", "technical")  # DOVER's middle fields, in its o
 PER_PART = (Format.QALIGN, Format.DEQA, Format.DOVER, Format.T2VQA)
 #: Formats that list each stimulus's image or video path, so a version without media cannot be written in them.
 NEED_MEDIA = (Format.PYIQA, Format.QALIGN, Format.DEQA, Format.DOVER, Format.T2VQA)
+#: What the ratings file reads of each vote, in the order of its columns.
+RATING_FIELDS = ("pk", "stimulus_id", "rater_id", "score", "purpose", "round", "verified", "supersedes_id",
+                 "change_reason", "created_at")
+READ_CHUNK = 20_000
 RATING_COLUMNS = (
     "rating_id", "stimulus", "subject", "score", "purpose", "round", "verified", "current", "supersedes",
     "change_reason", "created_at", "subject_rejected", "screening_reason",
@@ -139,17 +144,24 @@ def current_votes(version: DatasetVersion) -> list[RawVote]:
     screening decisions."""
     names = {item["stimulus_id"]: item["name"] for item in version.items}
     labels, screening = subject_labels(version.study), _screening(version)
+    current = _current_vote_pks(version)
     rows = (
-        Rating.objects.filter(study=version.study_id, stimulus_id__in=names, dimension=version.dimension).current()
-        .order_by("stimulus__name", "rater_id", "created_at", "pk")
-        .values_list("stimulus_id", "rater_id", "score", "round", "created_at")
+        Rating.objects.filter(counted_votes(verified_only=True), study=version.study_id, dimension=version.dimension)
+        .order_by().values_list("pk", "stimulus_id", "rater_id", "score", "round", "created_at")
     )
+    chosen = sorted((names[stimulus], rater, score, round_, created) for pk, stimulus, rater, score, round_, created
+                    in rows.iterator(chunk_size=READ_CHUNK) if pk in current and stimulus in names)
     return [
-        RawVote(stimulus=names[stimulus], subject=labels.get(rater, str(rater)), score=score, round=round_,
+        RawVote(stimulus=name, subject=labels.get(rater, str(rater)), score=score, round=round_,
                 verified=True, subject_rejected=bool(screening.get(rater) and screening[rater].rejected),
                 created_at=created.isoformat())
-        for stimulus, rater, score, round_, created in rows
+        for name, rater, score, round_, created in chosen
     ]
+
+
+def _current_vote_pks(version: DatasetVersion) -> set[int]:
+    """The primary keys of the votes the MOS counts, by the one current-vote rule read in one pass."""
+    return set(current_vote_cells(version.study, dimension=version.dimension).vote_pk.tolist())
 
 
 def write_rating_rows(version: DatasetVersion, stream) -> tuple[int, int]:
@@ -157,21 +169,24 @@ def write_rating_rows(version: DatasetVersion, stream) -> tuple[int, int]:
     (votes, raters) written."""
     names = {item["stimulus_id"]: item["name"] for item in version.items}
     labels, screening = subject_labels(version.study), _screening(version)
-    votes = Rating.objects.filter(study=version.study_id, stimulus_id__in=names, dimension=version.dimension)
-    current = set(votes.current().values_list("pk", flat=True))
+    current = _current_vote_pks(version)
+    votes = (Rating.objects.filter(study=version.study_id, dimension=version.dimension).order_by("created_at", "pk")
+             .values_list(*RATING_FIELDS))
     writer = csv.writer(stream)
     writer.writerow(RATING_COLUMNS)
     count, raters = 0, set()
-    for rating in votes.order_by("created_at", "pk"):
-        report = screening.get(rating.rater_id)
+    for pk, stimulus, rater, score, purpose, round_, verified, supersedes, change_reason, created in votes.iterator(
+            chunk_size=READ_CHUNK):
+        if stimulus not in names:
+            continue
+        report = screening.get(rater)
         writer.writerow([safe_cell(cell) for cell in (
-            rating.pk, names[rating.stimulus_id], labels.get(rating.rater_id, str(rating.rater_id)),
-            repr(rating.score), rating.purpose, rating.round, rating.verified, rating.pk in current,
-            rating.supersedes_id or "", rating.change_reason, rating.created_at.isoformat(),
+            pk, names[stimulus], labels.get(rater, str(rater)), repr(score), purpose, round_, verified,
+            pk in current, supersedes or "", change_reason, created.isoformat(),
             bool(report and report.rejected), report.reason if report else "",
         )])
         count += 1
-        raters.add(rating.rater_id)
+        raters.add(rater)
     return count, len(raters)
 
 

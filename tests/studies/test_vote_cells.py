@@ -76,7 +76,9 @@ def test_one_pass_equals_the_orm_rule(people, history):
         votes = Rating.objects.filter(study=study, dimension=dimension)
         orm_current = set(votes.current().values_list("stimulus_id", "rater_id", "score"))
         orm_latest = set(votes.latest_per_rater().values_list("stimulus_id", "rater_id", "score"))
-        assert cells_as_set(current_vote_cells(study, dimension=dimension)) == orm_current
+        cells = current_vote_cells(study, dimension=dimension)
+        assert cells_as_set(cells) == orm_current
+        assert set(cells.vote_pk.tolist()) == set(votes.current().values_list("pk", flat=True))  # the same votes
         assert cells_as_set(current_vote_cells(study, dimension=dimension, verified_only=False)) == orm_latest
 
 
