@@ -22,7 +22,7 @@ from moslab_science.datasets.formats import (
 )
 from studies.datasets.datasheet import datasheet_markdown, mos_histogram_png
 from studies.datasets.snapshot import items_of, subject_labels
-from studies.models import DatasetExport, DatasetVersion, Rating, SubjectReport, counted_votes
+from studies.models import DatasetExport, DatasetVersion, Rating, Stimulus, SubjectReport, counted_votes
 from studies.vote_cells import current_vote_cells
 
 Format = DatasetExport.Format
@@ -48,6 +48,7 @@ BUNDLE_TABLE, BUNDLE_RATINGS, BUNDLE_META = "dataset.csv", "ratings.csv", "datas
 BUNDLE_CHECKSUMS, BUNDLE_README, BUNDLE_PLOT = "checksums.sha256", "README.md", "plots/mos_histogram.png"
 Progress = Callable[[float], None]
 COPY_CHUNK = 1 << 20
+MEDIA_STORAGE = Stimulus._meta.get_field("file").storage
 
 
 def export_filename(export: DatasetExport) -> str:
@@ -203,15 +204,21 @@ def bundle_metadata(version: DatasetVersion) -> dict:
     }
 
 
-def _copy_hashed(stimulus, archive: zipfile.ZipFile, name: str) -> str:
-    """Stream the stored file into the zip (stored, never re-encoded) in chunks, hashing as it goes: one read
-    per file and bounded memory; the SHA-256 of what was written."""
+def _copy_hashed(stored_name: str, size: int, archive: zipfile.ZipFile, name: str) -> str:
+    """Copy the stored file into the zip (stored, never re-encoded), hashing as it goes: one read per file. A file
+    of up to COPY_CHUNK bytes is written in one piece (zipfile then writes its header once); a larger one is
+    streamed in chunks, memory bounded. The SHA-256 of what was written."""
     entry = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
-    entry.compress_type, entry.file_size, digest = zipfile.ZIP_STORED, stimulus.size_bytes, hashlib.sha256()
-    with stimulus.file.open("rb") as source, archive.open(entry, "w") as out:  # file_size: zipfile picks ZIP64
-        while chunk := source.read(COPY_CHUNK):
-            digest.update(chunk)
-            out.write(chunk)
+    entry.compress_type, entry.file_size, digest = zipfile.ZIP_STORED, size, hashlib.sha256()
+    with MEDIA_STORAGE.open(stored_name, "rb") as source:
+        if size <= COPY_CHUNK:
+            data = source.read()
+            archive.writestr(entry, data)
+            return hashlib.sha256(data).hexdigest()
+        with archive.open(entry, "w") as out:  # file_size given: zipfile picks ZIP64 where needed
+            while chunk := source.read(COPY_CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
     return digest.hexdigest()
 
 
@@ -226,14 +233,15 @@ def _write_bundle(version: DatasetVersion, destination: Path, *, progress: Progr
     items, splits = items_of(version.items), {split.name: split.assignment for split in version.splits.all()}
     metadata = bundle_metadata(version)
     stimuli = {item["stimulus_id"]: item for item in version.items if item["sha256"]}
+    stored = [row for row in Stimulus.objects.filter(study=version.study_id).order_by("name")
+              .values_list("pk", "name", "file", "size_bytes", "sha256") if row[0] in stimuli]
     with zipfile.ZipFile(destination, "w", allowZip64=True) as archive:
-        for done, stimulus in enumerate(version.study.stimuli.filter(pk__in=stimuli).order_by("name"), start=1):
-            name = stimuli[stimulus.pk]["file"]
-            if _copy_hashed(stimulus, archive, name) != stimulus.sha256:
-                raise ValueError(f"the stored file of {stimulus.name} no longer matches its SHA-256; not exporting")
-            checksums.append(f"{stimulus.sha256}  {name}")
-            if done % 200 == 0:
-                progress(0.9 * done / len(stimuli))
+        for done, (pk, stimulus, stored_name, size, sha256) in enumerate(stored, start=1):
+            name = stimuli[pk]["file"]
+            if _copy_hashed(stored_name, size, archive, name) != sha256:
+                raise ValueError(f"the stored file of {stimulus} no longer matches its SHA-256; not exporting")
+            checksums.append(f"{sha256}  {name}")
+            progress(0.9 * done / len(stimuli))
         table, ratings = io.StringIO(), io.StringIO()
         write_csv(table_rows(items, splits), table)
         num_ratings, num_raters = write_rating_rows(version, ratings)
