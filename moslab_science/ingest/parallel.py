@@ -1,7 +1,8 @@
 """Checking many media files at once: decoding spread over worker processes, memory bounded.
 
-Reading stays in the calling process (a zip's entries cannot be shared); the bytes of at most `window`
-files are in flight at a time, and each worker decodes and hashes them (`inspect_media`). With one usable
+Reading stays in the calling process (a zip's entries cannot be shared); the bytes of at most `WINDOW`
+files are in flight at a time, and each worker decodes and hashes them (`inspect_media`). Small files travel
+in batches (one message per batch, not per file), the window split evenly over the workers. With one usable
 core, or few files, everything runs in the calling process as before. Workers start from a fork server (or
 are spawned), never forked from the caller, so a web or Celery process's database connections stay its own.
 """
@@ -15,6 +16,7 @@ from moslab_science.ingest.sources import SourceFile
 
 PARALLEL_FROM = 200  # files; below this a pool costs more than it saves
 WINDOW = 256  # files whose bytes may be in flight at once
+BATCH_BYTES = 4 << 20  # small files go to a worker several at a time (one message each way), up to about this much
 
 
 def usable_cores() -> int:
@@ -36,11 +38,24 @@ def inspect_all(files: list[SourceFile], *, max_pixels: int, max_seconds: float,
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for start in range(0, len(files), WINDOW):
             window = files[start:start + WINDOW]
-            futures = [pool.submit(_inspect, file.name, file.read_bytes(), max_pixels, max_seconds) for file in window]
-            for file, future in zip(window, futures, strict=True):
-                yield file, future.result()
+            size = _batch_size(window, workers)
+            batches = [window[at:at + size] for at in range(0, len(window), size)]
+            futures = [pool.submit(_inspect_batch, [(file.name, file.read_bytes()) for file in batch], max_pixels,
+                                   max_seconds) for batch in batches]
+            for batch, future in zip(batches, futures, strict=True):
+                yield from zip(batch, future.result(), strict=True)
             if progress:
                 progress(start + len(window), len(files))
+
+
+def _batch_size(window: list[SourceFile], workers: int) -> int:
+    """Files per message: about four batches per worker in a window, and no batch much above BATCH_BYTES."""
+    by_bytes = BATCH_BYTES // max(1, max(file.size_bytes for file in window))
+    return max(1, min(by_bytes, -(-len(window) // (4 * workers))))
+
+
+def _inspect_batch(files: list[tuple[str, bytes]], max_pixels: int, max_seconds: float) -> list[MediaInfo | str]:
+    return [_inspect(name, data, max_pixels, max_seconds) for name, data in files]
 
 
 def _inspect(name: str, data: bytes, max_pixels: int, max_seconds: float) -> MediaInfo | str:
