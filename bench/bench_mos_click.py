@@ -60,6 +60,7 @@ from tests.worker import start_worker, stop_worker  # noqa: E402
 RATING_COLUMNS = ("study_id", "stimulus_id", "rater_id", "score", "dimension", "client_id", "created_at", "purpose",
                   "round", "verified", "deductions", "display", "reason", "change_reason")
 EPOCH = datetime(2026, 6, 1, tzinfo=UTC)
+CLICK_TIMEOUT_S = 600
 POLL_MS, FAST_FOR_MS, SLOWEST_MS = 100, 2000, 2000  # the results page's status poll (static/js/job_wait.js)
 
 
@@ -180,6 +181,8 @@ def click(browser: Browser, study_id: int) -> tuple[float, str]:
     status_url = re.search(r'data-job-status-url="([^"]+)"', page)
     delay, asked_from = POLL_MS, time.perf_counter()
     while status_url:  # what static/js/job_wait.js does in the browser, then its reload
+        if time.perf_counter() - start > CLICK_TIMEOUT_S:
+            sys.exit(f"no result {CLICK_TIMEOUT_S} s after the click on study {study_id}; see the worker log in {WORK}")
         time.sleep(delay / 1000)
         _, _, text = browser.request("GET", status_url.group(1))
         if json.loads(text)["status"] not in ("queued", "running"):
