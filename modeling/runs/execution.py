@@ -2,7 +2,8 @@
 
 The run directory is runs/<benchmark>/<run>/ in the worker's MOSLAB_RUN_WORK_DIR (modeling/runs/files.py):
 ``data/table.csv`` (image, mos, split, group, prompt) and, for a trained architecture, ``train/`` (the
-moslab_science.iqa run directory: last.pt, best.pt, metrics.json...). A resumed attempt finds last.pt there and
+moslab_science.iqa run directory: last.pt, best.pt, metrics.json...); a zero-shot architecture caches per-image
+features in ``features/`` when it has any. A resumed attempt finds last.pt there and
 continues from its step (written every train.checkpoint_every_steps steps, at each epoch's end, and when a cancel
 or a signal stops the run). A finished run is published to the media storage under the same name.
 """
@@ -124,10 +125,13 @@ def _execute(run: TrainingRun, reporter: Reporter) -> dict:
     table, rows = _write_table(run, folder / "data")
     images = files.stimuli_folder()
     scored = [row for row in rows if row["split"] == "test"]
+    source = None  # where a run:<id> model was trained
     if run.kind == TrainingRun.Kind.TRAIN:
         predictions, checkpoint = _train(run, reporter, table, images, folder / "train")
     elif run.model.startswith("run:"):
-        predictions, checkpoint = _score_with_run(run, reporter, images, scored), ""
+        (predictions, source), checkpoint = _score_with_run(run, reporter, images, scored), ""
+    elif "arch" in run.config:
+        predictions, checkpoint = _score_pretrained(run, reporter, images, scored, folder / "features"), ""
     else:
         predictions, checkpoint = _classical(run, reporter, rows, images), ""
     predictions = {row["image"]: predictions[row["image"]] for row in scored if row["image"] in predictions}
@@ -143,6 +147,8 @@ def _execute(run: TrainingRun, reporter: Reporter) -> dict:
         result["unscored"] = unscored
         reporter.log(f"{len(unscored)} test image(s) have no score and are left out of the evaluation: "
                      f"{', '.join(unscored[:10])}")
+    if source:
+        result["source"] = source
     if reporter.stopped:
         result["stopped"] = reporter.stopped
     reporter.log(f"test part: {len(names)} images, SRCC {result['srcc']:.4f}, PLCC {result['plcc']:.4f}")
@@ -247,14 +253,35 @@ def _classical(run: TrainingRun, reporter: Reporter, rows: list[dict], images: P
     return outcome.scores
 
 
-def _score_with_run(run: TrainingRun, reporter: Reporter, images: Path, scored: list[dict]) -> dict:
-    source = TrainingRun.objects.select_related("benchmark__version").get(pk=run.config["source_run"])
+def _score_with_run(run: TrainingRun, reporter: Reporter, images: Path, scored: list[dict]) -> tuple[dict, dict]:
+    """The scores of the test part by an earlier run's best checkpoint, and where that run was trained (another
+    study's dataset version for a cross-dataset test)."""
+    source = TrainingRun.objects.select_related("benchmark__version__study").get(pk=run.config["source_run"])
+    version = source.benchmark.version
     checkpoint_dir = files.checkpoint_folder(source)
     reporter.log(f"scoring with the best checkpoint of run #{source.pk} ({source.model}, "
-                 f"dataset v{source.benchmark.version.number} of study {source.benchmark.version.study_id})")
+                 f"dataset v{version.number} of study {version.study_id})")
     names = [row["image"] for row in scored]
     scores = _iqa().predict_names(run_dir=checkpoint_dir, images=images, names=names,
                                   device=_device(run.benchmark.device), prompts=[row["prompt"] for row in scored])
+    where = {"run": source.pk, "model": source.model, "study": version.study.name, "study_id": version.study_id,
+             "version": version.number, "cross_dataset": version.study_id != run.benchmark.version.study_id}
+    return dict(zip(names, (float(score) for score in scores), strict=True)), where
+
+
+def _score_pretrained(run: TrainingRun, reporter: Reporter, images: Path, scored: list[dict], cache: Path) -> dict:
+    iqa = _iqa()
+    config = run.config
+    weight = config["pretrained"] if isinstance(config["pretrained"], str) else config["model"].get("weight", "")
+    reporter.log(f"scoring zero-shot with {run.model} on its pretrained weights{f' ({weight})' if weight else ''}, "
+                 "no training")
+    names = [row["image"] for row in scored]
+    try:
+        scores = iqa.predict_pretrained(config=config, images=images, names=names, cache=cache,
+                                        device=_device(run.benchmark.device), prompts=[row["prompt"] for row in scored],
+                                        progress=reporter.on_progress)
+    except iqa.IqaError as error:
+        raise DomainError(f"{run.model}: {error}") from None
     return dict(zip(names, (float(score) for score in scores), strict=True))
 
 

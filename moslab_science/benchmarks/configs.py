@@ -1,6 +1,7 @@
 """What each model of a benchmark runs: its kind and, for an IQA architecture, the fully resolved configuration.
 
-Names: an architecture of ``moslab_science.iqa`` (trained on each split), ``brisque`` or ``niqe`` (classical,
+Names: an architecture of ``moslab_science.iqa`` (trained on each split, or scored zero-shot on its pretrained
+weights when it can: ``moslab_science.iqa.zero_shot_problem``), ``brisque`` or ``niqe`` (classical,
 ``moslab_science.classical``), or ``run:<id>`` (the best checkpoint of an earlier training run, scored zero-shot).
 Architectures need PyTorch (the ``iqa`` extra), imported only when an architecture is planned.
 """
@@ -37,7 +38,8 @@ def plan_model(model: str, hyperparameters: dict, *, zero_shot: bool, seed: int)
     if model in CLASSICAL_MODELS:
         if zero_shot and model not in ZERO_SHOT_MODELS:
             raise DomainError(f"{model} trains its SVR on a training part; a zero-shot protocol has none "
-                              f"(zero-shot models: {', '.join(ZERO_SHOT_MODELS)} or run:<id>)")
+                              f"(zero-shot models: {', '.join(ZERO_SHOT_MODELS)}, a pretrained prompt scorer such as "
+                              "clip-iqa, or run:<id>)")
         return ModelPlan(model, "zero_shot" if zero_shot else "classical", {"method": model, "seed": seed})
     if importlib.util.find_spec("torch") is None:
         raise DomainError(f"{model!r} is an IQA architecture and needs PyTorch: pip install -e \".[iqa]\"")
@@ -45,12 +47,14 @@ def plan_model(model: str, hyperparameters: dict, *, zero_shot: bool, seed: int)
     if model not in iqa.ARCHITECTURES:
         known = ", ".join([*sorted(iqa.ARCHITECTURES), *CLASSICAL_MODELS, "run:<id>"])
         raise DomainError(f"unknown model {model!r} (known: {known})")
-    if zero_shot:
-        raise DomainError(f"{model} must be trained first: a zero-shot protocol scores niqe or a trained run "
-                          "(run:<id>)")
     overrides = {**hyperparameters, "train": {**hyperparameters.get("train", {}), "seed": seed}}
     try:
         config = iqa.resolve_config(model, overrides)
     except iqa.IqaError as error:
         raise DomainError(f"{model}: {error}") from None
+    if zero_shot:
+        problem = iqa.zero_shot_problem(model, config)
+        if problem:
+            raise DomainError(f"{model} {problem}")
+        return ModelPlan(model, "zero_shot", config)
     return ModelPlan(model, "train", config)
