@@ -28,15 +28,6 @@ REAL_EFFNET = {"model": {"frozen_blocks": 16}, "input": {"train_crop": 96, "eval
                "train": {"epochs": 1, "batch_size": 8}}
 
 
-@pytest.fixture
-def hf_cache(tmp_path, monkeypatch):
-    """An empty Hugging Face cache and weight registry that the tests fill with tiny pretrained models."""
-    monkeypatch.setenv("MOSLAB_WEIGHTS", str(tmp_path / "registry" / "weights.toml"))
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
-    return tmp_path / "hf" / "hub"
-
-
 @pytest.mark.parametrize("model, save", [
     ("clip-iqa", save_tiny_clip), ("clip", save_tiny_clip), ("siglip", lambda cache: save_tiny_siglip(cache)),
     ("qalign", lambda cache: (save_tiny_llava(cache), QALIGN_PRETRAINED)[1]),
@@ -84,23 +75,6 @@ def test_zero_shot_launches_that_cannot_score_say_what_to_fix(dataset_version, r
                          hyperparameters={"preset": "tiny", "pretrained": True}).training_runs.get())
     assert run.status == RunStatus.FAILED and "clip-vit-base-patch32' is missing" in run.error
     assert CLIP_REPO in run.error and "Traceback" not in run.error
-
-
-@pytest.fixture
-def other_version(coordinator, researcher, tmp_path):
-    """A second study (its own images, darker ones rated lower too) whose version a run of the first is tested on."""
-    from studies import services
-    from studies.datasets import services as dataset_services
-    from studies.datasets.imports import dataset_import
-    from tests.modeling.runs.conftest import write_dataset
-
-    table, images = write_dataset(tmp_path / "other", count=20)
-    report = dataset_import(name="Other lab", slug="other-lab", by=coordinator, source_format="mos_table",
-                            source=table, images=images, scale=(1, 5),
-                            options={"name": "image", "mos": "mos", "source_content": "content",
-                                     "group_columns": ["enhancer"]})
-    services.membership_add(study=report.study, user=researcher, role=Membership.Role.RESEARCHER)
-    return dataset_services.dataset_version_create(study=report.study, by=coordinator)
 
 
 def test_a_run_trained_with_real_effnet_weights_is_tested_on_another_studys_version(
