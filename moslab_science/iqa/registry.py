@@ -310,7 +310,9 @@ def zero_shot_problem(name: str, config: dict) -> str | None:
     """Why `config` of architecture `name` cannot score images without training, or None when it can: a prompt
     scorer on its pretrained weights, or any architecture whose "pretrained" names a whole official checkpoint."""
     arch = architecture(name)
-    whole = isinstance(config["pretrained"], str) and not arch.own_weights
+    if isinstance(config["pretrained"], str) and arch.own_weights:
+        return 'takes no official checkpoint: set "pretrained": true and name its model folder in model.weight'
+    whole = isinstance(config["pretrained"], str)
     if not (arch.scores_pretrained or whole):
         return (f"must be trained first: its pretrained weights ({arch.weight_name(config['model'])}) hold only the "
                 'backbone. Train it, then score its run zero-shot as run:<id>, or name a whole official checkpoint '

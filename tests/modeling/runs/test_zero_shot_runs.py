@@ -75,6 +75,18 @@ def test_zero_shot_launches_that_cannot_score_say_what_to_fix(dataset_version, r
                          hyperparameters={"preset": "tiny", "pretrained": True}).training_runs.get())
     assert run.status == RunStatus.FAILED and "clip-vit-base-patch32' is missing" in run.error
     assert CLIP_REPO in run.error and "Traceback" not in run.error
+    with pytest.raises(DomainError, match="qalign takes no official checkpoint"):
+        launch(dataset_version, researcher, models=("qalign",), protocol=ZERO_SHOT,
+               hyperparameters={"preset": "tiny", "pretrained": "hyperiqa-koniq10k"})
+
+
+def test_any_architecture_given_a_whole_official_checkpoint_scores_zero_shot(dataset_version, researcher, hf_cache):
+    """HyperIQA with its official KonIQ-10k checkpoint is planned zero-shot; without the file the run names it."""
+    benchmark = launch(dataset_version, researcher, models=("hyperiqa",), protocol=ZERO_SHOT,
+                       hyperparameters={"preset": "tiny", "pretrained": "hyperiqa-koniq10k"})
+    run = execute(benchmark.training_runs.get())
+    assert run.kind == TrainingRun.Kind.ZERO_SHOT and run.status == RunStatus.FAILED
+    assert "koniq_pretrained.pkl" in run.error and "scoring zero-shot with hyperiqa" in run.log
 
 
 def test_a_run_trained_with_real_effnet_weights_is_tested_on_another_studys_version(
