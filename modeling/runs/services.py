@@ -97,7 +97,7 @@ def benchmark_launch(*, version: DatasetVersion, by: AbstractBaseUser, models: l
     runs = TrainingRun.objects.bulk_create([
         TrainingRun(benchmark=benchmark, model=plan.model, kind=plan.kind, repeat=split.repeat, seed=split.seed,
                     split_name=split.name, assignment=dict(split.assignment), config=plan.config,
-                    epochs=plan.epochs,
+                    epochs=plan.epochs, stages=list(plan.stages),
                     time_limit_seconds=time_limit_seconds if plan.kind == TrainingRun.Kind.TRAIN else None)
         for split, plan in plans
     ])

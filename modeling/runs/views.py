@@ -56,8 +56,7 @@ def _training_page(request, study, benchmark_id, run_id):
         "log_cut": len(run.log) > run_selectors.LOG_TAIL_CHARACTERS, "active": run.status in ACTIVE_STATUSES,
         "config": json.dumps(run.config, indent=2, sort_keys=True),
         "protocol_text": run_selectors.protocol_text(run.benchmark),
-        "schedule": stage_progress(run.config["stages"], run.epoch, active=run.status in ACTIVE_STATUSES)
-        if "stages" in run.config else [],
+        "schedule": stage_progress(run.stages, run.epoch, active=run.status in ACTIVE_STATUSES),
     }
     return context, dashboard.charts
 

@@ -24,6 +24,7 @@ class ModelPlan:
     config: dict
     epochs: int = 0  # training epochs in all (a video model's stages together)
     video: bool = False  # a moslab_science.vqa architecture, trained on clips in stages
+    stages: tuple[dict, ...] = ()  # a video architecture's schedule in order: {"name", "epochs"} per stage
 
 
 def architecture_names() -> list[str]:
@@ -50,8 +51,10 @@ def _plan_video(model: str, hyperparameters: dict, *, zero_shot: bool, seed: int
         config = vqa.resolve_config(model, overrides)
     except vqa.VqaError as error:
         raise DomainError(f"{model}: {error}", problems=getattr(error, "problems", [])) from None
-    epochs = sum(stage["epochs"] for stage in config["stages"].values())
-    return ModelPlan(model, "train", config, epochs=epochs, video=True)
+    stages = tuple({"name": name, "epochs": config["stages"][name]["epochs"]}
+                   for name in vqa.ARCHITECTURES[model].stage_branches)
+    return ModelPlan(model, "train", config, epochs=sum(stage["epochs"] for stage in stages), video=True,
+                     stages=stages)
 
 
 def plan_model(model: str, hyperparameters: dict, *, zero_shot: bool, seed: int) -> ModelPlan:

@@ -1,6 +1,6 @@
 """Where a run stands in its stage schedule (a video architecture's stages, each with its own epochs), for the
 run pages: which stage is done, which one runs and at which of its epochs, which ones wait."""
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -24,11 +24,11 @@ class StageProgress:
         return f"{counted} done" if self.state == "done" else f"{counted}, {self.state}"
 
 
-def stage_progress(stages: Mapping[str, Mapping], epochs_done: int, *, active: bool) -> list[StageProgress]:
-    """Each stage of `stages` (name -> {"epochs", ...}, in order) after `epochs_done` epochs over all stages; the
-    stage holding the next epoch is running while the run is `active`, else stopped."""
+def stage_progress(stages: Sequence[Mapping], epochs_done: int, *, active: bool) -> list[StageProgress]:
+    """Each stage of `stages` ({"name", "epochs"} in order) after `epochs_done` epochs over all stages; the stage
+    holding the next epoch is running while the run is `active`, else stopped."""
     found, first = [], 1
-    for name, stage in stages.items():
+    for stage in stages:
         epochs = int(stage["epochs"])
         done = min(epochs, max(0, epochs_done - (first - 1)))
         if done == epochs:
@@ -37,6 +37,6 @@ def stage_progress(stages: Mapping[str, Mapping], epochs_done: int, *, active: b
             state = "running" if active else "stopped"
         else:
             state = "waiting"
-        found.append(StageProgress(name=name, first_epoch=first, epochs=epochs, done=done, state=state))
+        found.append(StageProgress(name=stage["name"], first_epoch=first, epochs=epochs, done=done, state=state))
         first += epochs
     return found

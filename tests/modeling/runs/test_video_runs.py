@@ -11,6 +11,8 @@ from common.errors import DomainError
 from modeling.models import BenchmarkRun, RunStatus
 from moslab_science.benchmarks import Protocol
 from moslab_science.benchmarks.schedule import stage_progress
+from moslab_science.vqa import ARCHITECTURES, resolve_config
+from moslab_science.vqa.stages import plan
 from tests.conftest import token_client
 from tests.modeling.runs.test_run_services import launch
 from tests.modeling.runs.test_worker_runs import FAST, staff_researcher, watch  # noqa: F401  (a fixture)
@@ -58,13 +60,22 @@ def video_version(coordinator, researcher, tmp_path):
 
 
 def test_a_stage_schedule_reads_done_running_and_waiting():
-    stages = {"branches": {"epochs": 2}, "alignment": {"epochs": 3}, "joint": {"epochs": 1}}
+    stages = [{"name": "branches", "epochs": 2}, {"name": "alignment", "epochs": 3}, {"name": "joint", "epochs": 1}]
     running = stage_progress(stages, 3, active=True)
     assert [(s.name, s.first_epoch, s.last_epoch, s.done, s.state) for s in running] == [
         ("branches", 1, 2, 2, "done"), ("alignment", 3, 5, 1, "running"), ("joint", 6, 6, 0, "waiting")]
     assert [s.describe() for s in running] == ["2 of 2 epochs done", "epoch 2 of 3 training", "0 of 1 epoch, waiting"]
     assert [s.state for s in stage_progress(stages, 2, active=False)] == ["done", "stopped", "waiting"]
     assert [s.state for s in stage_progress(stages, 6, active=False)] == ["done", "done", "done"]
+
+
+def test_stages_run_in_the_architectures_order_whatever_the_order_of_the_stored_keys():
+    """PostgreSQL's jsonb gives a run's configuration back with its keys sorted (joint before branches)."""
+    config = resolve_config("aigc-vqa", {"preset": "tiny"})
+    shuffled = {**config, "stages": dict(sorted(config["stages"].items(), key=lambda item: len(item[0])))}
+    assert list(shuffled["stages"]) == ["joint", "branches", "alignment"]
+    stages = plan(shuffled, ARCHITECTURES["aigc-vqa"].stage_branches)
+    assert [(stage.name, stage.first_epoch) for stage in stages] == [("branches", 0), ("alignment", 1), ("joint", 2)]
 
 
 @pytest.mark.django_db
@@ -113,6 +124,7 @@ def test_video_runs_launched_from_the_admin_and_the_api_train_through_their_stag
         assert seen[run.pk][-1] == RunStatus.SUCCEEDED and run.worker.startswith("test-")
         assert [record["stage"] for record in run.metrics] == stages[run.model]
         assert run.epoch == run.epochs == len(stages[run.model]) and run.progress == 1.0
+        assert [stage["name"] for stage in run.stages] == list(dict.fromkeys(stages[run.model]))
         tested = sorted(name for name, part in run.assignment.items() if part == "test")
         assert sorted(run.predictions) == tested and run.result["n"] == 3
         assert set(run.result["by_group"]["groups"]) | set(run.result["by_group"]["skipped"]) <= {"fox", "owl"}
