@@ -74,6 +74,8 @@ class TrainingRun(TimeStampedModel):
     progress = models.FloatField(default=0, help_text="0 to 1.")
     epoch = models.PositiveIntegerField(default=0, help_text="Epochs finished.")
     epochs = models.PositiveIntegerField(default=0)
+    stages = models.JSONField(default=list, blank=True, help_text="A video run's stage schedule in order: "
+                              '[{"name", "epochs"}] (a JSON object would not keep the order on PostgreSQL).')
     phase = models.CharField(max_length=10, blank=True, help_text="What it is doing: scan, train, validate, test.")
     step = models.PositiveIntegerField(default=0, help_text="Optimiser steps taken in the epoch in progress.")
     steps_per_epoch = models.PositiveIntegerField(default=0)

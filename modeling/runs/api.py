@@ -130,7 +130,8 @@ class LaunchInput(serializers.Serializer):
     preset = serializers.ChoiceField(choices=list(PRESETS), default="custom")
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     models = serializers.ListField(child=serializers.CharField(max_length=80), required=False, default=list,
-                                   help_text="Architectures, brisque, niqe or run:<id>; empty: the preset's models.")
+                                   help_text="Image or video architectures, brisque, niqe or run:<id>; empty: the "
+                                             "preset's models.")
     scheme = serializers.ChoiceField(choices=SCHEMES, required=False)
     ratios = serializers.CharField(required=False, help_text=f"Seeded splits: {SYNTAXES}.")
     seed = serializers.IntegerField(min_value=0, required=False)

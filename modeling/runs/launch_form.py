@@ -20,7 +20,8 @@ class BenchmarkLaunchForm(forms.Form):
                                help_text="The protocol to start from; the fields below change only what they name.")
     models = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
                                        help_text="Empty: the preset's models.")
-    trained_runs = forms.CharField(required=False, help_text="Zero-shot with earlier runs' checkpoints: run:12, run:15")
+    trained_runs = forms.CharField(required=False, help_text="Earlier runs' checkpoints scored on this version, "
+                                   "another study's too (cross-dataset): run:12, run:15")
     scheme = forms.ChoiceField(required=False, choices=[("", "(the preset's)")] + [(s, s.replace("_", " "))
                                                                                    for s in SCHEMES])
     ratios = forms.CharField(required=False, help_text=f"Seeded splits: {SYNTAXES}.")
