@@ -71,7 +71,7 @@ def run_scenario(name: str, *, port: int, duration: float | None) -> None:
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True)
     seeded = subprocess.run([sys.executable, str(Path(__file__).with_name("bench_http_seed.py")), str(annotators),
                              str(STIMULI), str(RATERS), str(DISTINCT_FILES)], cwd=REPO, env=env, check=True,
-                            capture_output=True, text=True)
+                            stdout=subprocess.PIPE, text=True)  # its errors go to stderr
     study_id, sessions = json.loads(seeded.stdout.strip().splitlines()[-1])
     serve = subprocess.Popen([str(REPO / "bin" / "serve")], cwd=REPO, env=env, stdout=(var / "serve.out").open("wb"),
                              stderr=subprocess.STDOUT)

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from common.errors import DomainError, PermissionDeniedError
@@ -99,6 +100,31 @@ def stimulus_get_for_user(*, study: Study, stimulus_id: int) -> Stimulus:
     if stimulus is None:
         raise PermissionDeniedError("No such stimulus in this study.")
     return stimulus
+
+
+MEDIA_FIELDS = tuple(field.attname for field in Stimulus._meta.concrete_fields  # in model order, as from_db wants
+                     if field.attname in {"id", "study_id", "file", "image_format", "sha256"})
+
+
+def stimulus_media_get_for_member(*, study_id: int, stimulus_id: int, user: AbstractBaseUser) -> Stimulus:
+    """The stimulus (only its id, study, file, format and sha256 loaded) if `user` holds any role in its study;
+    otherwise PermissionDeniedError, the same whether the study or stimulus exists or not.
+
+    One query written once (the ORM took about 2 ms of Python for the study and the stimulus apart): the rating
+    page fetches every image it shows through it.
+    """
+    quote = connection.ops.quote_name
+    sql = (f"SELECT {', '.join(f's.{quote(name)}' for name in MEDIA_FIELDS)} FROM {quote(Stimulus._meta.db_table)} s "
+           f"WHERE s.id = %s AND s.study_id = %s AND EXISTS (SELECT 1 FROM {quote(Membership._meta.db_table)} m "
+           f"WHERE m.study_id = s.study_id AND m.user_id = %s AND m.role IN ({', '.join(['%s'] * len(Role.values))}))")
+    row = None
+    if user.is_authenticated:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [stimulus_id, study_id, user.pk, *Role.values])
+            row = cursor.fetchone()
+    if row is None:
+        raise PermissionDeniedError("No such study or stimulus, or you have no role in that study.")
+    return Stimulus.from_db(connection.alias, list(MEDIA_FIELDS), list(row))
 
 
 def study_rating_rows(*, study: Study) -> list[tuple[str, str, float]]:
