@@ -58,7 +58,7 @@ def main(annotators: int, stimuli: int, raters: int, distinct_files: int) -> Non
         enrolment_services.enrolment_accept_instructions(
             enrolment=enrolment_services.enrolment_get_or_start(study=study, user=user))
         session = engine.SessionStore()
-        session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+        session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
                         HASH_SESSION_KEY: user.get_session_auth_hash()})
         session.save()
         sessions.append({"sessionid": session.session_key, "csrftoken": secrets.token_hex(16)})
