@@ -117,8 +117,9 @@ def stimulus_media_get_for_member(*, study_id: int, stimulus_id: int, user: Abst
     sql = (f"SELECT {fields_sql} FROM {table(Stimulus)} s WHERE s.id = %s AND s.study_id = %s AND EXISTS "
            f"(SELECT 1 FROM {table(Membership)} m WHERE m.study_id = s.study_id AND m.user_id = %s "
            f"AND m.role IN ({', '.join(['%s'] * len(Role.values))}))")
+    low, high = connection.ops.integer_field_range(Stimulus._meta.pk.get_internal_type())
     row = None
-    if user.is_authenticated:
+    if user.is_authenticated and low <= stimulus_id <= high and low <= study_id <= high:  # ids in a URL: any size
         with connection.cursor() as cursor:
             cursor.execute(sql, [stimulus_id, study_id, user.pk, *Role.values])
             row = cursor.fetchone()
