@@ -183,18 +183,23 @@ PENDING_STIMULUS_FIELDS = ("id", "width", "height", "media_type", "duration_seco
 
 def pending_tasks(*, study_id: int, user_id: int, limit: int) -> PendingTasks:
     """The user's next pending tasks in queue order (only the fields the rating page needs, the rest loaded
-    on access), each with its image, and the study's votes so far, read in the same query."""
+    on access), each with its image, and the study's votes so far, read in the same query.
+
+    The counts are one row computed once (a MATERIALIZED common table expression): joined as a subquery,
+    PostgreSQL counted the user's tasks again for every pending task and summed the votes for every row."""
     task_sql, task_loaders = columns(RatingTask, "t", PENDING_TASK_FIELDS)
     stimulus_sql, stimulus_loaders = columns(Stimulus, "s", PENDING_STIMULUS_FIELDS)
     yours_sql, yours_params = _yours_sql()
     sql = (
-        f"SELECT {task_sql}, {stimulus_sql}, (SELECT SUM(e.study_votes) FROM {table(Enrolment)} e "
-        f"WHERE e.study_id = t.study_id), y.* FROM {table(RatingTask)} t JOIN {table(Stimulus)} s "
-        f"ON s.id = t.stimulus_id CROSS JOIN ({yours_sql}) y "
+        f"WITH y AS MATERIALIZED (SELECT (SELECT SUM(e.study_votes) FROM {table(Enrolment)} e "
+        f"WHERE e.study_id = %s) AS study_done, yours.* FROM ({yours_sql}) yours) "
+        f"SELECT {task_sql}, {stimulus_sql}, y.* FROM {table(RatingTask)} t JOIN {table(Stimulus)} s "
+        "ON s.id = t.stimulus_id CROSS JOIN y "
         "WHERE t.study_id = %s AND t.annotator_id = %s AND t.status = %s ORDER BY t.priority, t.position LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*yours_params, study_id, user_id, study_id, user_id, RatingTask.Status.PENDING, limit])
+        cursor.execute(sql, [study_id, *yours_params, study_id, user_id, study_id, user_id, RatingTask.Status.PENDING,
+                             limit])
         rows = cursor.fetchall()
     tasks = []
     counts = 2 * len(PROGRESS_GROUPS)

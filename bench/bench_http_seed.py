@@ -21,6 +21,7 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from django.core.files.storage import default_storage  # noqa: E402
+from django.db import connection  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from annotation import enrolment_services, protocol_services  # noqa: E402
@@ -62,6 +63,8 @@ def main(annotators: int, stimuli: int, raters: int, distinct_files: int) -> Non
                         HASH_SESSION_KEY: user.get_session_auth_hash()})
         session.save()
         sessions.append({"sessionid": session.session_key, "csrftoken": secrets.token_hex(16)})
+    with connection.cursor() as cursor:  # planner statistics, as autovacuum gathers them within a minute of an import
+        cursor.execute("ANALYZE")
     print(json.dumps([study.pk, sessions]))
 
 
