@@ -83,8 +83,14 @@ class TrainingRunDetailOutput(TrainingRunSummaryOutput):
 
 
 def _leaderboard_row_fields() -> dict:
-    fields = {"rank": serializers.IntegerField(), "model": serializers.CharField(),
-              "repeats": serializers.IntegerField()}
+    fields = {"rank": serializers.IntegerField(allow_null=True, help_text="The rank group: models a paired bootstrap "
+                                              "cannot tell apart share it; null when not ranked."),
+              "model": serializers.CharField(), "repeats": serializers.IntegerField(),
+              "best": serializers.BooleanField(help_text="Alone in the first rank group (separably best)."),
+              "lower_is_better": serializers.BooleanField(help_text="A lower-is-better measure (NIQE, BRISQUE...): "
+                                                          "its figures are of -score."),
+              "fit_notes": serializers.CharField(help_text="Fits behind the figures that collapsed into a step or "
+                                                 "fell back to a line; empty when none.")}
     for metric, label in LEADERBOARD_METRICS:
         for part, text in (("mean", "mean over repeats"), ("std", "std over repeats (ddof 1)"),
                            ("ci95_low", "bootstrap 95% CI, low"), ("ci95_high", "bootstrap 95% CI, high")):
@@ -97,12 +103,15 @@ LeaderboardRowOutput = type("LeaderboardRowOutput", (serializers.Serializer,), _
 
 class BenchmarkDetailOutput(BenchmarkOutput):
     training_runs = serializers.SerializerMethodField()
-    leaderboard = serializers.SerializerMethodField(help_text="Models ranked by the protocol's metric (best first), "
-                                                              "recomputed from the succeeded runs' predictions.")
+    leaderboard = serializers.SerializerMethodField(help_text="Models in rank groups by the protocol's metric (best "
+                                                              "group first), recomputed from the succeeded runs' "
+                                                              "predictions.")
+    ranking_note = serializers.SerializerMethodField(help_text="How the rank groups were formed, with warnings "
+                                                               "(a test part too small to rank).")
     problems = serializers.SerializerMethodField(help_text="Succeeded runs whose predictions could not be evaluated.")
 
     class Meta(BenchmarkOutput.Meta):
-        fields = [*BenchmarkOutput.Meta.fields, "training_runs", "leaderboard", "problems"]
+        fields = [*BenchmarkOutput.Meta.fields, "training_runs", "leaderboard", "ranking_note", "problems"]
 
     @extend_schema_field(TrainingRunSummaryOutput(many=True))
     def get_training_runs(self, benchmark: BenchmarkRun) -> list:
@@ -112,6 +121,10 @@ class BenchmarkDetailOutput(BenchmarkOutput):
     def get_leaderboard(self, benchmark: BenchmarkRun) -> list:
         chart = self.context["dashboard"].chart("leaderboard")
         return [] if chart is None else [dict(zip(chart.columns, row, strict=True)) for row in chart.rows]
+
+    def get_ranking_note(self, benchmark: BenchmarkRun) -> str:
+        chart = self.context["dashboard"].chart("leaderboard")
+        return "" if chart is None else chart.note
 
     def get_problems(self, benchmark: BenchmarkRun) -> list[str]:
         return self.context["dashboard"].problems

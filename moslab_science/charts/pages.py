@@ -19,7 +19,9 @@ from moslab_science.charts.raters import (
     screening_decisions,
 )
 from moslab_science.metrics.evaluation import DEFAULT_RESAMPLES, Evaluation, evaluate_predictions
+from moslab_science.metrics.errors import MetricsInputError
 from moslab_science.metrics.groups import evaluate_groups
+from moslab_science.metrics.ranking import Ranking, ScoredPart, lower_is_better, rank_models
 
 ALL_IMAGES = "all images"
 
@@ -90,8 +92,9 @@ def comparison_dashboard(
     """
     evaluations = {model: evaluate_predictions(pred, mos, resamples=resamples, seed=seed)
                    for model, (pred, mos) in results.items()}
+    ranking = comparison_ranking(results, groups is not None, seed=seed)
     charts = [leaderboard([ModelResult(model, [evaluation]) for model, evaluation in evaluations.items()],
-                          protocol=protocol)]
+                          protocol=protocol, ranking=ranking)]
     for column in group_columns(groups or []):
         labels = group_labels(groups, column)
         charts.append(group_table({
@@ -99,6 +102,21 @@ def comparison_dashboard(
             for model, (pred, mos) in results.items()
         }))
     return charts
+
+
+def comparison_ranking(results: Mapping[str, tuple[np.ndarray, np.ndarray]], same_items: bool, *,
+                       seed: int) -> Ranking:
+    """Rank groups of models scored on the same images (uploaded predictions: a model named as a lower-is-better
+    measure, e.g. niqe, holds raw scores and is ranked on -score); models on different images are not ranked."""
+    first = next(iter(results.values()))
+    if not same_items:
+        return Ranking("srcc", len(first[1]), (), 0, seed,
+                       ("Not ranked: the models were scored on different images, so no paired test applies.",))
+    part = ScoredPart({model: pred for model, (pred, _) in results.items()}, first[1])
+    try:
+        return rank_models([part], lower_is_better_models=[m for m in results if lower_is_better(m)], seed=seed)
+    except MetricsInputError as error:
+        return Ranking("srcc", len(first[1]), (), 0, seed, (f"Not ranked: {error}.",))
 
 
 def rater_dashboard(raters: Sequence[RaterRow], agreement: Sequence[AgreementRow], *, method: str) -> list[Chart]:

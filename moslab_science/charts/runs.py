@@ -19,6 +19,8 @@ from moslab_science.charts.training import training_curves
 from moslab_science.metrics.errors import MetricsInputError
 from moslab_science.metrics.evaluation import DEFAULT_RESAMPLES, Evaluation, evaluate_predictions
 from moslab_science.metrics.groups import GroupBreakdown, evaluate_groups
+from moslab_science.metrics.paired import DEFAULT_PAIRED_RESAMPLES
+from moslab_science.metrics.ranking import Ranking, ScoredPart, rank_models, small_test_warning
 
 RANK_LABELS = {"srcc": "SRCC", "plcc": "PLCC", "krcc": "KRCC", "ntire2024": "NTIRE 2024 score",
                "vquala2025": "VQualA 2025 score"}
@@ -67,6 +69,7 @@ def scored_pairs(predictions: Mapping[str, float], items: Sequence[MosItem]) -> 
 def benchmark_dashboard(
     runs: Sequence[RunScores], items: Sequence[MosItem], *, protocol: str, rank_by: str,
     scale: tuple[float, float], group_column: str = "", resamples: int = DEFAULT_RESAMPLES,
+    ranking_resamples: int = DEFAULT_PAIRED_RESAMPLES,
 ) -> Dashboard:
     """The leaderboard, the spread over repeats, per-group tables (groups by models) and MOS per group.
 
@@ -76,6 +79,7 @@ def benchmark_dashboard(
     by_name = {item.name: item for item in items}
     columns = _ordered_columns(group_column, [item.groups for item in items])
     evaluations: dict[str, list[tuple[int, Evaluation]]] = {}
+    parts: dict[int, dict[str, Mapping[str, float]]] = {}
     breakdowns: dict[str, dict[str, list[GroupBreakdown]]] = {column: {} for column in columns}
     problems = []
     for run in runs:
@@ -86,6 +90,7 @@ def benchmark_dashboard(
             problems.append(f"{run.model}, repeat {run.repeat} (run #{run.run_id}): {error}")
             continue
         evaluations.setdefault(run.model, []).append((run.repeat, evaluation))
+        parts.setdefault(run.repeat, {})[run.model] = dict(zip(names, pred, strict=True))
         groups = [by_name[name].groups for name in names]
         for column in columns:
             breakdowns[column].setdefault(run.model, []).append(
@@ -93,7 +98,9 @@ def benchmark_dashboard(
     charts = []
     if evaluations:
         results = [ModelResult(model, [evaluation for _, evaluation in found]) for model, found in evaluations.items()]
-        charts.append(leaderboard(results, protocol=protocol, rank_by=rank_by))
+        ranking = ranking_of(parts, items, metric=rank_by, seed=min(run.seed for run in runs),
+                             resamples=ranking_resamples)
+        charts.append(leaderboard(results, protocol=protocol, ranking=ranking))
         if any(len(found) > 1 for found in evaluations.values()):
             charts.append(repeat_spread(evaluations, metric=rank_by))
         for column in columns:
@@ -107,6 +114,24 @@ def benchmark_dashboard(
         charts += [mos_violins(names, mos, labels, column=column, scale=scale),
                    mos_histograms(names, mos, labels, column=column, scale=scale)]
     return Dashboard(charts, problems)
+
+
+def ranking_of(parts: Mapping[int, Mapping[str, Mapping[str, float]]], items: Sequence[MosItem], *, metric: str,
+               seed: int, resamples: int = DEFAULT_PAIRED_RESAMPLES) -> Ranking:
+    """The rank groups of the models over the repeats' test parts (the items every model scored in a repeat);
+    when they cannot be ranked, a ranking of no model that says why."""
+    test_parts = []
+    for repeat in sorted(parts):
+        scored = parts[repeat].values()
+        common = [item for item in items if all(item.name in found for found in scored)]
+        test_parts.append(ScoredPart({model: [found[item.name] for item in common] for model, found in
+                                    parts[repeat].items()}, [item.mos for item in common]))
+    try:
+        return rank_models(test_parts, metric=metric, resamples=resamples, seed=seed)
+    except MetricsInputError as error:
+        n = min(len(part.mos) for part in test_parts)
+        return Ranking(metric, n, (), 0, seed, tuple(text for text in (f"Not ranked: {error}.",
+                                                                         small_test_warning(n)) if text))
 
 
 def _ordered_columns(first: str, groups: Sequence[Mapping[str, str]]) -> list[str]:

@@ -15,6 +15,7 @@ from moslab_science.charts.training import training_curves
 from moslab_science.metrics.evaluation import evaluate_predictions
 from moslab_science.metrics.fits import fit_mapping, mapping_curve
 from moslab_science.metrics.groups import evaluate_groups
+from moslab_science.metrics.ranking import ScoredPart, rank_models
 
 
 def sample(n=40, seed=0, noise=0.4):
@@ -110,22 +111,27 @@ def test_training_curves_carry_each_metric_per_epoch_and_leave_gaps():
 def test_leaderboard_ranks_by_srcc_and_summarises_repeats():
     names, pred, mos = sample(n=50, seed=4, noise=0.2)
     rng = np.random.default_rng(5)
-    good = [evaluate_predictions(pred + rng.normal(0, 0.5, pred.size), mos, resamples=100, seed=s) for s in range(3)]
-    bad = [evaluate_predictions(pred + rng.normal(0, 6, pred.size), mos, resamples=100, seed=s) for s in range(3)]
-    chart = leaderboard([ModelResult("bad", bad), ModelResult("good", good)], protocol="7:1:2 split, 3 repeats")
-    assert [row[1] for row in chart.rows] == ["good", "bad"]
+    good_pred = [pred + rng.normal(0, 0.5, pred.size) for _ in range(3)]
+    bad_pred = [pred + rng.normal(0, 6, pred.size) for _ in range(3)]
+    good = [evaluate_predictions(p, mos, resamples=100, seed=s) for s, p in enumerate(good_pred)]
+    bad = [evaluate_predictions(p, mos, resamples=100, seed=s) for s, p in enumerate(bad_pred)]
+    ranking = rank_models([ScoredPart({"bad": b, "good": g}, mos) for b, g in zip(bad_pred, good_pred, strict=True)],
+                          resamples=500)
+    chart = leaderboard([ModelResult("bad", bad), ModelResult("good", good)], protocol="7:1:2 split, 3 repeats",
+                        ranking=ranking)
+    assert [row[:2] for row in chart.rows] == [(1, "good"), (2, "bad")]
     srcc_mean = chart.columns.index("srcc_mean")
     values = [e.srcc for e in good]
     assert chart.rows[0][srcc_mean] == pytest.approx(np.mean(values))
+    assert ranking.models[0].value == pytest.approx(np.mean(values))  # the ranking figure is the mean over repeats
     assert chart.rows[0][srcc_mean + 1] == pytest.approx(np.std(values, ddof=1))
     assert chart.rows[0][srcc_mean + 2] == pytest.approx(np.mean([e.intervals["srcc"].low for e in good]))
-    assert chart.note == "7:1:2 split, 3 repeats"
+    assert chart.note.startswith("7:1:2 split, 3 repeats Rank: ") and "Best: good." in chart.note
     fills = chart.figure["data"][0]["cells"]["fill"]["color"]
     header = chart.figure["data"][0]["header"]["values"]
-    srcc_column = header.index("<b>SRCC</b>")
-    assert fills[srcc_column] == ["#d8f0dc", "#ffffff"]  # the best SRCC (good, ranked first) is highlighted
-    rmse = leaderboard([ModelResult("bad", bad), ModelResult("good", good)], protocol="", rank_by="rmse_logistic4")
-    assert [row[1] for row in rmse.rows] == ["good", "bad"]  # lower RMSE ranks first
+    assert fills[header.index("<b>SRCC</b>")] == ["#d8f0dc", "#ffffff"]  # separably best: highlighted
+    assert all(set(column) == {"#ffffff"} for index, column in enumerate(fills)
+               if index != header.index("<b>SRCC</b>")), "only the ranking figure of the best model is highlighted"
 
 
 def test_group_table_has_groups_by_models_and_bolds_the_best_per_group():
