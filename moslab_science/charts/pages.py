@@ -18,8 +18,8 @@ from moslab_science.charts.raters import (
     rater_correlations,
     screening_decisions,
 )
-from moslab_science.metrics.evaluation import DEFAULT_RESAMPLES, Evaluation, evaluate_predictions
 from moslab_science.metrics.errors import MetricsInputError
+from moslab_science.metrics.evaluation import DEFAULT_RESAMPLES, Evaluation, evaluate_predictions
 from moslab_science.metrics.groups import evaluate_groups
 from moslab_science.metrics.ranking import Ranking, ScoredPart, lower_is_better, rank_models
 

@@ -5,7 +5,8 @@ Every model is scored on the same test items. The items are resampled jointly fo
 predictions come out constant is dropped for all); the ranking figure is computed on each resample.
 The leader of the first group is the model with the best figure; going down the order, every model
 whose difference to the leader has a 95% percentile interval reaching 0 joins its group; the first one
-the leader beats leads the next group, and so on (groups stay contiguous). A leaderboard highlights a best model only when the first group holds one model.
+the leader beats leads the next group, and so on (groups stay contiguous). A leaderboard highlights a
+best model only when the first group holds one model.
 
 Repeated splits (one test part per repeat) are ranked on the mean figure over the repeats: each
 repeat's items are resampled on their own, and each resample's figure is the mean over the repeats.
