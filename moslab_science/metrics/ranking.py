@@ -24,6 +24,7 @@ from moslab_science.metrics.bootstrap import RESAMPLED, Interval, percentile_int
 from moslab_science.metrics.correlations import checked_pair
 from moslab_science.metrics.errors import MetricsInputError
 from moslab_science.metrics.evaluation import composite_scores
+from moslab_science.metrics.fits import MAPPINGS, fit_mapping, mapped_plcc
 from moslab_science.metrics.paired import DEFAULT_PAIRED_RESAMPLES
 
 # Fewer test items than this and a ranking is flagged as too small to mean much (CIs of SRCC near +-0.4).
@@ -100,25 +101,43 @@ def small_test_warning(n: int) -> str | None:
             "are wide and a ranking on it means little. Use more images or a larger test ratio.")
 
 
-def metric_rows(metric: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The figure ``metric`` of each row of predictions ``x`` against MOS ``y`` (both (rows, items))."""
-    if metric in RESAMPLED:
-        return RESAMPLED[metric](x, y)
-    parts = {name: RESAMPLED[name](x, y) for name in _PARTS[metric]}
-    return composite_scores(parts["srcc"], parts["plcc"], parts.get("plcc_poly3", 0.0))[metric]
+def metric_rows(metric: str | Mapping[str, float], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The figure ``metric`` of each row of predictions ``x`` against MOS ``y`` (both (rows, items)); a mapping
+    of weights is the weighted sum of the figures it names (srcc, plcc, krcc, plcc_<fit>)."""
+    if isinstance(metric, Mapping):
+        return sum(weight * _figure_rows(name, x, y) for name, weight in metric.items())
+    if metric in _PARTS:
+        parts = {name: RESAMPLED[name](x, y) for name in _PARTS[metric]}
+        return composite_scores(parts["srcc"], parts["plcc"], parts.get("plcc_poly3", 0.0))[metric]
+    return _figure_rows(metric, x, y)
+
+
+def _figure_rows(name: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    if name in RESAMPLED:
+        return RESAMPLED[name](x, y)
+    kind = name.removeprefix("plcc_")
+    return np.array([mapped_plcc(fit_mapping(a, b, kind), b) for a, b in zip(x, y, strict=True)])
 
 
 def rank_models(
     parts: Sequence[ScoredPart],
     *,
-    metric: str = "srcc",
+    metric: str | Mapping[str, float] = "srcc",
     lower_is_better_models: Iterable[str] = (),
     resamples: int = DEFAULT_PAIRED_RESAMPLES,
     seed: int = 0,
 ) -> Ranking:
-    """Rank groups of the models present in every part (a model missing from one part is left out)."""
-    if metric not in RANKING_METRICS:
-        raise MetricsInputError(f"cannot rank on {metric!r}; choose from {', '.join(RANKING_METRICS)}")
+    """Rank groups of the models present in every part (a model missing from one part is left out).
+
+    ``metric``: a name of ``RANKING_METRICS``, or weights of figures (``{"srcc": 0.5, "plcc_logistic4": 0.5}``, a
+    challenge's weighted score; a logistic fit per resample is slow, so use fewer resamples there).
+    """
+    weightable = (*RESAMPLED, *(f"plcc_{kind}" for kind in MAPPINGS))
+    unknown = [metric] if isinstance(metric, str) and metric not in RANKING_METRICS else \
+        [name for name in metric if name not in weightable] if not isinstance(metric, str) else []
+    if unknown:
+        raise MetricsInputError(f"cannot rank on {', '.join(unknown)}; choose from {', '.join(RANKING_METRICS)} "
+                                "or weights of srcc, plcc, krcc and plcc_<fit>")
     if not parts:
         raise MetricsInputError("no test part to rank on")
     models = [model for model in parts[0].predictions if all(model in part.predictions for part in parts)]
@@ -144,7 +163,8 @@ def rank_models(
     if flipped:
         warnings.append(f"Ranked on sign-corrected scores (-score) of lower-is-better measures: "
                         f"{', '.join(sorted(flipped))}.")
-    return Ranking(metric, n, _grouped(values, resampled, flipped), int(used), seed, tuple(warnings))
+    label = metric if isinstance(metric, str) else "weighted"
+    return Ranking(label, n, _grouped(values, resampled, flipped), int(used), seed, tuple(warnings))
 
 
 def _checked_part(part: ScoredPart, models: Sequence[str], flipped: set[str]) -> tuple[np.ndarray, np.ndarray]:
