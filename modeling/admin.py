@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from common.errors import DomainError
 from modeling.models import BenchmarkRun, TrainingRun
+from modeling.runs import selectors as run_selectors
 from modeling.runs import services as run_services
 from modeling.runs.launch_form import BenchmarkLaunchForm
 from moslab_science.benchmarks import PRESETS
@@ -71,6 +72,8 @@ class BenchmarkRunAdmin(admin.ModelAdmin):
                 runs = benchmark.training_runs.count()
                 self.message_user(request, f"Benchmark #{benchmark.pk} queued: {runs} run(s) on the gpu queue.",
                                   messages.SUCCESS)
+                for warning in run_selectors.benchmark_warnings(benchmark=benchmark):
+                    self.message_user(request, warning, messages.WARNING)
                 return redirect(reverse("modeling:benchmark", args=[benchmark.version.study_id, benchmark.pk]))
         presets = [{"label": p.label, "source": p.source, "models": p.models,
                     "hyperparameters_json": json.dumps(p.hyperparameters) if p.hyperparameters else "—"}

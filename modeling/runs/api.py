@@ -108,10 +108,13 @@ class BenchmarkDetailOutput(BenchmarkOutput):
                                                               "predictions.")
     ranking_note = serializers.SerializerMethodField(help_text="How the rank groups were formed, with warnings "
                                                                "(a test part too small to rank).")
+    warnings = serializers.SerializerMethodField(help_text="What to beware of, from the launch on: a test part "
+                                                           "too small to rank models on (n < 30).")
     problems = serializers.SerializerMethodField(help_text="Succeeded runs whose predictions could not be evaluated.")
 
     class Meta(BenchmarkOutput.Meta):
-        fields = [*BenchmarkOutput.Meta.fields, "training_runs", "leaderboard", "ranking_note", "problems"]
+        fields = [*BenchmarkOutput.Meta.fields, "training_runs", "leaderboard", "ranking_note", "warnings",
+                  "problems"]
 
     @extend_schema_field(TrainingRunSummaryOutput(many=True))
     def get_training_runs(self, benchmark: BenchmarkRun) -> list:
@@ -125,6 +128,9 @@ class BenchmarkDetailOutput(BenchmarkOutput):
     def get_ranking_note(self, benchmark: BenchmarkRun) -> str:
         chart = self.context["dashboard"].chart("leaderboard")
         return "" if chart is None else chart.note
+
+    def get_warnings(self, benchmark: BenchmarkRun) -> list[str]:
+        return run_selectors.benchmark_warnings(benchmark=benchmark)
 
     def get_problems(self, benchmark: BenchmarkRun) -> list[str]:
         return self.context["dashboard"].problems

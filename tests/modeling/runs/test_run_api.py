@@ -39,6 +39,11 @@ def test_a_researcher_launches_a_benchmark_and_reads_its_leaderboard_and_runs(
     assert answer.status_code == 201, answer.json()
     body = answer.json()
     assert body["model_names"] == ["niqe", "brisque"] and body["status"] == "queued" and body["leaderboard"] == []
+    tested = sum(part == "test" for part in BenchmarkRun.objects.get(pk=body["id"]).training_runs.first()
+                 .assignment.values())
+    assert body["warnings"] == [f"The test part has only {tested} items (fewer than 30): the models' confidence "
+                                "intervals are wide and a ranking on it means little. Use more images or a larger "
+                                "test ratio."]
     assert body["protocol"]["seed"] == 3 and body["protocol"]["group_column"] == "enhancer"
     assert "2 repeated splits, seeds 3..4" in body["protocol_text"]
     assert body["runs"] == {"total": 4, "mean_progress": 0.0, "queued": 4, "running": 0, "succeeded": 0,
