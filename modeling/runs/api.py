@@ -8,6 +8,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.errors import DomainError
+from modeling import devices
 from modeling.models import BenchmarkRun, Device, TrainingRun
 from modeling.runs import selectors as run_selectors
 from modeling.runs import services as run_services
@@ -163,7 +165,9 @@ class LaunchInput(serializers.Serializer):
     hyperparameters = serializers.DictField(required=False, default=dict,
                                             help_text="Laid over the preset's (nested keys merged), then over "
                                                       "every model's configuration.")
-    device = serializers.ChoiceField(choices=Device.choices, default=Device.CUDA)
+    device = serializers.ChoiceField(choices=Device.choices, required=False,
+                                     help_text="Default: cuda when a live gpu worker reports a CUDA device, else cpu; "
+                                               "cuda is refused when none does.")
     time_limit_minutes = serializers.IntegerField(
         min_value=1, max_value=run_services.MAX_TIME_LIMIT_MINUTES, required=False, allow_null=True, default=None,
         help_text="Each trained run stops cleanly by then, its best validated epoch scored and its step kept.")
@@ -188,9 +192,13 @@ class BenchmarkListApi(APIView):
         launch = launch_request(preset=values["preset"], models=values["models"],
                                 hyperparameters=values["hyperparameters"],
                                 changes={key: values[key] for key in PROTOCOL_FIELDS if key in values})
+        device = values.get("device") or devices.default_device()
+        problem = devices.device_problem(device)
+        if problem:
+            raise DomainError(problem)
         benchmark = run_services.benchmark_launch(
             version=version, by=request.user, models=launch.models, protocol=launch.protocol,
-            hyperparameters=launch.hyperparameters, device=values["device"], preset=launch.preset,
+            hyperparameters=launch.hyperparameters, device=device, preset=launch.preset,
             name=values["name"],
             time_limit_seconds=run_services.time_limit_from_minutes(values["time_limit_minutes"]),
         )
