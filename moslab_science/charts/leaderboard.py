@@ -81,7 +81,7 @@ def fit_notes(evaluations: Sequence[Evaluation]) -> str:
 def model_label(model: str, *, sign_corrected: bool) -> str:
     """The model's name, marked when it is a lower-is-better measure (its figures are of -score)."""
     if sign_corrected or lower_is_better(model):
-        return f"{model}<br><i>lower-is-better measure, ranked on -score</i>"
+        return f"{model}<br><i>(-score: lower is better)</i>"
     return model
 
 
@@ -121,7 +121,7 @@ def leaderboard(
     figure = table_figure(
         title=f"Leaderboard, rank groups by {label}" + ("" if ranking.best else " (no model is separably best)"),
         header=("Rank", "Model", "Repeats", *(text for _, text in LEADERBOARD_METRICS), "Fits"), columns=columns,
-        fills=fills, cell_height=44, widths=(0.8, 2.2, 1, *[1.6] * len(LEADERBOARD_METRICS), 1.6),
+        fills=fills, cell_height=44, widths=(0.8, 2.6, 1, *[1.6] * len(LEADERBOARD_METRICS), 1.6),
     )
     csv_columns = ("rank", "model", "repeats", "best", "lower_is_better", "fit_notes") + tuple(
         f"{metric}_{part}" for metric, _ in LEADERBOARD_METRICS for part in ("mean", "std", "ci95_low", "ci95_high")

@@ -7,7 +7,7 @@ import numpy as np
 
 from moslab_science.charts.chart import Chart
 from moslab_science.charts.distributions import mos_histograms, mos_violins
-from moslab_science.charts.groups import group_table
+from moslab_science.charts.groups import group_table, group_winners
 from moslab_science.charts.leaderboard import ModelResult, leaderboard
 from moslab_science.charts.predictions import metrics_table, prediction_scatter, residual_plot
 from moslab_science.charts.raters import (
@@ -95,12 +95,16 @@ def comparison_dashboard(
     ranking = comparison_ranking(results, groups is not None, seed=seed)
     charts = [leaderboard([ModelResult(model, [evaluation]) for model, evaluation in evaluations.items()],
                           protocol=protocol, ranking=ranking)]
+    positions = [str(index) for index in range(len(next(iter(results.values()))[1]))] if groups else []
+    predictions = {model: dict(zip(positions, pred, strict=True)) for model, (pred, _) in results.items()}
     for column in group_columns(groups or []):
         labels = group_labels(groups, column)
+        winners = group_winners([predictions], dict(zip(positions, next(iter(results.values()))[1], strict=True)),
+                                dict(zip(positions, labels, strict=True)), seed=seed)
         charts.append(group_table({
             model: evaluate_groups(pred, mos, labels, column=column, resamples=0)
             for model, (pred, mos) in results.items()
-        }))
+        }, winners=winners))
     return charts
 
 

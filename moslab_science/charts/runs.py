@@ -12,7 +12,7 @@ import numpy as np
 
 from moslab_science.charts.chart import PALETTE, Chart, layout, slug_part
 from moslab_science.charts.distributions import mos_histograms, mos_violins
-from moslab_science.charts.groups import group_table
+from moslab_science.charts.groups import group_table, group_winners
 from moslab_science.charts.leaderboard import ModelResult, leaderboard
 from moslab_science.charts.pages import ALL_IMAGES, MosItem, group_columns, group_labels, prediction_dashboard
 from moslab_science.charts.training import training_curves
@@ -103,8 +103,12 @@ def benchmark_dashboard(
         charts.append(leaderboard(results, protocol=protocol, ranking=ranking))
         if any(len(found) > 1 for found in evaluations.values()):
             charts.append(repeat_spread(evaluations, metric=rank_by))
+        mos = {item.name: item.mos for item in items}
         for column in columns:
-            charts.append(_group_chart(column, breakdowns[column]))
+            labels = dict(zip(mos, group_labels([item.groups for item in items], column), strict=True))
+            winners = group_winners([parts[repeat] for repeat in sorted(parts)], mos, labels,
+                                    seed=min(run.seed for run in runs))
+            charts.append(_group_chart(column, breakdowns[column], winners))
     names, mos = [item.name for item in items], [item.mos for item in items]
     if items:
         charts.append(mos_histograms(names, mos, [ALL_IMAGES] * len(items), column="dataset version", scale=scale,
@@ -139,7 +143,8 @@ def _ordered_columns(first: str, groups: Sequence[Mapping[str, str]]) -> list[st
     return [first, *(column for column in columns if column != first)] if first in columns else columns
 
 
-def _group_chart(column: str, breakdowns: Mapping[str, list[GroupBreakdown]]) -> Chart:
+def _group_chart(column: str, breakdowns: Mapping[str, list[GroupBreakdown]],
+                 winners: Mapping[tuple[str, str], str]) -> Chart:
     """Groups by models; with repeated splits each cell is the mean over the repeats that evaluated the group."""
     merged, notes = {}, []
     repeats = max(len(found) for found in breakdowns.values())
@@ -158,7 +163,7 @@ def _group_chart(column: str, breakdowns: Mapping[str, list[GroupBreakdown]]) ->
             else:
                 skipped[group] = next(b.skipped[group] for b in found if group in b.skipped)
         merged[model] = GroupBreakdown(column, means, skipped)
-    chart = group_table(merged, slug=f"groups-{slug_part(column)}")
+    chart = group_table(merged, slug=f"groups-{slug_part(column)}", winners=winners)
     if repeats > 1:
         notes.insert(0, f"Each cell: the mean over the {repeats} repeated splits' test parts; n: mean test images.")
     return replace(chart, note=" ".join([*notes, chart.note]).strip()) if notes else chart

@@ -57,9 +57,9 @@ def finished_with_constructed_predictions(version, researcher, models, name):
     return benchmark
 
 
-def painted_best_cells(page) -> int:
-    return page.evaluate("""fill => [...document.querySelectorAll('#chart-leaderboard .cell-rect')]
-        .filter(rect => getComputedStyle(rect).fill === fill).length""", BEST_FILL)
+def painted_best_cells(page, chart="leaderboard") -> int:
+    return page.evaluate("""([fill, chart]) => [...document.querySelectorAll(`#chart-${chart} .cell-rect`)]
+        .filter(rect => getComputedStyle(rect).fill === fill).length""", [BEST_FILL, chart])
 
 
 def test_the_leaderboard_paints_no_best_when_the_paired_test_cannot_separate_the_top_models(
@@ -75,11 +75,13 @@ def test_the_leaderboard_paints_no_best_when_the_paired_test_cannot_separate_the
     note = page.text_content("#chart-leaderboard .chart-note")
     assert "cannot be told apart, so none is highlighted as best" in note and "fewer than 30" not in note
     ranks = page.locator("#chart-leaderboard .y-column").first.locator("text").all_text_contents()
-    assert ranks[1:] == ["1", "1"], ranks  # the header, then both models in the first rank group
+    assert sorted(ranks) == ["1", "1", "Rank"], ranks  # both models in the first rank group, and the header
     assert painted_best_cells(page) == 0
+    assert painted_best_cells(page, "groups-enhancer") == 0, "no group's tie is painted as a win either"
     screenshot(page, "leaderboard-tied")
 
     open_dashboard(page, live_server.url + reverse("modeling:benchmark", args=[version.study_id, clear.pk]))
     assert "Best: effnet-lite." in page.text_content("#chart-leaderboard .chart-note")
     assert painted_best_cells(page) == 1, "a separable winner keeps its highlight (the check above can fail)"
+    assert painted_best_cells(page, "groups-enhancer") == 4  # effnet-lite's PLCC and SRCC on both enhancers
     screenshot(page, "leaderboard-separable")
