@@ -27,7 +27,7 @@ from moslab_science.metrics.evaluation import composite_scores
 from moslab_science.metrics.fits import MAPPINGS, fit_mapping, mapped_plcc
 from moslab_science.metrics.paired import DEFAULT_PAIRED_RESAMPLES
 
-# Fewer test items than this and a ranking is flagged as too small to mean much (CIs of SRCC near +-0.4).
+# Fewer test items than this and a ranking is flagged as too small to mean much (CIs of SRCC tenths wide).
 MIN_RANKING_ITEMS = 30
 RANKING_METRICS = ("srcc", "plcc", "krcc", "plcc_poly3", "ntire2024", "vquala2025", "srcc_plcc")
 _PARTS = {"ntire2024": ("srcc", "plcc", "plcc_poly3"), "vquala2025": ("srcc", "plcc"), "srcc_plcc": ("srcc", "plcc")}
