@@ -79,9 +79,12 @@ def fit_notes(evaluations: Sequence[Evaluation]) -> str:
 
 
 def model_label(model: str, *, sign_corrected: bool) -> str:
-    """The model's name, marked when it is a lower-is-better measure (its figures are of -score)."""
-    if sign_corrected or lower_is_better(model):
-        return f"{model}<br><i>(-score: lower is better)</i>"
+    """The model's name, marked when it is a lower-is-better measure: raw scores (figures of the raw scores, ranked
+    on -score) or, as moslab's own NIQE runs write them, already -score."""
+    if sign_corrected:
+        return f"{model}<br><i>(raw, lower is better: ranked on -score)</i>"
+    if lower_is_better(model):
+        return f"{model}<br><i>(scored as -score)</i>"
     return model
 
 

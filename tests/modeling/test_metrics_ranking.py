@@ -112,3 +112,15 @@ def test_a_logistic_that_collapses_into_a_step_is_marked_and_shown_on_the_leader
     ranking = rank_models([ScoredPart({"stepped": pred}, mos)], resamples=200)
     chart = leaderboard([ModelResult("stepped", [evaluation])], protocol="", ranking=ranking)
     assert chart.rows[0][chart.columns.index("fit_notes")] == "logistic4 collapsed into a step"
+
+
+def test_an_uploaded_raw_niqe_file_is_ranked_on_minus_niqe_and_marked():
+    from moslab_science.charts.pages import comparison_dashboard
+
+    mos = mos_of(60)
+    results = {"niqe": (-noisy(mos, 0.3, 7), mos), "other": (noisy(mos, 1.5, 8), mos)}
+    chart = comparison_dashboard(results, [{}] * 60, protocol="", resamples=0)[0]
+    rows = {row[1]: row for row in chart.rows}
+    assert rows["niqe"][0] == 1 and rows["niqe"][chart.columns.index("lower_is_better")] is True
+    assert rows["niqe"][chart.columns.index("srcc_mean")] < -0.9, "the table shows the raw SRCC; the rank reads -NIQE"
+    assert "Ranked on sign-corrected scores" in chart.note
