@@ -42,6 +42,7 @@ def _benchmark_page(request, study, benchmark_id):
         "problems": dashboard.problems, "succeeded": succeeded, "active": run_selectors.is_active(benchmark),
         "retryable": any(run.status in (RunStatus.FAILED, RunStatus.CANCELLED) for run in runs),
         "hyperparameters": json.dumps(benchmark.hyperparameters, indent=2, sort_keys=True),
+        "warnings": run_selectors.benchmark_warnings(benchmark=benchmark),
     }
     return context, dashboard.charts
 

@@ -57,6 +57,16 @@ def _plan_video(model: str, hyperparameters: dict, *, zero_shot: bool, seed: int
                      stages=stages)
 
 
+def missing_weights() -> dict[str, str]:
+    """Architecture -> what to place for the pretrained weight of its paper configuration, for those whose weight
+    is not in place here (nothing is hashed); {} without PyTorch (then no architecture is offered)."""
+    if importlib.util.find_spec("torch") is None:
+        return {}
+    iqa = importlib.import_module("moslab_science.iqa")
+    found = {name: iqa.paper_weight_missing(name) for name in sorted(iqa.ARCHITECTURES)}
+    return {name: text for name, text in found.items() if text}
+
+
 def plan_model(model: str, hyperparameters: dict, *, zero_shot: bool, seed: int) -> ModelPlan:
     """The run plan of one model; DomainError says what is wrong with the name or the hyperparameters."""
     if model.startswith(RUN_PREFIX):

@@ -8,7 +8,13 @@ from moslab_science.iqa.cpu import apply_cpu_defaults
 from moslab_science.iqa.errors import IqaError, TrainingStopped, WeightError
 from moslab_science.iqa.prediction import predict_folder, predict_names, predict_pretrained, predict_table_part
 from moslab_science.iqa.progress import Progress, Terminal
-from moslab_science.iqa.registry import ARCHITECTURES, build_model, resolve_config, zero_shot_problem
+from moslab_science.iqa.registry import (
+    ARCHITECTURES,
+    build_model,
+    paper_weight_missing,
+    resolve_config,
+    zero_shot_problem,
+)
 from moslab_science.iqa.stopping import parse_duration
 from moslab_science.iqa.training import TrainingHooks, train_run
 
@@ -26,6 +32,7 @@ __all__ = [
     "predict_names",
     "predict_pretrained",
     "predict_table_part",
+    "paper_weight_missing",
     "parse_duration",
     "read_config_file",
     "resolve_config",

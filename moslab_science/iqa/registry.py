@@ -337,6 +337,16 @@ def resolve_config(name: str, overrides: dict | None = None) -> dict:
     return {"arch": name, "preset": preset, **config}
 
 
+def paper_weight_missing(name: str) -> str | None:
+    """What to place for the pretrained weight that architecture `name`'s paper configuration loads, or None when
+    it is in place or the configuration loads none (weights.weight_missing: nothing is hashed)."""
+    config = resolve_config(name)
+    if not config.get("pretrained"):
+        return None
+    found = architecture(name)
+    return weights.weight_missing(found.weight_name(config["model"]), folder=found.own_weights)
+
+
 def build_model(name: str, config: dict) -> nn.Module:
     """The architecture with its pretrained backbone (`pretrained` true), randomly initialised (false), or whole
     from an official checkpoint (`pretrained` names its registered weight, e.g. "hyperiqa-koniq10k")."""
