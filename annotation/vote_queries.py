@@ -5,10 +5,9 @@ task counts for the cross-check, the next tasks) and two updates (task, enrolmen
 vote that empties a queue also asks whether any image is still open to the annotator. Built
 by the ORM, each read cost 1-2.5 ms of Python and each update about 0.5 ms,
 several times what PostgreSQL takes to run it (docs/benchmarks.md); written once, they cost a
-fraction of that. Column lists come from the models, and values pass through the same converters
-the ORM uses, so the rows become the model instances the ORM would build; what a query reads beyond
-the rows comes back beside them in a typed record. Row locks (FOR NO KEY UPDATE) are taken where the
-database has them, as `select_for_update(no_key=True)` would.
+fraction of that. Rows become the model instances the ORM would build (`common.rows`); what a query
+reads beyond the rows comes back beside them in a typed record. Row locks (FOR NO KEY UPDATE) are
+taken where the database has them, as `select_for_update(no_key=True)` would.
 """
 import functools
 import uuid
@@ -19,35 +18,10 @@ from django.db.models import Model
 
 from annotation.models import Enrolment, QualityItem, RatingTask
 from annotation.places import places_sql
+from common.rows import columns, instance, table
 from studies.models import Membership, Rating, Stimulus, Study, StudyProtocol
 
 Kind = RatingTask.Kind
-
-
-@functools.cache
-def _columns(model: type[Model], alias: str, names: tuple[str, ...] | None = None) -> tuple[str, list]:
-    """`alias.column, ...` for the model's fields (all, or those named) and each field's (attname, converters)."""
-    fields = [f for f in model._meta.concrete_fields if names is None or f.name in names or f.attname in names]
-    loaders = []
-    for field in fields:
-        column = field.get_col(alias)
-        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        loaders.append((field.attname, column, converters))
-    sql = ", ".join(f"{alias}.{connection.ops.quote_name(field.column)}" for field in fields)
-    return sql, loaders
-
-
-def _instance(model: type[Model], loaders: list, values) -> Model:
-    converted = []
-    for (_, column, converters), value in zip(loaders, values, strict=True):
-        for converter in converters:
-            value = converter(value, column, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [attname for attname, _, _ in loaders], converted)
-
-
-def _table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _lock(*aliases: str) -> str:
@@ -91,21 +65,21 @@ def task_for_vote(
     """The task with its study and image, task and image rows locked, and whether the user has a vote with
     `client_id`. With `study_id`, only a task of that study assigned to the user, who must be an annotator
     there (None otherwise)."""
-    task_sql, task_loaders = _columns(RatingTask, "t")
-    study_sql, study_loaders = _columns(Study, "st")
-    stimulus_sql, stimulus_loaders = _columns(Stimulus, "s")
+    task_sql, task_loaders = columns(RatingTask, "t")
+    study_sql, study_loaders = columns(Study, "st")
+    stimulus_sql, stimulus_loaders = columns(Stimulus, "s")
     client = Rating._meta.get_field("client_id").get_db_prep_value(client_id, connection)
     params = [user_id, client, task_id]
     scope = ""
     if study_id is not None:
-        scope = (f"AND t.study_id = %s AND t.annotator_id = %s AND EXISTS (SELECT 1 FROM {_table(Membership)} m "
+        scope = (f"AND t.study_id = %s AND t.annotator_id = %s AND EXISTS (SELECT 1 FROM {table(Membership)} m "
                  "WHERE m.study_id = t.study_id AND m.user_id = %s AND m.role = %s)")
         params += [study_id, user_id, user_id, Membership.Role.ANNOTATOR]
     sql = (
         f"SELECT {task_sql}, {study_sql}, {stimulus_sql}, "
-        f"EXISTS (SELECT 1 FROM {_table(Rating)} r WHERE r.rater_id = %s AND r.client_id = %s) "
-        f"FROM {_table(RatingTask)} t JOIN {_table(Study)} st ON st.id = t.study_id "
-        f"JOIN {_table(Stimulus)} s ON s.id = t.stimulus_id WHERE t.id = %s {scope} {_lock('t', 's')}"
+        f"EXISTS (SELECT 1 FROM {table(Rating)} r WHERE r.rater_id = %s AND r.client_id = %s) "
+        f"FROM {table(RatingTask)} t JOIN {table(Study)} st ON st.id = t.study_id "
+        f"JOIN {table(Stimulus)} s ON s.id = t.stimulus_id WHERE t.id = %s {scope} {_lock('t', 's')}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -113,26 +87,26 @@ def task_for_vote(
     if row is None:
         return None
     ends = (len(task_loaders), len(task_loaders) + len(study_loaders), -1)
-    task = _instance(RatingTask, task_loaders, row[: ends[0]])
-    task.study = _instance(Study, study_loaders, row[ends[0]: ends[1]])
-    task.stimulus = _instance(Stimulus, stimulus_loaders, row[ends[1]: ends[2]])
+    task = instance(RatingTask, task_loaders, row[: ends[0]])
+    task.study = instance(Study, study_loaders, row[ends[0]: ends[1]])
+    task.stimulus = instance(Stimulus, stimulus_loaders, row[ends[1]: ends[2]])
     return TaskForVote(task, bool(row[-1]))
 
 
 def enrolment_for_vote(*, study_id: int, user_id: int) -> EnrolmentForVote | None:
     """The user's enrolment in the study, locked, with the study's latest protocol version (id and stamp)."""
-    enrolment_sql, loaders = _columns(Enrolment, "e")
-    latest = (f"FROM {_table(StudyProtocol)} p WHERE p.study_id = e.study_id ORDER BY p.version DESC LIMIT 1")
+    enrolment_sql, loaders = columns(Enrolment, "e")
+    latest = (f"FROM {table(StudyProtocol)} p WHERE p.study_id = e.study_id ORDER BY p.version DESC LIMIT 1")
     sql = (
         f"SELECT {enrolment_sql}, (SELECT p.id {latest}), (SELECT p.created_at {latest}) "
-        f"FROM {_table(Enrolment)} e WHERE e.study_id = %s AND e.user_id = %s {_lock()}"
+        f"FROM {table(Enrolment)} e WHERE e.study_id = %s AND e.user_id = %s {_lock()}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [study_id, user_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    return EnrolmentForVote(_instance(Enrolment, loaders, row[:-2]), *row[-2:])
+    return EnrolmentForVote(instance(Enrolment, loaders, row[:-2]), *row[-2:])
 
 
 class StimulusTaskCounts(NamedTuple):
@@ -147,7 +121,7 @@ def stimulus_task_counts(*, stimulus_id: int, raters_per_stimulus: int) -> Stimu
     sql = (
         "SELECT COALESCE(SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), 0), "
         f"COALESCE(SUM(CASE WHEN kind = %s THEN 1 ELSE 0 END), 0), {places_sql('%s')}, MAX(round) "
-        f"FROM {_table(RatingTask)} WHERE stimulus_id = %s AND kind IN (%s, %s)"
+        f"FROM {table(RatingTask)} WHERE stimulus_id = %s AND kind IN (%s, %s)"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [RatingTask.Status.PENDING, Kind.RATING, raters_per_stimulus, stimulus_id, stimulus_id,
@@ -160,11 +134,11 @@ def _open_places_sql(*, study_id: int, user_id: int, raters_per_stimulus: int) -
     """The images of a study still short of raters and open to a user (no place of theirs on it, not a quality
     item), and the query's parameters."""
     return (
-        f"SELECT 1 FROM {_table(Stimulus)} s WHERE s.study_id = %s "
-        f"AND NOT EXISTS (SELECT 1 FROM {_table(QualityItem)} q WHERE q.stimulus_id = s.id) "
-        f"AND NOT EXISTS (SELECT 1 FROM {_table(RatingTask)} h WHERE h.stimulus_id = s.id AND h.annotator_id = %s "
+        f"SELECT 1 FROM {table(Stimulus)} s WHERE s.study_id = %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {table(QualityItem)} q WHERE q.stimulus_id = s.id) "
+        f"AND NOT EXISTS (SELECT 1 FROM {table(RatingTask)} h WHERE h.stimulus_id = s.id AND h.annotator_id = %s "
         "AND h.kind = %s) "
-        f"AND (SELECT COUNT(*) FROM {_table(RatingTask)} t WHERE t.stimulus_id = s.id AND t.kind = %s) < "
+        f"AND (SELECT COUNT(*) FROM {table(RatingTask)} t WHERE t.stimulus_id = s.id AND t.kind = %s) < "
         f"{places_sql('s.id')}"
     ), [study_id, user_id, Kind.RATING, Kind.RATING, raters_per_stimulus]
 
@@ -191,16 +165,16 @@ def open_places_count(*, study_id: int, user_id: int, raters_per_stimulus: int) 
 def _update_sql(model: type[Model], names: tuple[str, ...]) -> tuple[str, list]:
     fields = [model._meta.get_field(name) for name in names]
     sets = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)
-    return f"UPDATE {_table(model)} SET {sets} WHERE {connection.ops.quote_name(model._meta.pk.column)} = %s", fields
+    return f"UPDATE {table(model)} SET {sets} WHERE {connection.ops.quote_name(model._meta.pk.column)} = %s", fields
 
 
-def row_update(instance: Model, names: tuple[str, ...]) -> None:
-    """`instance.save(update_fields=names)` in one prepared statement: auto_now fields are stamped as save()
+def row_update(row: Model, names: tuple[str, ...]) -> None:
+    """`row.save(update_fields=names)` in one prepared statement: auto_now fields are stamped as save()
     would; no signals are sent (none of the models a vote writes has receivers)."""
-    sql, fields = _update_sql(type(instance), names)
-    values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
+    sql, fields = _update_sql(type(row), names)
+    values = [field.get_db_prep_save(field.pre_save(row, False), connection) for field in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, instance.pk])
+        cursor.execute(sql, [*values, row.pk])
 
 
 PENDING_TASK_FIELDS = ("id", "kind", "study", "stimulus")
@@ -209,24 +183,29 @@ PENDING_STIMULUS_FIELDS = ("id", "width", "height", "media_type", "duration_seco
 
 def pending_tasks(*, study_id: int, user_id: int, limit: int) -> PendingTasks:
     """The user's next pending tasks in queue order (only the fields the rating page needs, the rest loaded
-    on access), each with its image, and the study's votes so far, read in the same query."""
-    task_sql, task_loaders = _columns(RatingTask, "t", PENDING_TASK_FIELDS)
-    stimulus_sql, stimulus_loaders = _columns(Stimulus, "s", PENDING_STIMULUS_FIELDS)
+    on access), each with its image, and the study's votes so far, read in the same query.
+
+    The counts are one row computed once (a MATERIALIZED common table expression): joined as a subquery,
+    PostgreSQL counted the user's tasks again for every pending task and summed the votes for every row."""
+    task_sql, task_loaders = columns(RatingTask, "t", PENDING_TASK_FIELDS)
+    stimulus_sql, stimulus_loaders = columns(Stimulus, "s", PENDING_STIMULUS_FIELDS)
     yours_sql, yours_params = _yours_sql()
     sql = (
-        f"SELECT {task_sql}, {stimulus_sql}, (SELECT SUM(e.study_votes) FROM {_table(Enrolment)} e "
-        f"WHERE e.study_id = t.study_id), y.* FROM {_table(RatingTask)} t JOIN {_table(Stimulus)} s "
-        f"ON s.id = t.stimulus_id CROSS JOIN ({yours_sql}) y "
+        f"WITH y AS MATERIALIZED (SELECT (SELECT SUM(e.study_votes) FROM {table(Enrolment)} e "
+        f"WHERE e.study_id = %s) AS study_done, yours.* FROM ({yours_sql}) yours) "
+        f"SELECT {task_sql}, {stimulus_sql}, y.* FROM {table(RatingTask)} t JOIN {table(Stimulus)} s "
+        "ON s.id = t.stimulus_id CROSS JOIN y "
         "WHERE t.study_id = %s AND t.annotator_id = %s AND t.status = %s ORDER BY t.priority, t.position LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*yours_params, study_id, user_id, study_id, user_id, RatingTask.Status.PENDING, limit])
+        cursor.execute(sql, [study_id, *yours_params, study_id, user_id, study_id, user_id, RatingTask.Status.PENDING,
+                             limit])
         rows = cursor.fetchall()
     tasks = []
     counts = 2 * len(PROGRESS_GROUPS)
     for row in rows:
-        task = _instance(RatingTask, task_loaders, row[: len(task_loaders)])
-        task.stimulus = _instance(Stimulus, stimulus_loaders, row[len(task_loaders): -1 - counts])
+        task = instance(RatingTask, task_loaders, row[: len(task_loaders)])
+        task.stimulus = instance(Stimulus, stimulus_loaders, row[len(task_loaders): -1 - counts])
         tasks.append(task)
     if not rows:
         return PendingTasks([], None, None)
@@ -245,5 +224,5 @@ def _yours_sql() -> tuple[str, list]:
         sums.append(f"SUM(CASE WHEN {among} AND status = %s THEN 1 ELSE 0 END) AS {group}_done, "
                     f"SUM(CASE WHEN {among} THEN 1 ELSE 0 END) AS {group}_total")
         params += [*kinds, RatingTask.Status.DONE, *kinds]
-    sql = f"SELECT {', '.join(sums)} FROM {_table(RatingTask)} WHERE study_id = %s AND annotator_id = %s"
+    sql = f"SELECT {', '.join(sums)} FROM {table(RatingTask)} WHERE study_id = %s AND annotator_id = %s"
     return sql, params

@@ -8,6 +8,9 @@ of Python allocations. Runs on a throwaway test database (SQLite file by default
 
     python bench/bench_datasets.py [--stimuli 20000]
 
+Prints table rows (step | time and CPU time of this process | peak Python memory | peer | ratio) and the
+load average before and after. The import's image checks run in worker processes whose CPU is not counted.
+
 Peers, timed in the same run on the same files: for the import, reading the CSV with `csv`,
 hashing every image with `hashlib` and copying it with `shutil`; for the export, a plain
 `zipfile` (stored) of the same image files plus the table written with `csv`.
@@ -59,9 +62,18 @@ def make_dataset(folder: Path, count: int) -> Path:
 
 
 def timed(call):
-    start = time.perf_counter()
+    """(result, wall seconds); the CPU seconds of this process go to CPU[call]."""
+    start, cpu = time.perf_counter(), time.process_time()
     result = call()
+    CPU[call] = time.process_time() - cpu
     return result, time.perf_counter() - start
+
+
+CPU = {}
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def traced_peak(call) -> float:
@@ -110,9 +122,11 @@ def main() -> None:
             return dataset_import(name=slug, slug=slug, by=user, source_format="mos_table", source=table,
                                   images=images, scale=(1, 5), options={"group_columns": ["source_subset"]})
 
-        report, import_s = timed(lambda: run_import("bench-a"))
+        first_import = lambda: run_import("bench-a")  # noqa: E731
+        report, import_s = timed(first_import)
         import_mib = traced_peak(lambda: run_import("bench-b"))
-        _, peer_import_s = timed(lambda: peer_import(table, images, work / "peer-copy"))
+        copy = lambda: peer_import(table, images, work / "peer-copy")  # noqa: E731
+        _, peer_import_s = timed(copy)
         version = dataset_services.dataset_version_create(study=report.study, by=user)
 
         def run_export():
@@ -124,13 +138,17 @@ def main() -> None:
 
         export, export_s = timed(run_export)
         export_mib = traced_peak(run_export)
-        _, peer_export_s = timed(lambda: peer_export(table, images, work / "peer.zip"))
+        zip_peer = lambda: peer_export(table, images, work / "peer.zip")  # noqa: E731
+        _, peer_export_s = timed(zip_peer)
         print(f"stimuli: {args.stimuli} small PNGs ({sum(p.stat().st_size for p in images.iterdir()) / 2**20:.1f} MiB)"
-              f"; database: {django.db.connection.vendor}")
-        print(f"import: {import_s:.1f} s, peak Python memory {import_mib:.0f} MiB; "
-              f"peer csv+hashlib+shutil {peer_import_s:.2f} s; ratio {import_s / peer_import_s:.1f}x")
-        print(f"export bundle: {export_s:.1f} s ({export.size_bytes / 2**20:.1f} MiB), peak Python memory "
-              f"{export_mib:.0f} MiB; peer zipfile+csv {peer_export_s:.2f} s; ratio {export_s / peer_export_s:.1f}x")
+              f"; database: {django.db.connection.vendor}; load average {load_average()}")
+        print(f"| import | {import_s:.1f} s (CPU {CPU[first_import]:.1f} s in this process) | {import_mib:.0f} MiB | "
+              f"csv + hashlib + shutil: {peer_import_s:.2f} s (CPU {CPU[copy]:.2f} s) | "
+              f"{import_s / peer_import_s:.1f}x |")
+        print(f"| export bundle ({export.size_bytes / 2**20:.1f} MiB) | {export_s:.1f} s (CPU {CPU[run_export]:.1f} s) "
+              f"| {export_mib:.0f} MiB | zipfile + csv: {peer_export_s:.2f} s (CPU {CPU[zip_peer]:.2f} s) | "
+              f"{export_s / peer_export_s:.1f}x |")
+        print(f"load average at the end {load_average()}")
     finally:
         teardown_databases(old, verbosity=0)
         shutil.rmtree(work, ignore_errors=True)

@@ -9,7 +9,7 @@ CPU per round trip from /proc: gunicorn and Celery process groups plus the Postg
 bench database (Redis is shared with other work on this machine and is left out).
 
     python bench/bench_http.py --scenario think --backend postgres     # one scenario
-    python bench/bench_http.py --all                                     # all four, one command per line first
+    python bench/bench_http.py --all             # all four: the commands first, a markdown table of them last
 
 PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/moslab_prodstack_bench, dropped and
 created), BENCH_BROKER_URL and BENCH_CACHE_URL (default Redis DBs 7 and 8). Peer: the issue's Label Studio
@@ -58,11 +58,12 @@ def main() -> None:
     names = sorted(SCENARIOS) if args.all else [args.scenario] if args.scenario else parser.error("--scenario or --all")
     for name in names:
         print(f"python bench/bench_http.py --scenario {name}")
-    for name in names:
-        run_scenario(name, port=args.port, duration=args.duration)
+    rows = [run_scenario(name, port=args.port, duration=args.duration) for name in names]
+    print(f"\n{TABLE_HEADER}")  # the rows of docs/benchmarks.md's table
+    print("\n".join(rows))
 
 
-def run_scenario(name: str, *, port: int, duration: float | None) -> None:
+def run_scenario(name: str, *, port: int, duration: float | None) -> str:
     backend, annotators, think, default_duration = SCENARIOS[name]
     var = Path(f"/tmp/moslab-bench-http-{backend}")
     shutil.rmtree(var, ignore_errors=True)
@@ -71,7 +72,7 @@ def run_scenario(name: str, *, port: int, duration: float | None) -> None:
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True)
     seeded = subprocess.run([sys.executable, str(Path(__file__).with_name("bench_http_seed.py")), str(annotators),
                              str(STIMULI), str(RATERS), str(DISTINCT_FILES)], cwd=REPO, env=env, check=True,
-                            capture_output=True, text=True)
+                            stdout=subprocess.PIPE, text=True)  # its errors go to stderr
     study_id, sessions = json.loads(seeded.stdout.strip().splitlines()[-1])
     serve = subprocess.Popen([str(REPO / "bin" / "serve")], cwd=REPO, env=env, stdout=(var / "serve.out").open("wb"),
                              stderr=subprocess.STDOUT)
@@ -84,7 +85,7 @@ def run_scenario(name: str, *, port: int, duration: float | None) -> None:
         serve.terminate()
         serve.wait(timeout=90)
     stored, duplicates = vote_counts(env, study_id)
-    report(name, backend, annotators, think, result, stored, duplicates)
+    return report(name, backend, annotators, think, result, stored, duplicates)
 
 
 def stack_environment(backend: str, var: Path, port: int) -> dict[str, str]:
@@ -307,7 +308,13 @@ def vote_counts(env: dict, study_id: int) -> tuple[int, int]:
         return connection.execute(query.replace("%(s)s", "?"), (study_id, study_id)).fetchone()
 
 
-def report(name, backend, annotators, think, result, stored, duplicates) -> None:
+TABLE_HEADER = ("| scenario | load avg | round trips | round trips/s | p50 / p95 / p99 ms | errors | "
+                "acknowledged / stored / duplicated | server CPU per round trip (app + PostgreSQL + workers) |\n"
+                "|---|---|---|---|---|---|---|---|")
+
+
+def report(name, backend, annotators, think, result, stored, duplicates) -> str:
+    """Print the scenario's figures; return them as a row of TABLE_HEADER's table."""
     results, wall, cpu = result["results"], result["wall"], result["cpu"]
     times = sorted(results.times)
     count = len(times)
@@ -323,6 +330,11 @@ def report(name, backend, annotators, think, result, stored, duplicates) -> None
           f", duplicated {duplicates}")
     print(f"server CPU: {server / max(count, 1) * 1000:.1f} ms per round trip ({parts})")
     print(f"targets: {TARGETS}\npeer: {PEER}")
+    per_trip = " + ".join(f"{cpu.get(kind, 0.0) / max(count, 1) * 1000:.1f}" for kind in ("app", "postgres", "worker"))
+    return (f"| {name}, {backend}, {annotators} annotator(s), {wall:.0f} s | {result['load'][0]:.1f} → "
+            f"{result['load'][1]:.1f} | {count:,} | {count / wall:.1f} | {cuts[49]:,.0f} / {cuts[94]:,.0f} / "
+            f"{cuts[98]:,.0f} | {len(results.errors)} | {results.acknowledged:,} / {stored:,} / {duplicates} | "
+            f"{server / max(count, 1) * 1000:.1f} ms ({per_trip}) |")
 
 
 if __name__ == "__main__":

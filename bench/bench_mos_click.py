@@ -3,12 +3,14 @@
 For each size, a study of simulated votes (bench_mos.simulated: 5% missing, plus relabel history,
 pending relabels and gold votes that must not count) is written straight into the database. Then a real
 web server (gunicorn, 2 sync workers) and a real Celery worker (solo pool) are started. Over HTTP, the bench
-posts *Compute MOS* (BT.500) with the coordinator's session and CSRF token, and polls the results page
-every 20 ms until it shows "Succeeded". Before the timed click, 4 clicks on a 20 x 3 study warm the web and
-Celery processes (their first request and task import the MOS engine and the broker client), as on a site
-that has been running. Printed per size: that time, its parts from the row (queue wait,
-worker), the worker's peak RSS, the engine alone on the same matrix, the matrix read alone (one pass, and
-with --orm the old correlated-subquery path) and the results page's response time (first and last page).
+posts *Compute MOS* (BT.500) with the coordinator's session and CSRF token, loads the results page, asks
+the computation's JSON status as the page's script does (every 100 ms at first, static/js/job_wait.js), and
+loads the page again once the job has ended: it must show "Succeeded". Before the timed click, 4 clicks on a
+20 x 3 study warm the web and Celery processes (their first request and task import the MOS engine and the
+broker client), as on a site that has been running. Printed per size: that time, its parts from the row
+(queue wait, worker, and the rest: the request, the commit of the results and the poll), the worker's CPU
+time and peak RSS, the engine alone on the same matrix, the matrix read alone (one pass, and with --orm the
+old correlated-subquery path), the results page's response time (first and last page) and the load average.
 
     # embedded default (SQLite file + filesystem broker under /tmp/moslab-bench-click)
     python bench/bench_mos_click.py --sizes 1000x21,20000x21,100000x30
@@ -18,6 +20,7 @@ with --orm the old correlated-subquery path) and the results page's response tim
 """
 import argparse
 import http.client
+import json
 import os
 import re
 import statistics
@@ -57,6 +60,8 @@ from tests.worker import start_worker, stop_worker  # noqa: E402
 RATING_COLUMNS = ("study_id", "stimulus_id", "rater_id", "score", "dimension", "client_id", "created_at", "purpose",
                   "round", "verified", "deductions", "display", "reason", "change_reason")
 EPOCH = datetime(2026, 6, 1, tzinfo=UTC)
+CLICK_TIMEOUT_S = 600
+POLL_MS, FAST_FOR_MS, SLOWEST_MS = 100, 2000, 2000  # the results page's status poll (static/js/job_wait.js)
 
 
 def insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -153,6 +158,16 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def click(browser: Browser, study_id: int) -> tuple[float, str]:
     status, _, page = browser.request("GET", f"/studies/{study_id}/")
     assert status == 200, f"study page answered {status}"
@@ -162,11 +177,20 @@ def click(browser: Browser, study_id: int) -> tuple[float, str]:
                                          {"csrfmiddlewaretoken": token, "method": "bt500", "mode": "default"})
     assert status == 302, f"Compute MOS answered {status}"
     location = headers["Location"]
-    while True:
-        _, _, page = browser.request("GET", location)
-        if 'id="computation-status">Succeeded' in page or 'id="computation-status">Failed' in page:
+    _, _, page = browser.request("GET", location)
+    status_url = re.search(r'data-job-status-url="([^"]+)"', page)
+    delay, asked_from = POLL_MS, time.perf_counter()
+    while status_url:  # what static/js/job_wait.js does in the browser, then its reload
+        if time.perf_counter() - start > CLICK_TIMEOUT_S:
+            sys.exit(f"no result {CLICK_TIMEOUT_S} s after the click on study {study_id}; see the worker log in {WORK}")
+        time.sleep(delay / 1000)
+        _, _, text = browser.request("GET", status_url.group(1))
+        if json.loads(text)["status"] not in ("queued", "running"):
             break
-        time.sleep(0.02)
+        if time.perf_counter() - asked_from > FAST_FOR_MS / 1000:
+            delay = min(delay * 1.5, SLOWEST_MS)
+    _, _, page = browser.request("GET", location)
+    assert 'id="computation-status">Succeeded' in page or 'id="computation-status">Failed' in page
     return time.perf_counter() - start, location
 
 
@@ -194,8 +218,9 @@ def run_size(n_stimuli: int, n_raters: int, *, port: int, coordinator, warm_stud
         browser = Browser(port, session.cookies["sessionid"].value)
         for _ in range(args.warm_clicks):  # as on a running site: web and Celery processes have served requests
             click(browser, warm_study.pk)
+        cpu_before = cpu_seconds(worker.pid)
         total_s, location = click(browser, study.pk)
-        worker_mib = peak_rss_mib(worker.pid)
+        worker_cpu_s, worker_mib = cpu_seconds(worker.pid) - cpu_before, peak_rss_mib(worker.pid)
     finally:
         stop_worker(worker)
     computation = MosComputation.objects.get(pk=int(location.rstrip("/").rsplit("/", 1)[1]))
@@ -206,10 +231,11 @@ def run_size(n_stimuli: int, n_raters: int, *, port: int, coordinator, warm_stud
     first_page_s, last_page_s = timed_get(browser, location), timed_get(browser, f"{location}?page={last}")
     print(f"{n_stimuli}x{n_raters} ({votes:,} votes in the table, {computation.num_ratings:,} current) on "
           f"{connection.vendor}: click to results page {total_s:.2f} s (queued {queued_s:.2f} s, worker "
-          f"{worked_s:.2f} s); worker peak RSS {worker_mib:.0f} MiB; one-pass matrix read {read_s:.2f} s"
+          f"{worked_s:.2f} s, request + commit + poll {total_s - queued_s - worked_s:.2f} s); worker CPU "
+          f"{worker_cpu_s:.2f} s, peak RSS {worker_mib:.0f} MiB; one-pass matrix read {read_s:.2f} s"
           + (f", ORM current() read {orm_s:.2f} s" if orm_s == orm_s else "")
           + f"; engine alone {engine_s:.3f} s; results page 1 {first_page_s * 1000:.0f} ms, page {last} "
-          f"{last_page_s * 1000:.0f} ms (median of 5, over HTTP)", flush=True)
+          f"{last_page_s * 1000:.0f} ms (median of 5, over HTTP); load average {load_average()}", flush=True)
 
 
 def wait_for_server(port: int, timeout: float = 120) -> None:

@@ -124,7 +124,8 @@ class ChallengeSubmissionOutput(serializers.Serializer):
 
 
 class ChallengeBoardRowOutput(serializers.Serializer):
-    rank = serializers.IntegerField(allow_null=True)
+    rank = serializers.IntegerField(allow_null=True, help_text="The rank group: teams a paired bootstrap on the "
+                                                               "score cannot tell apart share it.")
     team = serializers.CharField(help_text="The team, or the label of a baseline.")
     submission_id = serializers.IntegerField(allow_null=True)
     submitted_at = serializers.DateTimeField()
@@ -135,6 +136,8 @@ class ChallengeBoardRowOutput(serializers.Serializer):
     is_baseline = serializers.BooleanField()
     is_final = serializers.BooleanField()
     fact_sheet = ChallengeFactSheetOutput(allow_null=True)
+    ci_low = serializers.FloatField(allow_null=True, help_text="The score's bootstrap 95% CI, low.")
+    ci_high = serializers.FloatField(allow_null=True, help_text="The score's bootstrap 95% CI, high.")
 
 
 class ChallengeBoardOutput(serializers.Serializer):
@@ -144,6 +147,7 @@ class ChallengeBoardOutput(serializers.Serializer):
     scores_visible = serializers.BooleanField()
     rows = ChallengeBoardRowOutput(many=True)
     baselines = ChallengeBoardRowOutput(many=True)
+    ranking_note = serializers.CharField(help_text="How the rank groups were formed, with warnings.")
 
 
 @extend_schema_field(OpenApiTypes.BINARY)

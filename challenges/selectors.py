@@ -12,10 +12,13 @@ from django.utils import timezone
 
 from challenges.data import hidden_mos, parts_of
 from challenges.models import Baseline, Challenge, FactSheet, Participant, ParticipantBundle, Phase, Submission, Team
+from challenges.rankings import phase_ranking
 from common.errors import DomainError, PermissionDeniedError
 from common.jobs import ENDED_EARLY, JobState
 from moslab_science.challenges.scoring import ScoreSpec
 from moslab_science.challenges.tables import FinalRow, write_final_table
+from moslab_science.charts.leaderboard import ranking_note
+from moslab_science.metrics.ranking import Ranking
 from studies.models import Membership
 
 ORGANISER_ROLES = (Membership.Role.COORDINATOR, Membership.Role.RESEARCHER)
@@ -210,6 +213,8 @@ class LeaderboardRow:
     is_baseline: bool = False
     is_final: bool = False
     fact_sheet: dict | None = None
+    ci_low: float | None = None  # the paired bootstrap's 95% CI of the score
+    ci_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +224,7 @@ class Leaderboard:
     rows: list[LeaderboardRow]
     baselines: list[LeaderboardRow]
     scores_visible: bool
+    ranking_note: str = ""  # how the rank groups were formed, and what to beware of (a small test part)
 
 
 def _entries(phase: Phase) -> list[Submission]:
@@ -235,7 +241,8 @@ def _entries(phase: Phase) -> list[Submission]:
 
 
 def leaderboard(*, phase: Phase, user: AbstractBaseUser) -> Leaderboard:
-    """Rows ranked by the challenge score; while scores are hidden, teams with an entry, unranked, no figures."""
+    """Rows by the challenge score, ranked in groups a paired bootstrap cannot tell apart (teams in one group share
+    the rank), each score with its 95% CI; while scores are hidden, teams with an entry, unranked, no figures."""
     challenge = phase.challenge
     if not challenge.is_public and not is_organiser(challenge=challenge, user=user):
         raise PermissionDeniedError(NOT_FOUND)
@@ -246,12 +253,15 @@ def leaderboard(*, phase: Phase, user: AbstractBaseUser) -> Leaderboard:
         entries.sort(key=lambda row: (-row.scores["score"], row.created_at, row.pk))
     else:
         entries.sort(key=lambda row: row.team.name.lower())
+    baseline_rows = list(Baseline.objects.filter(phase=phase).order_by("label"))
+    teams, others = phase_ranking(phase=phase, entries=entries, baselines=baseline_rows) if visible else (None, None)
     rows = [
         LeaderboardRow(
-            rank=index if visible else None, team=row.team.name, submission_id=row.pk, submitted_at=row.created_at,
+            rank=(teams.group_of(row.team.name) if teams and teams.models else index) if visible else None,
+            team=row.team.name, submission_id=row.pk, submitted_at=row.created_at,
             score=row.scores["score"] if visible else None, srcc=row.scores["srcc"] if visible else None,
             plcc=row.scores["plcc"] if visible else None, n=row.scores["n"] if visible else None,
-            is_final=row.is_final, fact_sheet=sheets.get(row.pk),
+            is_final=row.is_final, fact_sheet=sheets.get(row.pk), **_interval(teams, row.team.name),
         )
         for index, row in enumerate(entries, start=1)
     ]
@@ -259,13 +269,19 @@ def leaderboard(*, phase: Phase, user: AbstractBaseUser) -> Leaderboard:
         LeaderboardRow(rank=None, team=row.label, submission_id=None, submitted_at=row.created_at,
                        score=row.scores["score"] if visible else None, srcc=row.scores["srcc"] if visible else None,
                        plcc=row.scores["plcc"] if visible else None, n=row.scores["n"] if visible else None,
-                       is_baseline=True)
-        for row in Baseline.objects.filter(phase=phase).order_by("label")
+                       is_baseline=True, **_interval(others, row.label))
+        for row in baseline_rows
     ]
     if visible:
         baselines.sort(key=lambda row: -row.score)
     spec = ScoreSpec.from_dict(challenge.score_spec)
-    return Leaderboard(phase=phase, score_text=spec.text(), rows=rows, baselines=baselines, scores_visible=visible)
+    return Leaderboard(phase=phase, score_text=spec.text(), rows=rows, baselines=baselines, scores_visible=visible,
+                       ranking_note=ranking_note(teams) if teams else "")
+
+
+def _interval(ranking: Ranking | None, label: str) -> dict[str, float | None]:
+    entry = next((model for model in ranking.models if model.model == label), None) if ranking else None
+    return {"ci_low": entry.ci95.low, "ci_high": entry.ci95.high} if entry else {}
 
 
 @dataclass(frozen=True)

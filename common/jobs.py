@@ -91,6 +91,20 @@ def job_checkpoint(job: Job, *, lock: bool = False) -> None:
         raise JobCancelled(note or "Cancelled.")
 
 
+def job_progress_every(job: Job, *, seconds: float = 1.0) -> Callable[[float], None]:
+    """A progress callback for a loop over many items: `job_progress` (a write, a read and the cancel check) at
+    most once every `seconds`, the first call at once."""
+    last = [float("-inf")]
+
+    def report(fraction: float) -> None:
+        now = time.monotonic()
+        if now - last[0] >= seconds:
+            last[0] = now
+            job_progress(job, fraction)
+
+    return report
+
+
 def job_end(job: Job, *, status: str, error: str = "", **fields) -> bool:
     """Store the outcome (and `fields` of the row) if this worker still holds the attempt; False when the
     sweep gave the job to another attempt meanwhile."""

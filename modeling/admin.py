@@ -11,9 +11,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from common.errors import DomainError
+from modeling import devices
 from modeling.models import BenchmarkRun, TrainingRun
+from modeling.runs import selectors as run_selectors
 from modeling.runs import services as run_services
-from modeling.runs.launch_form import BenchmarkLaunchForm
+from modeling.runs.launch_form import BenchmarkLaunchForm, preset_values
 from moslab_science.benchmarks import PRESETS
 from studies.datasets import admin as dataset_admin
 from studies.models import DatasetVersion, Membership
@@ -60,7 +62,7 @@ class BenchmarkRunAdmin(admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         versions = DatasetVersion.objects.filter(studies_of(request.user, [Membership.Role.RESEARCHER])) \
             .select_related("study").distinct()
-        initial = {"preset": "ntire2024", "version": request.GET.get("version")}
+        initial = {"preset": "ntire2024", "version": request.GET.get("version") or None}
         form = BenchmarkLaunchForm(request.POST or None, initial=initial, versions=versions)
         if request.method == "POST" and form.is_valid():
             try:
@@ -71,12 +73,15 @@ class BenchmarkRunAdmin(admin.ModelAdmin):
                 runs = benchmark.training_runs.count()
                 self.message_user(request, f"Benchmark #{benchmark.pk} queued: {runs} run(s) on the gpu queue.",
                                   messages.SUCCESS)
+                for warning in run_selectors.benchmark_warnings(benchmark=benchmark):
+                    self.message_user(request, warning, messages.WARNING)
                 return redirect(reverse("modeling:benchmark", args=[benchmark.version.study_id, benchmark.pk]))
         presets = [{"label": p.label, "source": p.source, "models": p.models,
                     "hyperparameters_json": json.dumps(p.hyperparameters) if p.hyperparameters else "—"}
                    for p in PRESETS.values()]
         context = {**self.admin_site.each_context(request), "form": form, "presets": presets,
-                   "title": "Launch a benchmark", "opts": self.model._meta}
+                   "preset_values": preset_values(), "workers": devices.live_workers(),
+                   "live_seconds": devices.LIVE_SECONDS, "title": "Launch a benchmark", "opts": self.model._meta}
         return render(request, "admin/modeling/benchmark_launch.html", context)
 
     @admin.action(description="Cancel the selected benchmarks (running runs stop at their next step)")

@@ -74,6 +74,8 @@ class TrainingRun(TimeStampedModel):
     progress = models.FloatField(default=0, help_text="0 to 1.")
     epoch = models.PositiveIntegerField(default=0, help_text="Epochs finished.")
     epochs = models.PositiveIntegerField(default=0)
+    stages = models.JSONField(default=list, blank=True, help_text="A video run's stage schedule in order: "
+                              '[{"name", "epochs"}] (a JSON object would not keep the order on PostgreSQL).')
     phase = models.CharField(max_length=10, blank=True, help_text="What it is doing: scan, train, validate, test.")
     step = models.PositiveIntegerField(default=0, help_text="Optimiser steps taken in the epoch in progress.")
     steps_per_epoch = models.PositiveIntegerField(default=0)
@@ -104,3 +106,20 @@ class TrainingRun(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"run #{self.pk} {self.model} r{self.repeat} ({self.status})"
+
+
+class WorkerDevice(models.Model):
+    """One Celery worker's devices as it last reported them (modeling.devices): written when the worker is ready
+    and on each heartbeat, deleted when it stops; a row not seen for a while is a lost worker."""
+
+    worker = models.CharField(max_length=255, unique=True, help_text="The Celery worker's name (node@host).")
+    queues = models.JSONField(default=list, help_text="The queues it consumes, e.g. [\"gpu\"].")
+    cuda_devices = models.JSONField(default=list, blank=True,
+                                    help_text="Its CUDA devices: [{\"name\": ..., \"memory_bytes\": ...}]; [] = none.")
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["worker"]
+
+    def __str__(self) -> str:
+        return f"{self.worker} ({', '.join(self.queues)})"

@@ -4,11 +4,13 @@ For result rows counted in tens of thousands (MOS per stimulus, imported stimuli
 model instances and `bulk_create` costs more than the database does. The caller gives plain tuples in
 the order of `fields` (attribute names: a foreign key by its `_id`). Numbers, text and booleans go to the
 database as they are; JSON, UUID and date-time values pass through their field's own conversion. Inside the
-caller's transaction, like any other write.
+caller's transaction, like any other write. `with_defaults` completes rows of some fields with what
+`Model(...)` would hold in the others, so a caller need not build an instance per row to insert it.
 """
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import connection, models
+from django.utils import timezone
 
 EXECUTEMANY_BATCH = 5_000
 CONVERTED = (models.JSONField, models.UUIDField, models.DateTimeField, models.DateField)
@@ -27,6 +29,28 @@ def rows_insert(*, model: type[models.Model], fields: Sequence[str], rows: Itera
         return _copy(f"COPY {table} ({names}) FROM STDIN", rows)
     placeholders = ", ".join(["%s"] * len(chosen))
     return _executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+
+
+def with_defaults(*, model: type[models.Model], fields: Sequence[str],
+                  rows: Iterable[Sequence]) -> tuple[tuple[str, ...], Iterator[tuple]]:
+    """(every column but the primary key, the rows completed): each field not in `fields` takes what `Model(...)`
+    gives it: its default (a callable one called per row), the time now if it is `auto_now`/`auto_now_add`, else
+    "" for text and None for the rest (a required field left out then fails in the database)."""
+    given = set(fields)
+    others = [field for field in model._meta.concrete_fields if field.attname not in given and not field.primary_key]
+    now = timezone.now()
+    constant, per_row = {}, {}
+    for field in others:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            constant[field.attname] = now
+        elif field.has_default() and callable(field.default):
+            per_row[field.attname] = field.default
+        else:
+            constant[field.attname] = field.get_default()  # as Model(...) does: "" for text, else None
+    names = (*fields, *constant, *per_row)
+    fixed = tuple(constant.values())
+    makers = tuple(per_row.values())
+    return names, (tuple(row) + fixed + tuple(make() for make in makers) for row in rows)
 
 
 def _converted(row: Sequence, converted: list[tuple[int, models.Field]]) -> list:

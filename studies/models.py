@@ -63,8 +63,13 @@ class Membership(TimeStampedModel):
 
 
 def stimulus_upload_path(instance: "Stimulus", filename: str) -> str:
+    return stimulus_file_name(study_id=instance.study_id, sha256=instance.sha256, filename=filename)
+
+
+def stimulus_file_name(*, study_id: int, sha256: str, filename: str) -> str:
+    """Where a stimulus's bytes are stored: named by their SHA-256 within the study, with the file's suffix."""
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"stimuli/{instance.study_id}/{instance.sha256[:2]}/{instance.sha256}.{suffix}"
+    return f"stimuli/{study_id}/{sha256[:2]}/{sha256}.{suffix}"
 
 
 class StimulusQuerySet(models.QuerySet):
@@ -283,7 +288,8 @@ class MosComputation(Job):
 
 
 class StimulusMos(models.Model):
-    computation = models.ForeignKey(MosComputation, on_delete=models.CASCADE, related_name="results")
+    # No index of its own: the unique (computation, stimulus) and the (computation, position) index lead with it.
+    computation = models.ForeignKey(MosComputation, on_delete=models.CASCADE, related_name="results", db_index=False)
     stimulus = models.ForeignKey(Stimulus, on_delete=models.CASCADE, related_name="mos_results")
     mos = models.FloatField(null=True)
     std = models.FloatField(null=True)

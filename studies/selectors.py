@@ -5,9 +5,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from common.errors import DomainError, PermissionDeniedError
+from common.rows import columns, instance, table
 from moslab_science.errors import excerpt
 from studies.models import (
     Membership,
@@ -118,6 +120,31 @@ def stimulus_get_for_user(*, study: Study, stimulus_id: int) -> Stimulus:
     if stimulus is None:
         raise PermissionDeniedError("No such stimulus in this study.")
     return stimulus
+
+
+MEDIA_FIELDS = ("id", "study", "file", "image_format", "sha256")
+
+
+def stimulus_media_get_for_member(*, study_id: int, stimulus_id: int, user: AbstractBaseUser) -> Stimulus:
+    """The stimulus (only its id, study, file, format and sha256 loaded) if `user` holds any role in its study;
+    otherwise PermissionDeniedError, the same whether the study or stimulus exists or not.
+
+    One query written once (`common.rows`; the ORM took about 2 ms of Python to read the study and the stimulus
+    apart): the rating page fetches every image it shows through it.
+    """
+    fields_sql, loaders = columns(Stimulus, "s", MEDIA_FIELDS)
+    sql = (f"SELECT {fields_sql} FROM {table(Stimulus)} s WHERE s.id = %s AND s.study_id = %s AND EXISTS "
+           f"(SELECT 1 FROM {table(Membership)} m WHERE m.study_id = s.study_id AND m.user_id = %s "
+           f"AND m.role IN ({', '.join(['%s'] * len(Role.values))}))")
+    low, high = connection.ops.integer_field_range(Stimulus._meta.pk.get_internal_type())
+    row = None
+    if user.is_authenticated and low <= stimulus_id <= high and low <= study_id <= high:  # ids in a URL: any size
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [stimulus_id, study_id, user.pk, *Role.values])
+            row = cursor.fetchone()
+    if row is None:
+        raise PermissionDeniedError("No such study or stimulus, or you have no role in that study.")
+    return instance(Stimulus, loaders, row)
 
 
 def study_rating_rows(*, study: Study) -> list[tuple[str, str, float]]:

@@ -3,7 +3,7 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
@@ -183,12 +183,17 @@ def stimulus_media(request, study_id: int, stimulus_id: int):
 
     Images and videos alike; a `Range: bytes=a-b` request gets that part (206), as video players ask.
     """
-    study = selectors.study_get_for_user(study_id=study_id, user=request.user, roles=Role.values)
-    stimulus = selectors.stimulus_get_for_user(study=study, stimulus_id=stimulus_id)
+    stimulus = selectors.stimulus_media_get_for_member(study_id=study_id, stimulus_id=stimulus_id, user=request.user)
     if not stimulus.file:
         raise Http404("This stimulus has no media file: it comes from a ratings-only dataset.")
-    response = media_response(stimulus.file, content_type=content_type_of(stimulus.image_format),
-                              range_header=request.headers.get("Range"))
+    etag = f'"{stimulus.sha256}"' if stimulus.sha256 else None  # the stored bytes never change
+    if etag and (etag in request.headers.get("If-None-Match", "") or request.headers.get("If-None-Match") == "*"):
+        response = HttpResponseNotModified()  # seen before: nothing opened, nothing sent
+    else:
+        response = media_response(stimulus.file, content_type=content_type_of(stimulus.image_format),
+                                  range_header=request.headers.get("Range"))
+    if etag:
+        response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -2,6 +2,7 @@
 import csv
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -18,8 +19,6 @@ from moslab_science.csv_safe import safe_cell
 from moslab_science.rating.crowd import Environment
 from studies import selectors as study_selectors
 from studies.models import Membership
-
-BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class LinkForm(forms.Form):
@@ -56,7 +55,7 @@ def join(request, token: str):
         return render(request, "annotation/crowd/refused.html",
                       {"message": str(error).split("\n")[0], "problems": error.problems}, status=400)
     if request.user.pk != participant.user_id:
-        login(request, participant.user, backend=BACKEND)
+        login(request, participant.user, backend=settings.AUTHENTICATION_BACKENDS[0])
     return redirect("annotation:crowd-check", study_id=participant.study_id)
 
 

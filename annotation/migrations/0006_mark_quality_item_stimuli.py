@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("annotation", "0005_crowd_link_and_participants"),
-        ("studies", "0011_stimulus_is_quality_item"),
+        ("studies", "0012_stimulus_is_quality_item"),
     ]
 
     operations = [

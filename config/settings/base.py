@@ -99,7 +99,7 @@ if CACHE_URL:
         raise ImproperlyConfigured(
             f"CACHE_URL must be a Redis URL such as redis://127.0.0.1:6379/1, not {CACHE_URL!r}."
         )
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+    CACHES = {"default": {"BACKEND": "common.cache.RedisCache", "LOCATION": CACHE_URL,
                           "KEY_PREFIX": "moslab"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
@@ -109,6 +109,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Django's ModelBackend with a cheaper user read per request (accounts/backends.py). Sessions signed in under
+# django.contrib.auth.backends.ModelBackend (before this setting) are signed out once.
+AUTHENTICATION_BACKENDS = ["accounts.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "studies:home"
 LOGOUT_REDIRECT_URL = "login"

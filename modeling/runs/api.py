@@ -9,6 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import page_of, page_response, query_filters
+from common.errors import DomainError
+from modeling import devices
 from modeling.models import BenchmarkRun, Device, RunStatus, TrainingRun
 from modeling.runs import selectors as run_selectors
 from modeling.runs import services as run_services
@@ -84,8 +86,14 @@ class TrainingRunDetailOutput(TrainingRunSummaryOutput):
 
 
 def _leaderboard_row_fields() -> dict:
-    fields = {"rank": serializers.IntegerField(), "model": serializers.CharField(),
-              "repeats": serializers.IntegerField()}
+    fields = {"rank": serializers.IntegerField(allow_null=True, help_text="The rank group: models a paired bootstrap "
+                                              "cannot tell apart share it; null when not ranked."),
+              "model": serializers.CharField(), "repeats": serializers.IntegerField(),
+              "best": serializers.BooleanField(help_text="Alone in the first rank group (separably best)."),
+              "lower_is_better": serializers.BooleanField(help_text="A lower-is-better measure (NIQE, BRISQUE...): "
+                                                          "its figures are of -score."),
+              "fit_notes": serializers.CharField(help_text="Fits behind the figures that collapsed into a step or "
+                                                 "fell back to a line; empty when none.")}
     for metric, label in LEADERBOARD_METRICS:
         for part, text in (("mean", "mean over repeats"), ("std", "std over repeats (ddof 1)"),
                            ("ci95_low", "bootstrap 95% CI, low"), ("ci95_high", "bootstrap 95% CI, high")):
@@ -98,12 +106,18 @@ LeaderboardRowOutput = type("LeaderboardRowOutput", (serializers.Serializer,), _
 
 class BenchmarkDetailOutput(BenchmarkOutput):
     training_runs = serializers.SerializerMethodField()
-    leaderboard = serializers.SerializerMethodField(help_text="Models ranked by the protocol's metric (best first), "
-                                                              "recomputed from the succeeded runs' predictions.")
+    leaderboard = serializers.SerializerMethodField(help_text="Models in rank groups by the protocol's metric (best "
+                                                              "group first), recomputed from the succeeded runs' "
+                                                              "predictions.")
+    ranking_note = serializers.SerializerMethodField(help_text="How the rank groups were formed, with warnings "
+                                                               "(a test part too small to rank).")
+    warnings = serializers.SerializerMethodField(help_text="What to beware of, from the launch on: a test part "
+                                                           "too small to rank models on (n < 30).")
     problems = serializers.SerializerMethodField(help_text="Succeeded runs whose predictions could not be evaluated.")
 
     class Meta(BenchmarkOutput.Meta):
-        fields = [*BenchmarkOutput.Meta.fields, "training_runs", "leaderboard", "problems"]
+        fields = [*BenchmarkOutput.Meta.fields, "training_runs", "leaderboard", "ranking_note", "warnings",
+                  "problems"]
 
     @extend_schema_field(TrainingRunSummaryOutput(many=True))
     def get_training_runs(self, benchmark: BenchmarkRun) -> list:
@@ -113,6 +127,13 @@ class BenchmarkDetailOutput(BenchmarkOutput):
     def get_leaderboard(self, benchmark: BenchmarkRun) -> list:
         chart = self.context["dashboard"].chart("leaderboard")
         return [] if chart is None else [dict(zip(chart.columns, row, strict=True)) for row in chart.rows]
+
+    def get_ranking_note(self, benchmark: BenchmarkRun) -> str:
+        chart = self.context["dashboard"].chart("leaderboard")
+        return "" if chart is None else chart.note
+
+    def get_warnings(self, benchmark: BenchmarkRun) -> list[str]:
+        return run_selectors.benchmark_warnings(benchmark=benchmark)
 
     def get_problems(self, benchmark: BenchmarkRun) -> list[str]:
         return self.context["dashboard"].problems
@@ -130,7 +151,8 @@ class LaunchInput(serializers.Serializer):
     preset = serializers.ChoiceField(choices=list(PRESETS), default="custom")
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     models = serializers.ListField(child=serializers.CharField(max_length=80), required=False, default=list,
-                                   help_text="Architectures, brisque, niqe or run:<id>; empty: the preset's models.")
+                                   help_text="Image or video architectures, brisque, niqe or run:<id>; empty: the "
+                                             "preset's models.")
     scheme = serializers.ChoiceField(choices=SCHEMES, required=False)
     ratios = serializers.CharField(required=False, help_text=f"Seeded splits: {SYNTAXES}.")
     seed = serializers.IntegerField(min_value=0, required=False)
@@ -145,7 +167,9 @@ class LaunchInput(serializers.Serializer):
     hyperparameters = serializers.DictField(required=False, default=dict,
                                             help_text="Laid over the preset's (nested keys merged), then over "
                                                       "every model's configuration.")
-    device = serializers.ChoiceField(choices=Device.choices, default=Device.CUDA)
+    device = serializers.ChoiceField(choices=Device.choices, required=False,
+                                     help_text="Default: cuda when a live gpu worker reports a CUDA device, else cpu; "
+                                               "cuda is refused when none does.")
     time_limit_minutes = serializers.IntegerField(
         min_value=1, max_value=run_services.MAX_TIME_LIMIT_MINUTES, required=False, allow_null=True, default=None,
         help_text="Each trained run stops cleanly by then, its best validated epoch scored and its step kept.")
@@ -176,9 +200,13 @@ class BenchmarkListApi(APIView):
         launch = launch_request(preset=values["preset"], models=values["models"],
                                 hyperparameters=values["hyperparameters"],
                                 changes={key: values[key] for key in PROTOCOL_FIELDS if key in values})
+        device = values.get("device") or devices.default_device()
+        problem = devices.device_problem(device)
+        if problem:
+            raise DomainError(problem)
         benchmark = run_services.benchmark_launch(
             version=version, by=request.user, models=launch.models, protocol=launch.protocol,
-            hyperparameters=launch.hyperparameters, device=values["device"], preset=launch.preset,
+            hyperparameters=launch.hyperparameters, device=device, preset=launch.preset,
             name=values["name"],
             time_limit_seconds=run_services.time_limit_from_minutes(values["time_limit_minutes"]),
         )

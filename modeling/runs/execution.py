@@ -1,10 +1,12 @@
 """A training run inside the gpu worker: claim it, write its data table, run the model, store what it found.
 
 The run directory is runs/<benchmark>/<run>/ in the worker's MOSLAB_RUN_WORK_DIR (modeling/runs/files.py):
-``data/table.csv`` (image, mos, split, group, prompt) and, for a trained architecture, ``train/`` (the
-moslab_science.iqa run directory: last.pt, best.pt, metrics.json...). A resumed attempt finds last.pt there and
+``data/table.csv`` (image, or video for a video run, mos, split, group, prompt) and, for a trained architecture,
+``train/`` (the moslab_science.iqa or .vqa run directory: last.pt, best.pt, metrics.json...); a zero-shot
+architecture caches per-image features in ``features/`` when it has any. A resumed attempt finds last.pt there and
 continues from its step (written every train.checkpoint_every_steps steps, at each epoch's end, and when a cancel
-or a signal stops the run). A finished run is published to the media storage under the same name.
+or a signal stops the run; a video run from its last finished epoch). A finished run is published to the media
+storage under the same name.
 """
 import csv
 import importlib
@@ -30,6 +32,7 @@ from studies.models import Stimulus
 
 logger = logging.getLogger(__name__)
 TABLE_COLUMNS = ("image", "mos", "split", "group", "prompt", "source_content")
+VIDEO_COLUMN = "video"  # a video run's table names its clips here (moslab_science.vqa's data.video_column)
 FLUSH_SECONDS = 1.0
 
 
@@ -100,11 +103,18 @@ class Reporter:
                                progress=min(1.0, done))
         self.flush()
 
+    def on_step(self, epoch: int, step: int, steps_per_epoch: int) -> None:
+        """A video run's optimiser step (`epoch` 0-based over all stages): its step and the run's progress."""
+        self.fields.update(phase="train", step=step, steps_per_epoch=steps_per_epoch,
+                           progress=min(1.0, (epoch + step / steps_per_epoch) / max(1, self.run.epochs)))
+        self.flush()
+
     def on_epoch(self, record: dict) -> None:
         val = record.get("val") or {}
         self.metrics[record["epoch"]] = {"epoch": record["epoch"], "train_loss": record["train_loss"],
                                          "val_srcc": val.get("srcc"), "val_plcc": val.get("plcc"),
-                                         "val_krcc": val.get("krcc"), "seconds": record.get("seconds")}
+                                         "val_krcc": val.get("krcc"), "seconds": record.get("seconds"),
+                                         **({"stage": record["stage"]} if "stage" in record else {})}
         self.fields.update(epoch=record["epoch"], step=0, metrics=[self.metrics[key] for key in sorted(self.metrics)],
                            progress=record["epoch"] / max(1, self.run.epochs))
         self.flush(force=True)
@@ -124,10 +134,15 @@ def _execute(run: TrainingRun, reporter: Reporter) -> dict:
     table, rows = _write_table(run, folder / "data")
     images = files.stimuli_folder()
     scored = [row for row in rows if row["split"] == "test"]
-    if run.kind == TrainingRun.Kind.TRAIN:
+    source = None  # where a run:<id> model was trained
+    if run.kind == TrainingRun.Kind.TRAIN and is_video(run):
+        predictions, checkpoint = _train_video(run, reporter, table, images, folder / "train")
+    elif run.kind == TrainingRun.Kind.TRAIN:
         predictions, checkpoint = _train(run, reporter, table, images, folder / "train")
     elif run.model.startswith("run:"):
-        predictions, checkpoint = _score_with_run(run, reporter, images, scored), ""
+        (predictions, source), checkpoint = _score_with_run(run, reporter, images, scored), ""
+    elif "arch" in run.config:
+        predictions, checkpoint = _score_pretrained(run, reporter, images, scored, folder / "features"), ""
     else:
         predictions, checkpoint = _classical(run, reporter, rows, images), ""
     predictions = {row["image"]: predictions[row["image"]] for row in scored if row["image"] in predictions}
@@ -143,6 +158,8 @@ def _execute(run: TrainingRun, reporter: Reporter) -> dict:
         result["unscored"] = unscored
         reporter.log(f"{len(unscored)} test image(s) have no score and are left out of the evaluation: "
                      f"{', '.join(unscored[:10])}")
+    if source:
+        result["source"] = source
     if reporter.stopped:
         result["stopped"] = reporter.stopped
     reporter.log(f"test part: {len(names)} images, SRCC {result['srcc']:.4f}, PLCC {result['plcc']:.4f}")
@@ -179,10 +196,13 @@ def _write_table(run: TrainingRun, folder: Path) -> tuple[Path, list[dict]]:
                                                     else []))
     folder.mkdir(parents=True, exist_ok=True)
     table = folder / "table.csv"
+    columns, written = TABLE_COLUMNS, rows
+    if is_video(run):
+        columns, written = (VIDEO_COLUMN, *TABLE_COLUMNS[1:]), [{**row, VIDEO_COLUMN: row["image"]} for row in rows]
     with table.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=TABLE_COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(written)
     return table, rows
 
 
@@ -228,6 +248,36 @@ def _train(run: TrainingRun, reporter: Reporter, table: Path, images: Path, out:
     return scores, f"{run.run_dir}/{(out / 'best.pt').relative_to(files.work_folder(run)).as_posix()}"
 
 
+def is_video(run: TrainingRun) -> bool:
+    """A run of a moslab_science.vqa architecture: its configuration has a stage schedule."""
+    return "stages" in run.config
+
+
+def _train_video(run: TrainingRun, reporter: Reporter, table: Path, videos: Path, out: Path) -> tuple[dict, str]:
+    """Train a video architecture through its stages (each epoch's stage goes to the run's metrics); an attempt
+    resumes from the last finished epoch."""
+    try:
+        vqa = importlib.import_module("moslab_science.vqa")
+    except ImportError:
+        raise DomainError('this worker cannot train: PyTorch is missing (pip install -e ".[iqa]")') from None
+    device = _device(run.benchmark.device)
+    resume = (out / "last.pt").exists()
+    if not resume and out.exists():
+        shutil.rmtree(out)
+    hooks = _iqa().TrainingHooks(on_step=reporter.on_step, on_epoch=reporter.on_epoch,
+                                 should_stop=reporter.should_stop)
+    try:
+        summary = vqa.train_video_run(config=run.config, table=table, videos=videos, out=out, device=device,
+                                      resume=resume, log=reporter.log, hooks=hooks)
+    except _iqa().TrainingStopped as stop:
+        raise RunCancelled(f"{stop}; Retry resumes from the last finished epoch") from None
+    if not isinstance(summary["test"], dict):
+        raise DomainError(f"the test part was {summary['test']}")
+    rows = read_rows(out / "predictions_test.csv", required=(VIDEO_COLUMN, "score"))
+    scores = numbers_by_name(rows, name_column=VIDEO_COLUMN, value_column="score", file_label="predictions_test.csv")
+    return scores, f"{run.run_dir}/{(out / 'best.pt').relative_to(files.work_folder(run)).as_posix()}"
+
+
 def _classical(run: TrainingRun, reporter: Reporter, rows: list[dict], images: Path) -> dict:
     spec = TableSpec(name_column="image", mos_column="mos", split_column="split", train_part="train",
                      content_column="source_content")
@@ -247,14 +297,35 @@ def _classical(run: TrainingRun, reporter: Reporter, rows: list[dict], images: P
     return outcome.scores
 
 
-def _score_with_run(run: TrainingRun, reporter: Reporter, images: Path, scored: list[dict]) -> dict:
-    source = TrainingRun.objects.select_related("benchmark__version").get(pk=run.config["source_run"])
+def _score_with_run(run: TrainingRun, reporter: Reporter, images: Path, scored: list[dict]) -> tuple[dict, dict]:
+    """The scores of the test part by an earlier run's best checkpoint, and where that run was trained (another
+    study's dataset version for a cross-dataset test)."""
+    source = TrainingRun.objects.select_related("benchmark__version__study").get(pk=run.config["source_run"])
+    version = source.benchmark.version
     checkpoint_dir = files.checkpoint_folder(source)
     reporter.log(f"scoring with the best checkpoint of run #{source.pk} ({source.model}, "
-                 f"dataset v{source.benchmark.version.number} of study {source.benchmark.version.study_id})")
+                 f"dataset v{version.number} of study {version.study_id})")
     names = [row["image"] for row in scored]
     scores = _iqa().predict_names(run_dir=checkpoint_dir, images=images, names=names,
                                   device=_device(run.benchmark.device), prompts=[row["prompt"] for row in scored])
+    where = {"run": source.pk, "model": source.model, "study": version.study.name, "study_id": version.study_id,
+             "version": version.number, "cross_dataset": version.study_id != run.benchmark.version.study_id}
+    return dict(zip(names, (float(score) for score in scores), strict=True)), where
+
+
+def _score_pretrained(run: TrainingRun, reporter: Reporter, images: Path, scored: list[dict], cache: Path) -> dict:
+    iqa = _iqa()
+    config = run.config
+    weight = config["pretrained"] if isinstance(config["pretrained"], str) else config["model"].get("weight", "")
+    reporter.log(f"scoring zero-shot with {run.model} on its pretrained weights{f' ({weight})' if weight else ''}, "
+                 "no training")
+    names = [row["image"] for row in scored]
+    try:
+        scores = iqa.predict_pretrained(config=config, images=images, names=names, cache=cache,
+                                        device=_device(run.benchmark.device), prompts=[row["prompt"] for row in scored],
+                                        progress=reporter.on_progress)
+    except iqa.IqaError as error:
+        raise DomainError(f"{run.model}: {error}") from None
     return dict(zip(names, (float(score) for score in scores), strict=True))
 
 

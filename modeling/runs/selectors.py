@@ -15,6 +15,7 @@ from modeling.models import ACTIVE_STATUSES, BenchmarkRun, RunStatus, TrainingRu
 from moslab_science.benchmarks import Protocol
 from moslab_science.charts.pages import MosItem
 from moslab_science.charts.runs import Dashboard, RunScores, benchmark_dashboard, run_dashboard
+from moslab_science.metrics.ranking import small_test_warning
 from studies.models import Membership, Study
 
 LOG_TAIL_CHARACTERS = 20_000
@@ -82,6 +83,16 @@ def version_items(benchmark: BenchmarkRun) -> list[MosItem]:
     """The dataset version's items (name, MOS, group labels), in the version's order."""
     return [MosItem(item["name"], float(item["mos"]), item.get("groups") or {})
             for item in benchmark.version.items if item.get("mos") is not None]
+
+
+def benchmark_warnings(*, benchmark: BenchmarkRun) -> list[str]:
+    """What to beware of before reading the benchmark's figures: a scored part too small to rank models on (the
+    smallest over its runs; a zero-shot run scores every item of the version)."""
+    scored = len(version_items(benchmark))
+    sizes = [sum(1 for part in assignment.values() if part == "test") if assignment else scored
+             for assignment in benchmark.training_runs.values_list("assignment", flat=True)]
+    warning = small_test_warning(min(sizes)) if sizes else None
+    return [warning] if warning else []
 
 
 def benchmark_dashboard_get(*, benchmark: BenchmarkRun) -> Dashboard:

@@ -86,6 +86,10 @@ def benchmark_launch(*, version: DatasetVersion, by: AbstractBaseUser, models: l
             if plan.kind == "zero_shot" and model.startswith(RUN_PREFIX):
                 _require_source_run(plan.config["source_run"], by)
             plans.append((split, plan))
+    video = sorted({plan.model for _, plan in plans if plan.video})
+    if video and time_limit_seconds is not None:
+        raise DomainError("The benchmark cannot be launched.", problems=[
+            f"{', '.join(video)}: video runs stop at epoch ends only and take no time limit per run; leave it empty"])
     benchmark = _benchmark_create(
         version=version, by=by, preset=preset, protocol=protocol, models=models, hyperparameters=hyperparameters,
         device=device, name=name or f"{PRESETS[preset].label.split(' (')[0]}: {', '.join(models)}",
@@ -93,7 +97,7 @@ def benchmark_launch(*, version: DatasetVersion, by: AbstractBaseUser, models: l
     runs = TrainingRun.objects.bulk_create([
         TrainingRun(benchmark=benchmark, model=plan.model, kind=plan.kind, repeat=split.repeat, seed=split.seed,
                     split_name=split.name, assignment=dict(split.assignment), config=plan.config,
-                    epochs=plan.config.get("train", {}).get("epochs", 0),
+                    epochs=plan.epochs, stages=list(plan.stages),
                     time_limit_seconds=time_limit_seconds if plan.kind == TrainingRun.Kind.TRAIN else None)
         for split, plan in plans
     ])

@@ -20,6 +20,7 @@ from modeling.dashboards.views import _chart_csv
 from modeling.models import ACTIVE_STATUSES, RunStatus
 from modeling.runs import selectors as run_selectors
 from modeling.runs import services as run_services
+from moslab_science.benchmarks.schedule import stage_progress
 
 REFRESH_SECONDS = 10
 
@@ -41,6 +42,7 @@ def _benchmark_page(request, study, benchmark_id):
         "problems": dashboard.problems, "succeeded": succeeded, "active": run_selectors.is_active(benchmark),
         "retryable": any(run.status in (RunStatus.FAILED, RunStatus.CANCELLED) for run in runs),
         "hyperparameters": json.dumps(benchmark.hyperparameters, indent=2, sort_keys=True),
+        "warnings": run_selectors.benchmark_warnings(benchmark=benchmark),
     }
     return context, dashboard.charts
 
@@ -55,6 +57,7 @@ def _training_page(request, study, benchmark_id, run_id):
         "log_cut": len(run.log) > run_selectors.LOG_TAIL_CHARACTERS, "active": run.status in ACTIVE_STATUSES,
         "config": json.dumps(run.config, indent=2, sort_keys=True),
         "protocol_text": run_selectors.protocol_text(run.benchmark),
+        "schedule": stage_progress(run.stages, run.epoch, active=run.status in ACTIVE_STATUSES),
     }
     return context, dashboard.charts
 

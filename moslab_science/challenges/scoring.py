@@ -15,6 +15,7 @@ import numpy as np
 
 from moslab_science.challenges.errors import ChallengeInputError
 from moslab_science.metrics import FITS, evaluate_predictions
+from moslab_science.metrics.paired import DEFAULT_PAIRED_RESAMPLES
 
 FORMULAS = ("ntire2024", "vquala2025", "weighted")
 WEIGHTABLE = ("srcc", "plcc", "krcc", *(f"plcc_{fit}" for fit in FITS))
@@ -24,6 +25,7 @@ FORMULA_TEXT = {
 }
 #: The figures stored with every scored submission, besides ``score`` and ``n``.
 STORED = ("srcc", "plcc", "krcc", "plcc_poly3", "ntire2024", "vquala2025")
+LOGISTIC_RANKING_RESAMPLES = 300
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,15 @@ def score_predictions(spec: ScoreSpec, predictions: Mapping[str, float], mos: Ma
     figures["score"] = challenge_score(spec, figures)
     figures["n"] = evaluation.n
     return {"figures": figures, "warnings": [warning.as_dict() for warning in evaluation.warnings]}
+
+
+def ranking_metric(spec: ScoreSpec) -> tuple[str | dict[str, float], int]:
+    """What the rank groups of a leaderboard compare (the challenge score) and with how many paired resamples:
+    fewer when the score needs a logistic fit on every resample (seconds per team otherwise)."""
+    if spec.formula in ("ntire2024", "vquala2025"):
+        return spec.formula, DEFAULT_PAIRED_RESAMPLES
+    slow = any(name.startswith("plcc_logistic") for name in spec.weights)
+    return dict(spec.weights), LOGISTIC_RANKING_RESAMPLES if slow else DEFAULT_PAIRED_RESAMPLES
 
 
 def challenge_score(spec: ScoreSpec, figures: Mapping[str, float]) -> float:

@@ -1,23 +1,54 @@
 """Per-group tables in the layout of AU-IQA's Tables 1 and 2: group values down, models across.
 
-Each model has one column per metric (PLCC and SRCC by default); in every row the best value of
-each metric among the models is bold on a green ground. A group on which a model has no figures
-(too few items, constant MOS) shows a dash, and the reason is in the chart's note.
+Each model has one column per metric (PLCC and SRCC by default); in a row, a model's value is bold on a
+green ground only when a paired bootstrap on that group's items finds it separably best (``group_winners``,
+the rank groups of the leaderboards): a tie is never painted as a win. A group on which a model has no
+figures (too few items, constant MOS) shows a dash, and the reason is in the chart's note.
 """
 
 from collections.abc import Mapping, Sequence
 
 from moslab_science.charts.chart import Chart, finite_or_none, number, table_figure
 from moslab_science.charts.leaderboard import BEST_FILL, PLAIN_FILL
+from moslab_science.metrics.errors import MetricsInputError
 from moslab_science.metrics.groups import GroupBreakdown
+from moslab_science.metrics.ranking import ScoredPart, rank_models
 
 GROUP_METRICS = (("plcc", "PLCC"), ("srcc", "SRCC"))
 
 
+def group_winners(
+    parts: Sequence[Mapping[str, Mapping[str, float]]], mos: Mapping[str, float], labels: Mapping[str, str], *,
+    metrics: Sequence[tuple[str, str]] = GROUP_METRICS, seed: int = 0,
+) -> dict[tuple[str, str], str]:
+    """(group value, metric) -> the model that alone forms the first rank group on that group's items.
+
+    ``parts``: per repeated split, each model's {item: prediction}; ``mos`` and ``labels`` (the group value) by
+    item. A group and metric with no separable best model (or too few items to rank) is absent.
+    """
+    winners = {}
+    for value in sorted(set(labels.values())):
+        scored = []
+        for part in parts:
+            common = [item for item in mos if labels.get(item) == value and all(item in p for p in part.values())]
+            scored.append(ScoredPart({model: [found[item] for item in common] for model, found in part.items()},
+                                     [mos[item] for item in common]))
+        for metric, _ in metrics:
+            try:
+                best = rank_models(scored, metric=metric, seed=seed).best
+            except MetricsInputError:
+                continue
+            if best is not None:
+                winners[value, metric] = best
+    return winners
+
+
 def group_table(
-    breakdowns: Mapping[str, GroupBreakdown], *, metrics: Sequence[tuple[str, str]] = GROUP_METRICS, slug: str = ""
+    breakdowns: Mapping[str, GroupBreakdown], *, metrics: Sequence[tuple[str, str]] = GROUP_METRICS, slug: str = "",
+    winners: Mapping[tuple[str, str], str] | None = None,
 ) -> Chart:
-    """``breakdowns`` maps a model name to its metrics per value of one group column (all the same column)."""
+    """``breakdowns`` maps a model name to its metrics per value of one group column (all the same column);
+    ``winners`` (``group_winners``) names the separably best model of a group and metric, the one painted."""
     if not breakdowns:
         raise ValueError("no models to tabulate")
     columns_used = {breakdown.column for breakdown in breakdowns.values()}
@@ -31,11 +62,7 @@ def group_table(
         if group in breakdowns[model].evaluations else None
         for group in groups for model in models for metric, _ in metrics
     }
-    best = {}
-    for group in groups:
-        for metric, _ in metrics:
-            found = [values[group, model, metric] for model in models if values[group, model, metric] is not None]
-            best[group, metric] = max(found) if found else None
+    winners = winners or {}
     sizes = {group: next((b.evaluations[group].n for b in breakdowns.values() if group in b.evaluations), None)
              for group in groups}
     cell_columns = [groups, [str(sizes[g]) if sizes[g] is not None else "—" for g in groups]]
@@ -47,7 +74,7 @@ def group_table(
             cells, colours = [], []
             for group in groups:
                 value = values[group, model, metric]
-                is_best = value is not None and value == best[group, metric]
+                is_best = value is not None and winners.get((group, metric)) == model
                 cells.append(f"<b>{number(value)}</b>" if is_best else number(value))
                 colours.append(BEST_FILL if is_best else PLAIN_FILL)
             cell_columns.append(cells)
@@ -56,7 +83,7 @@ def group_table(
                           header=header, columns=cell_columns, fills=fills)
     rows = tuple(
         (group, model, sizes[group], *(values[group, model, m] for m, _ in metrics),
-         *(values[group, model, m] is not None and values[group, model, m] == best[group, m] for m, _ in metrics))
+         *(values[group, model, m] is not None and winners.get((group, m)) == model for m, _ in metrics))
         for group in groups for model in models
     )
     csv_columns = (column, "model", "n", *(m for m, _ in metrics), *(f"best_{m}" for m, _ in metrics))

@@ -1,4 +1,4 @@
-"""A leaderboard: models ranked by a metric, each figure as the mean and spread over repeated splits.
+"""A leaderboard: models in rank groups by a metric, each figure as the mean and spread over repeated splits.
 
 Each model brings one Evaluation (of the metrics module) per repeated split. A cell shows the mean
 over repeats, ± their standard deviation (ddof 1) when there are several, and the bootstrap 95% CI
@@ -12,6 +12,7 @@ import numpy as np
 
 from moslab_science.charts.chart import Chart, number, table_figure
 from moslab_science.metrics.evaluation import Evaluation
+from moslab_science.metrics.ranking import Ranking, lower_is_better
 
 LEADERBOARD_METRICS = (
     ("srcc", "SRCC"),
@@ -21,7 +22,6 @@ LEADERBOARD_METRICS = (
     ("ntire2024", "NTIRE 2024"),
     ("vquala2025", "VQualA 2025"),
 )
-LOWER_IS_BETTER = {"rmse_logistic4", "rmse_logistic5", "rmse_poly3"}
 BEST_FILL, PLAIN_FILL = "#d8f0dc", "#ffffff"
 
 
@@ -63,40 +63,86 @@ def cell_text(summary: Summary) -> str:
     return text
 
 
+FIT_MARKS = {"fit_step": "collapsed into a step", "fit_fallback": "fell back to a line"}
+
+
+def fit_notes(evaluations: Sequence[Evaluation]) -> str:
+    """Which fits behind the table's figures collapsed into a step or fell back, over a model's repeats."""
+    marks = []
+    for evaluation in evaluations:
+        for kind in ("logistic4", "poly3"):
+            fit = evaluation.mapped[kind].fit
+            mark = "fit_step" if fit.step else "fit_fallback" if not fit.converged else ""
+            if mark and f"{kind} {FIT_MARKS[mark]}" not in marks:
+                marks.append(f"{kind} {FIT_MARKS[mark]}")
+    return "; ".join(marks)
+
+
+def model_label(model: str, *, sign_corrected: bool) -> str:
+    """The model's name, marked when it is a lower-is-better measure: raw scores (figures of the raw scores, ranked
+    on -score) or, as moslab's own NIQE runs write them, already -score."""
+    if sign_corrected:
+        return f"{model}<br><i>(raw, lower is better: ranked on -score)</i>"
+    if lower_is_better(model):
+        return f"{model}<br><i>(scored as -score)</i>"
+    return model
+
+
 def leaderboard(
-    results: Sequence[ModelResult], *, protocol: str, rank_by: str = "srcc", slug: str = "leaderboard"
+    results: Sequence[ModelResult], *, protocol: str, ranking: Ranking, slug: str = "leaderboard"
 ) -> Chart:
-    """The models ranked by ``rank_by`` (best first); the best mean per metric is highlighted."""
+    """The models in the rank groups of ``ranking`` (``rank_models`` on the same predictions), best group first.
+
+    Models a paired bootstrap cannot tell apart share a rank; the ranking figure of the first model is
+    highlighted only when it alone forms the first group. A model the ranking left out is listed last, unranked.
+    """
     if not results:
         raise ValueError("no model results to rank")
     empty = [result.model for result in results if not result.evaluations]
     if empty:
         raise ValueError(f"model(s) without any evaluation: {', '.join(empty)}")
+    rank_by = ranking.metric
     summaries = {result.model: {m: summarise(result.evaluations, m) for m, _ in LEADERBOARD_METRICS}
                  for result in results}
-    sign = 1 if rank_by in LOWER_IS_BETTER else -1
-    ranked = sorted(results, key=lambda result: sign * summaries[result.model][rank_by].mean)
-    best = {}
+    by_model = {result.model: result for result in results}
+    ranked = [by_model[entry.model] for entry in ranking.models if entry.model in by_model]
+    ranked += [result for result in results if ranking.group_of(result.model) is None]
+    corrected = {entry.model for entry in ranking.models if entry.sign_corrected}
+    groups = [ranking.group_of(r.model) for r in ranked]
+    best = [ranking.best is not None and r.model == ranking.best for r in ranked]
+    notes = [fit_notes(r.evaluations) for r in ranked]
+    columns = [[str(g) if g else "—" for g in groups],
+               [model_label(r.model, sign_corrected=r.model in corrected) for r in ranked],
+               [str(len(r.evaluations)) for r in ranked]]
+    fills = [[PLAIN_FILL] * len(ranked) for _ in columns]
     for metric, _ in LEADERBOARD_METRICS:
-        means = [summaries[r.model][metric].mean for r in ranked]
-        best[metric] = min(means) if metric in LOWER_IS_BETTER else max(means)
-    columns = [[r.model for r in ranked], [str(len(r.evaluations)) for r in ranked]]
-    fills = [[PLAIN_FILL] * len(ranked), [PLAIN_FILL] * len(ranked)]
-    for metric, _ in LEADERBOARD_METRICS:
-        column = [summaries[r.model][metric] for r in ranked]
-        columns.append([cell_text(s) for s in column])
-        fills.append([BEST_FILL if s.mean == best[metric] else PLAIN_FILL for s in column])
+        columns.append([cell_text(summaries[r.model][metric]) for r in ranked])
+        fills.append([BEST_FILL if metric == rank_by and is_best else PLAIN_FILL for is_best in best])
+    columns.append([note or "" for note in notes])
+    fills.append([PLAIN_FILL] * len(ranked))
+    label = dict(LEADERBOARD_METRICS).get(rank_by, rank_by)
     figure = table_figure(
-        title=f"Leaderboard, ranked by {dict(LEADERBOARD_METRICS).get(rank_by, rank_by)}",
-        header=("Model", "Repeats", *(label for _, label in LEADERBOARD_METRICS)), columns=columns, fills=fills,
-        cell_height=44, widths=(2, 1, *[1.6] * len(LEADERBOARD_METRICS)),
+        title=f"Leaderboard, rank groups by {label}" + ("" if ranking.best else " (no model is separably best)"),
+        header=("Rank", "Model", "Repeats", *(text for _, text in LEADERBOARD_METRICS), "Fits"), columns=columns,
+        fills=fills, cell_height=44, widths=(0.8, 2.6, 1, *[1.6] * len(LEADERBOARD_METRICS), 1.6),
     )
-    csv_columns = ("rank", "model", "repeats") + tuple(
+    csv_columns = ("rank", "model", "repeats", "best", "lower_is_better", "fit_notes") + tuple(
         f"{metric}_{part}" for metric, _ in LEADERBOARD_METRICS for part in ("mean", "std", "ci95_low", "ci95_high")
     )
     rows = tuple(
-        (rank, r.model, len(r.evaluations))
+        (group, r.model, len(r.evaluations), is_best, r.model in corrected or lower_is_better(r.model), note)
         + tuple(value for metric, _ in LEADERBOARD_METRICS for value in summaries[r.model][metric].values())
-        for rank, r in enumerate(ranked, start=1)
+        for group, r, is_best, note in zip(groups, ranked, best, notes, strict=True)
     )
-    return Chart(slug, "Leaderboard", figure, csv_columns, rows, protocol)
+    return Chart(slug, "Leaderboard", figure, csv_columns, rows, " ".join([protocol, ranking_note(ranking)]).strip())
+
+
+def ranking_note(ranking: Ranking) -> str:
+    """The ranking in words, with its warnings, for a leaderboard's note."""
+    text = (f"Rank: models a paired bootstrap ({ranking.resamples} joint resamples of the {ranking.n} test items, "
+            f"seed {ranking.seed}) cannot tell apart share a rank.")
+    if ranking.best:
+        text += f" Best: {ranking.best}."
+    elif len(ranking.models) > 1:
+        text += " The top models cannot be told apart, so none is highlighted as best."
+    return " ".join([text, *ranking.warnings])

@@ -7,7 +7,7 @@ import numpy as np
 
 from moslab_science.charts.chart import Chart
 from moslab_science.charts.distributions import mos_histograms, mos_violins
-from moslab_science.charts.groups import group_table
+from moslab_science.charts.groups import group_table, group_winners
 from moslab_science.charts.leaderboard import ModelResult, leaderboard
 from moslab_science.charts.predictions import metrics_table, prediction_scatter, residual_plot
 from moslab_science.charts.raters import (
@@ -18,8 +18,10 @@ from moslab_science.charts.raters import (
     rater_correlations,
     screening_decisions,
 )
+from moslab_science.metrics.errors import MetricsInputError
 from moslab_science.metrics.evaluation import DEFAULT_RESAMPLES, Evaluation, evaluate_predictions
 from moslab_science.metrics.groups import evaluate_groups
+from moslab_science.metrics.ranking import Ranking, ScoredPart, lower_is_better, rank_models
 
 ALL_IMAGES = "all images"
 
@@ -90,15 +92,35 @@ def comparison_dashboard(
     """
     evaluations = {model: evaluate_predictions(pred, mos, resamples=resamples, seed=seed)
                    for model, (pred, mos) in results.items()}
+    ranking = comparison_ranking(results, groups is not None, seed=seed)
     charts = [leaderboard([ModelResult(model, [evaluation]) for model, evaluation in evaluations.items()],
-                          protocol=protocol)]
+                          protocol=protocol, ranking=ranking)]
+    positions = [str(index) for index in range(len(next(iter(results.values()))[1]))] if groups else []
+    predictions = {model: dict(zip(positions, pred, strict=True)) for model, (pred, _) in results.items()}
     for column in group_columns(groups or []):
         labels = group_labels(groups, column)
+        winners = group_winners([predictions], dict(zip(positions, next(iter(results.values()))[1], strict=True)),
+                                dict(zip(positions, labels, strict=True)), seed=seed)
         charts.append(group_table({
             model: evaluate_groups(pred, mos, labels, column=column, resamples=0)
             for model, (pred, mos) in results.items()
-        }))
+        }, winners=winners))
     return charts
+
+
+def comparison_ranking(results: Mapping[str, tuple[np.ndarray, np.ndarray]], same_items: bool, *,
+                       seed: int) -> Ranking:
+    """Rank groups of models scored on the same images (uploaded predictions: a model named as a lower-is-better
+    measure, e.g. niqe, holds raw scores and is ranked on -score); models on different images are not ranked."""
+    first = next(iter(results.values()))
+    if not same_items:
+        return Ranking("srcc", len(first[1]), (), 0, seed,
+                       ("Not ranked: the models were scored on different images, so no paired test applies.",))
+    part = ScoredPart({model: pred for model, (pred, _) in results.items()}, first[1])
+    try:
+        return rank_models([part], lower_is_better_models=[m for m in results if lower_is_better(m)], seed=seed)
+    except MetricsInputError as error:
+        return Ranking("srcc", len(first[1]), (), 0, seed, (f"Not ranked: {error}.",))
 
 
 def rater_dashboard(raters: Sequence[RaterRow], agreement: Sequence[AgreementRow], *, method: str) -> list[Chart]:

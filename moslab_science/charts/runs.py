@@ -12,13 +12,15 @@ import numpy as np
 
 from moslab_science.charts.chart import PALETTE, Chart, layout, slug_part
 from moslab_science.charts.distributions import mos_histograms, mos_violins
-from moslab_science.charts.groups import group_table
+from moslab_science.charts.groups import group_table, group_winners
 from moslab_science.charts.leaderboard import ModelResult, leaderboard
 from moslab_science.charts.pages import ALL_IMAGES, MosItem, group_columns, group_labels, prediction_dashboard
 from moslab_science.charts.training import training_curves
 from moslab_science.metrics.errors import MetricsInputError
 from moslab_science.metrics.evaluation import DEFAULT_RESAMPLES, Evaluation, evaluate_predictions
 from moslab_science.metrics.groups import GroupBreakdown, evaluate_groups
+from moslab_science.metrics.paired import DEFAULT_PAIRED_RESAMPLES
+from moslab_science.metrics.ranking import Ranking, ScoredPart, rank_models, small_test_warning
 
 RANK_LABELS = {"srcc": "SRCC", "plcc": "PLCC", "krcc": "KRCC", "ntire2024": "NTIRE 2024 score",
                "vquala2025": "VQualA 2025 score"}
@@ -67,6 +69,7 @@ def scored_pairs(predictions: Mapping[str, float], items: Sequence[MosItem]) -> 
 def benchmark_dashboard(
     runs: Sequence[RunScores], items: Sequence[MosItem], *, protocol: str, rank_by: str,
     scale: tuple[float, float], group_column: str = "", resamples: int = DEFAULT_RESAMPLES,
+    ranking_resamples: int = DEFAULT_PAIRED_RESAMPLES,
 ) -> Dashboard:
     """The leaderboard, the spread over repeats, per-group tables (groups by models) and MOS per group.
 
@@ -76,6 +79,7 @@ def benchmark_dashboard(
     by_name = {item.name: item for item in items}
     columns = _ordered_columns(group_column, [item.groups for item in items])
     evaluations: dict[str, list[tuple[int, Evaluation]]] = {}
+    parts: dict[int, dict[str, Mapping[str, float]]] = {}
     breakdowns: dict[str, dict[str, list[GroupBreakdown]]] = {column: {} for column in columns}
     problems = []
     for run in runs:
@@ -86,6 +90,7 @@ def benchmark_dashboard(
             problems.append(f"{run.model}, repeat {run.repeat} (run #{run.run_id}): {error}")
             continue
         evaluations.setdefault(run.model, []).append((run.repeat, evaluation))
+        parts.setdefault(run.repeat, {})[run.model] = dict(zip(names, pred, strict=True))
         groups = [by_name[name].groups for name in names]
         for column in columns:
             breakdowns[column].setdefault(run.model, []).append(
@@ -93,11 +98,17 @@ def benchmark_dashboard(
     charts = []
     if evaluations:
         results = [ModelResult(model, [evaluation for _, evaluation in found]) for model, found in evaluations.items()]
-        charts.append(leaderboard(results, protocol=protocol, rank_by=rank_by))
+        ranking = ranking_of(parts, items, metric=rank_by, seed=min(run.seed for run in runs),
+                             resamples=ranking_resamples)
+        charts.append(leaderboard(results, protocol=protocol, ranking=ranking))
         if any(len(found) > 1 for found in evaluations.values()):
             charts.append(repeat_spread(evaluations, metric=rank_by))
+        mos = {item.name: item.mos for item in items}
         for column in columns:
-            charts.append(_group_chart(column, breakdowns[column]))
+            labels = dict(zip(mos, group_labels([item.groups for item in items], column), strict=True))
+            winners = group_winners([parts[repeat] for repeat in sorted(parts)], mos, labels,
+                                    seed=min(run.seed for run in runs))
+            charts.append(_group_chart(column, breakdowns[column], winners))
     names, mos = [item.name for item in items], [item.mos for item in items]
     if items:
         charts.append(mos_histograms(names, mos, [ALL_IMAGES] * len(items), column="dataset version", scale=scale,
@@ -109,12 +120,31 @@ def benchmark_dashboard(
     return Dashboard(charts, problems)
 
 
+def ranking_of(parts: Mapping[int, Mapping[str, Mapping[str, float]]], items: Sequence[MosItem], *, metric: str,
+               seed: int, resamples: int = DEFAULT_PAIRED_RESAMPLES) -> Ranking:
+    """The rank groups of the models over the repeats' test parts (the items every model scored in a repeat);
+    when they cannot be ranked, a ranking of no model that says why."""
+    test_parts = []
+    for repeat in sorted(parts):
+        scored = parts[repeat].values()
+        common = [item for item in items if all(item.name in found for found in scored)]
+        test_parts.append(ScoredPart({model: [found[item.name] for item in common] for model, found in
+                                    parts[repeat].items()}, [item.mos for item in common]))
+    try:
+        return rank_models(test_parts, metric=metric, resamples=resamples, seed=seed)
+    except MetricsInputError as error:
+        n = min(len(part.mos) for part in test_parts)
+        return Ranking(metric, n, (), 0, seed, tuple(text for text in (f"Not ranked: {error}.",
+                                                                         small_test_warning(n)) if text))
+
+
 def _ordered_columns(first: str, groups: Sequence[Mapping[str, str]]) -> list[str]:
     columns = group_columns(groups)
     return [first, *(column for column in columns if column != first)] if first in columns else columns
 
 
-def _group_chart(column: str, breakdowns: Mapping[str, list[GroupBreakdown]]) -> Chart:
+def _group_chart(column: str, breakdowns: Mapping[str, list[GroupBreakdown]],
+                 winners: Mapping[tuple[str, str], str]) -> Chart:
     """Groups by models; with repeated splits each cell is the mean over the repeats that evaluated the group."""
     merged, notes = {}, []
     repeats = max(len(found) for found in breakdowns.values())
@@ -133,7 +163,7 @@ def _group_chart(column: str, breakdowns: Mapping[str, list[GroupBreakdown]]) ->
             else:
                 skipped[group] = next(b.skipped[group] for b in found if group in b.skipped)
         merged[model] = GroupBreakdown(column, means, skipped)
-    chart = group_table(merged, slug=f"groups-{slug_part(column)}")
+    chart = group_table(merged, slug=f"groups-{slug_part(column)}", winners=winners)
     if repeats > 1:
         notes.insert(0, f"Each cell: the mean over the {repeats} repeated splits' test parts; n: mean test images.")
     return replace(chart, note=" ".join([*notes, chart.note]).strip()) if notes else chart

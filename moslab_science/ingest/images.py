@@ -23,7 +23,8 @@ class ImageInfo:
 
 
 def inspect_image(data: bytes, *, max_pixels: int, first_picture_of_mpo: bool = False) -> ImageInfo:
-    """Identify, size-check and fully decode `data` once; raise ImageProblem with the reason.
+    """Identify, size-check and fully decode `data` once (one parse of the header, then every pixel: a damaged
+    or truncated file is refused); raise ImageProblem with the reason.
 
     `first_picture_of_mpo` accepts a multi-picture JPEG (MPO, what many phone cameras write) as its first
     picture, an ordinary JPEG: what model training reads of it."""
@@ -32,9 +33,9 @@ def inspect_image(data: bytes, *, max_pixels: int, first_picture_of_mpo: bool = 
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(io.BytesIO(data)) as image:
-                image_format, (width, height) = image.format, image.size
-                frames = getattr(image, "n_frames", 1)
+            image = Image.open(io.BytesIO(data))
+            image_format, (width, height) = image.format, image.size
+            frames = getattr(image, "n_frames", 1)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageProblem(
                 f"the image is too large to decode safely (more than {max_pixels:,} pixels)"
@@ -43,21 +44,23 @@ def inspect_image(data: bytes, *, max_pixels: int, first_picture_of_mpo: bool = 
             raise ImageProblem(
                 "not an image moslab can read (accepted: " + ", ".join(sorted(ACCEPTED_FORMATS)) + ")"
             ) from None
-    first_picture = first_picture_of_mpo and image_format == "MPO"
-    if image_format not in ACCEPTED_FORMATS and not first_picture:
-        raise ImageProblem(f"format {image_format} is not accepted (use {', '.join(sorted(ACCEPTED_FORMATS))})")
-    if width * height > max_pixels:
-        raise ImageProblem(
-            f"{width}x{height} is {width * height:,} pixels, more than the limit of {max_pixels:,} "
-            "(MOSLAB_MAX_IMAGE_PIXELS)"
-        )
-    if frames != 1 and not first_picture:
-        raise ImageProblem(f"the file holds {frames} frames; import single images only")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
+    with image:
+        first_picture = first_picture_of_mpo and image_format == "MPO"
+        if image_format not in ACCEPTED_FORMATS and not first_picture:
+            raise ImageProblem(f"format {image_format} is not accepted (use {', '.join(sorted(ACCEPTED_FORMATS))})")
+        if width * height > max_pixels:
+            raise ImageProblem(
+                f"{width}x{height} is {width * height:,} pixels, more than the limit of {max_pixels:,} "
+                "(MOSLAB_MAX_IMAGE_PIXELS)"
+            )
+        if frames != 1 and not first_picture:
+            raise ImageProblem(f"the file holds {frames} frames; import single images only")
+        try:
+            if frames != 1:
+                image.seek(0)  # counting the frames moved past the first picture
             image.load()
-    except Exception as error:
-        raise ImageProblem(f"the image data is damaged or truncated ({error})") from None
+        except Exception as error:
+            raise ImageProblem(f"the image data is damaged or truncated ({error})") from None
     return ImageInfo(
         image_format=image_format,
         width=width,

@@ -43,13 +43,13 @@ def is_video_name(name: str) -> bool:
 
 def inspect_media(name: str, data: bytes, *, max_pixels: int, max_seconds: float) -> MediaInfo:
     """Check `data` as the kind its `name` says; raise MediaProblem with the reason."""
-    sha256, size = hashlib.sha256(data).hexdigest(), len(data)
     if not is_video_name(name):
         try:
             image = inspect_image(data, max_pixels=max_pixels)
         except ImageProblem as problem:
             raise MediaProblem(str(problem)) from None
-        return MediaInfo(IMAGE, image.image_format, image.width, image.height, sha256, size)
+        return MediaInfo(IMAGE, image.image_format, image.width, image.height, image.sha256, image.size_bytes)
+    sha256, size = hashlib.sha256(data).hexdigest(), len(data)
     if not data:
         raise MediaProblem("the video file is empty (zero length)")
     try:

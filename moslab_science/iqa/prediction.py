@@ -1,4 +1,5 @@
-"""Scoring images with a trained run's best checkpoint: named images, a folder, or one part of a table."""
+"""Scoring images with a trained run's best checkpoint (named images, a folder, or one part of a table), or zero-shot
+with an architecture's pretrained weights."""
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,9 +10,11 @@ from moslab_science.iqa.checkpoints import FEATURES, load_best
 from moslab_science.iqa.errors import IqaError
 from moslab_science.iqa.images import list_images, scan_images
 from moslab_science.iqa.progress import Meter, Progress, ignore
-from moslab_science.iqa.registry import restore_model
+from moslab_science.iqa.registry import build_model, restore_model, zero_shot_problem
 from moslab_science.iqa.scoring import predict_images, prepare_model, uses_prompts, write_predictions
 from moslab_science.iqa.table import read_prompts, read_training_table
+
+UNSCALED = {"mean": 0.0, "std": 1.0}  # a model's own output, as no training table scaled its targets
 
 
 def predict_names(*, run_dir: Path, images: Path, names: list[str], device: str = "cpu",
@@ -19,15 +22,34 @@ def predict_names(*, run_dir: Path, images: Path, names: list[str], device: str 
     """Scores (MOS scale of the training table) of the named images of `images`, with the run's best checkpoint.
     Every image is checked first (as before training: found, decodable, as large as the evaluation crop)."""
     state = load_best(Path(run_dir))
-    config = state["config"]
-    model = restore_model(config, state["model"])
-    scan = scan_images(Path(images), names, max_pixels=config["data"]["max_pixels"], inputs=config["input"],
+    model = restore_model(state["config"], state["model"])
+    return _score_names(model, state["config"], state["target"], images=Path(images), names=names, device=device,
+                        prompts=prompts, cache=Path(run_dir) / FEATURES, progress=progress)
+
+
+def predict_pretrained(*, config: dict, images: Path, names: list[str], cache: Path, device: str = "cpu",
+                       prompts: list[str] | None = None, progress: Callable[[Progress], None] = ignore) -> np.ndarray:
+    """Zero-shot scores of the named images by architecture ``config["arch"]`` on its pretrained weights, no
+    training: on the model's own scale (1..5 for the level and antonym prompt scorers). IqaError (WeightError
+    naming the file to place) when the configuration cannot score without training (``zero_shot_problem``)."""
+    problem = zero_shot_problem(config["arch"], config)
+    if problem:
+        raise IqaError(f"{config['arch']} {problem}")
+    torch.manual_seed(config["train"]["seed"])
+    model = build_model(config["arch"], config)
+    return _score_names(model, config, UNSCALED, images=Path(images), names=names, device=device, prompts=prompts,
+                        cache=Path(cache), progress=progress)
+
+
+def _score_names(model: torch.nn.Module, config: dict, target: dict, *, images: Path, names: list[str], device: str,
+                 prompts: list[str] | None, cache: Path, progress: Callable[[Progress], None]) -> np.ndarray:
+    scan = scan_images(images, names, max_pixels=config["data"]["max_pixels"], inputs=config["input"],
                        ignore_case=config["data"]["ignore_case"], progress=progress)
     files = [scan.files[name] for name in names]
     where = torch.device(device)
-    prepare_model(model.to(where), images=Path(images), names=files, cache=Path(run_dir) / FEATURES, device=where)
+    prepare_model(model.to(where), images=images, names=files, cache=cache, device=where)
     meter = Meter("predict", len(files), progress)
-    return predict_images(model.to(where), Path(images), files, config, device=where, target=state["target"],
+    return predict_images(model.to(where), images, files, config, device=where, target=target,
                           prompts=prompts if uses_prompts(model) else None, scored=meter.advance)
 
 

@@ -22,6 +22,7 @@ class Architecture:
     tiny: dict = field(default_factory=dict)  # overrides of `defaults`, random init, seconds on a CPU
     own_weights: bool = False  # build() loads its pretrained model folder itself, given model["pretrained"]; its
     # checkpoints then hold only what training changed, and predicting rebuilds it with those weights
+    scores_pretrained: bool = False  # its pretrained weights alone score quality (prompt scorers): zero-shot ready
 
 
 def _effnet(model: dict) -> nn.Module:
@@ -230,6 +231,7 @@ ARCHITECTURES = {
             weight_name=lambda model: model["weight"],
             defaults=CLIP_DEFAULTS,
             tiny=CLIP_TINY,
+            scores_pretrained=True,
         ),
         Architecture(
             name="clip-agi",
@@ -240,6 +242,18 @@ ARCHITECTURES = {
             defaults={**CLIP_DEFAULTS, "model": {**CLIP_DEFAULTS["model"], "prompts": "alignment"},
                       "data": {"prompt_column": "prompt"}},
             tiny=CLIP_TINY,
+            scores_pretrained=True,
+        ),
+        Architecture(
+            name="clip-iqa",
+            paper="CLIP-IQA (Wang et al., Exploring CLIP for Assessing the Look and Feel of Images, AAAI 2023): the "
+            "antonym prompts 'Good photo.' / 'Bad photo.', score 1 + 4 P(good); trainable with the CLIP scorer's "
+            "recipe",
+            build=_clip,
+            weight_name=lambda model: model["weight"],
+            defaults={**CLIP_DEFAULTS, "model": {**CLIP_DEFAULTS["model"], "prompts": "antonym"}},
+            tiny=CLIP_TINY,
+            scores_pretrained=True,
         ),
         Architecture(
             name="siglip",
@@ -249,6 +263,7 @@ ARCHITECTURES = {
             weight_name=lambda model: model["weight"],
             defaults=SIGLIP_DEFAULTS,
             tiny=SIGLIP_TINY,
+            scores_pretrained=True,
         ),
         Architecture(
             name="siglip-agi",
@@ -258,6 +273,7 @@ ARCHITECTURES = {
             defaults={**SIGLIP_DEFAULTS, "model": {**SIGLIP_DEFAULTS["model"], "prompts": "alignment"},
                       "data": {"prompt_column": "prompt"}},
             tiny=SIGLIP_TINY,
+            scores_pretrained=True,
         ),
         Architecture(
             name="qalign",
@@ -269,6 +285,7 @@ ARCHITECTURES = {
             defaults=QALIGN_DEFAULTS,
             tiny=QALIGN_TINY,
             own_weights=True,
+            scores_pretrained=True,
         ),
         Architecture(
             name="ma-agiqa",
@@ -289,6 +306,23 @@ def architecture(name: str) -> Architecture:
     return ARCHITECTURES[name]
 
 
+def zero_shot_problem(name: str, config: dict) -> str | None:
+    """Why `config` of architecture `name` cannot score images without training, or None when it can: a prompt
+    scorer on its pretrained weights, or any architecture whose "pretrained" names a whole official checkpoint."""
+    arch = architecture(name)
+    if isinstance(config["pretrained"], str) and arch.own_weights:
+        return 'takes no official checkpoint: set "pretrained": true and name its model folder in model.weight'
+    whole = isinstance(config["pretrained"], str)
+    if not (arch.scores_pretrained or whole):
+        return (f"must be trained first: its pretrained weights ({arch.weight_name(config['model'])}) hold only the "
+                'backbone. Train it, then score its run zero-shot as run:<id>, or name a whole official checkpoint '
+                'in "pretrained" (e.g. "hyperiqa-koniq10k")')
+    if config["pretrained"] is False:
+        return ('a zero-shot run scores with the pretrained weights: set "pretrained": true (a tiny test model '
+                "needs its weights cached as well)")
+    return None
+
+
 def resolve_config(name: str, overrides: dict | None = None) -> dict:
     """The full configuration of a run: common defaults, the paper's, then `overrides` (a user's file)."""
     arch = architecture(name)
@@ -301,6 +335,16 @@ def resolve_config(name: str, overrides: dict | None = None) -> dict:
         config = deep_merge(config, arch.tiny)
     config = deep_merge(config, overrides)
     return {"arch": name, "preset": preset, **config}
+
+
+def paper_weight_missing(name: str) -> str | None:
+    """What to place for the pretrained weight that architecture `name`'s paper configuration loads, or None when
+    it is in place or the configuration loads none (weights.weight_missing: nothing is hashed)."""
+    config = resolve_config(name)
+    if not config.get("pretrained"):
+        return None
+    found = architecture(name)
+    return weights.weight_missing(found.weight_name(config["model"]), folder=found.own_weights)
 
 
 def build_model(name: str, config: dict) -> nn.Module:

@@ -283,13 +283,41 @@ def resolve_model_folder(name: str) -> Path:
                 if re.fullmatch(r"[0-9a-f]{64}", blob) and path.suffix == ".safetensors":
                     _check_sha256(path, blob, name)
             return snapshot
-    raise WeightError(
-        f"pretrained weight {name!r} is missing: place the model folder of {known.hf_repo or known.name} "
+    raise WeightError(_missing_folder_message(known, registry))
+
+
+def _missing_folder_message(known: KnownWeight, registry: Path) -> str:
+    return (
+        f"pretrained weight {known.name!r} is missing: place the model folder of {known.hf_repo or known.name} "
         f"(config.json, its tokenizer and processor files, and {known.filename} with the weight files it names; "
-        f"from {known.source}): list the folder in the registry {registry} as [weights.{name}] with path, sha256 "
-        f"(of {known.filename}) and source, or have the Hugging Face cache {_hf_cache()} hold {known.hf_repo} "
-        "(read offline). To train from random initialisation instead, set \"pretrained\": false in the configuration."
+        f"from {known.source}): list the folder in the registry {registry} as [weights.{known.name}] with path, "
+        f"sha256 (of {known.filename}) and source, or have the Hugging Face cache {_hf_cache()} hold "
+        f"{known.hf_repo} (read offline). To train from random initialisation instead, set \"pretrained\": false "
+        "in the configuration."
     )
+
+
+def weight_missing(name: str, *, folder: bool = False) -> str | None:
+    """What to place for weight `name` (a file, or with ``folder`` a transformers model folder) and where, or None
+    when it is in place. Nothing is hashed here (a model folder can hold gigabytes): ``resolve_weight`` and
+    ``resolve_model_folder`` check the checksum when the weight is loaded."""
+    registry = registry_path()
+    try:
+        entry = read_registry(registry).get(name)
+    except WeightError as error:
+        return str(error)
+    if entry:
+        path = Path(entry["path"]).expanduser()
+        path = path if path.is_absolute() else registry.parent / path
+        present = bool(_model_weight_files(path)) if folder else path.is_file()
+        return None if present else f"weight {name!r} is registered in {registry} as {path}, but it is not there"
+    known = KNOWN_WEIGHTS.get(name)
+    if known is None:
+        return f"weight {name!r} is neither in the registry {registry} nor one this package knows"
+    if folder:
+        snapshots = _hf_snapshots(known.hf_repo) if known.hf_repo else []
+        return None if any(_model_weight_files(s) for s in snapshots) else _missing_folder_message(known, registry)
+    return None if any(path.is_file() for path, _ in _candidates(known)) else _missing_message(known, registry)
 
 
 def _model_weight_files(folder: Path) -> list[Path]:

@@ -39,15 +39,29 @@ def rowwise_pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.clip(np.sum(dx * dy, axis=1) / np.sqrt(np.sum(dx * dx, axis=1) * np.sum(dy * dy, axis=1)), -1, 1)
 
 
-def resampled_correlations(pred: np.ndarray, mos: np.ndarray, indices: np.ndarray) -> dict[str, np.ndarray]:
-    """SRCC, KRCC, PLCC and PLCC after the cubic mapping on each resample (none may be degenerate)."""
+def _resampled_srcc(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return rowwise_pearson(stats.rankdata(x, axis=1), stats.rankdata(y, axis=1))
+
+
+def _resampled_krcc(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.array([stats.kendalltau(a, b, variant="b").statistic for a, b in zip(x, y, strict=True)])
+
+
+def _resampled_plcc_poly3(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.array([mapped_plcc(fit_mapping(a, b, "poly3"), b) for a, b in zip(x, y, strict=True)])
+
+
+RESAMPLED = {"srcc": _resampled_srcc, "krcc": _resampled_krcc, "plcc": rowwise_pearson,
+             "plcc_poly3": _resampled_plcc_poly3}
+
+
+def resampled_correlations(
+    pred: np.ndarray, mos: np.ndarray, indices: np.ndarray, names: tuple[str, ...] = tuple(RESAMPLED)
+) -> dict[str, np.ndarray]:
+    """SRCC, KRCC, PLCC and PLCC after the cubic mapping (or those of ``names``) on each resample (none may be
+    degenerate)."""
     x, y = pred[indices], mos[indices]
-    return {
-        "srcc": rowwise_pearson(stats.rankdata(x, axis=1), stats.rankdata(y, axis=1)),
-        "krcc": np.array([stats.kendalltau(a, b, variant="b").statistic for a, b in zip(x, y, strict=True)]),
-        "plcc": rowwise_pearson(x, y),
-        "plcc_poly3": np.array([mapped_plcc(fit_mapping(a, b, "poly3"), b) for a, b in zip(x, y, strict=True)]),
-    }
+    return {name: RESAMPLED[name](x, y) for name in names}
 
 
 def percentile_interval(values: np.ndarray) -> Interval:

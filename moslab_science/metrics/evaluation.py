@@ -109,6 +109,8 @@ def evaluate_predictions(
         mapped[kind] = MappedMetrics(fit, mapped_plcc(fit, target), float(np.sqrt(np.mean((fit.mapped - target) ** 2))))
         if not fit.converged:
             found.append(MetricWarning("fit_fallback", fit.message))
+        elif fit.step:
+            found.append(MetricWarning("fit_step", fit.message))
     srcc_value, plcc_value = srcc(pred, target), pearson(pred, target)
     scores = composite_scores(srcc_value, plcc_value, mapped["poly3"].plcc)
     intervals, bootstrap = _bootstrap(pred, target, resamples=resamples, seed=seed, found=found)

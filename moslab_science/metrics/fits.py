@@ -28,6 +28,10 @@ LINEAR = "linear"
 _MAX_EVALUATIONS = 20_000
 # The near-linear start of logistic4: a scale this wide (in z units) makes the curve almost straight.
 _NEAR_LINEAR_SCALE = 1_000.0
+# A logistic is a step when at most one item lies on its slope (between these shares of its rise) while the
+# rise spans at least STEP_MIN_RISE of the MOS range.
+STEP_SLOPE = (0.05, 0.95)
+STEP_MIN_RISE = 0.1
 
 
 def logistic4(z: np.ndarray, b1: float, b2: float, b3: float, b4: float) -> np.ndarray:
@@ -44,7 +48,8 @@ def logistic5(z: np.ndarray, b1: float, b2: float, b3: float, b4: float, b5: flo
 
 @dataclass(frozen=True)
 class FitResult:
-    """One mapping: what was asked, what produced ``mapped``, and whether its fit converged."""
+    """One mapping: what was asked, what produced ``mapped``, and whether its fit converged; ``message`` says why
+    it fell back, or that a converged logistic collapsed into a step (``step``)."""
 
     kind: str
     used: str
@@ -53,11 +58,16 @@ class FitResult:
     message: str
     mapped: np.ndarray = field(repr=False, compare=False)
 
+    @property
+    def step(self) -> bool:
+        return self.converged and bool(self.message)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "fit": self.kind,
             "used": self.used,
             "converged": self.converged,
+            "step": self.step,
             "params": list(self.params),
             "message": self.message,
         }
@@ -104,7 +114,23 @@ def fit_mapping(predictions: np.ndarray, mos: np.ndarray, kind: str) -> FitResul
     if best is None:
         return _linear_fallback(kind, z, mos, f"{kind} did not converge from any start ({'; '.join(failures)})")
     _, params, mapped = best
-    return FitResult(kind, kind, True, tuple(float(p) for p in params), "", mapped)
+    return FitResult(kind, kind, True, tuple(float(p) for p in params), _step_message(kind, z, mos, params), mapped)
+
+
+def _step_message(kind: str, z: np.ndarray, mos: np.ndarray, params: np.ndarray) -> str:
+    """Why a converged logistic is a step (its rise spans a sizeable part of the MOS range with at most one item
+    on its slope, so it sorts the items into two levels instead of mapping them), or "" when it is a curve."""
+    if kind == "logistic4":
+        b1, b2, b3, b4 = params
+        rise, share = abs(b1 - b2), expit((z - b3) / max(abs(b4), np.finfo(float).tiny))
+    else:
+        b1, b2, b3 = params[:3]
+        rise, share = abs(b1), expit(b2 * (z - b3))
+    on_slope = int(np.sum((share > STEP_SLOPE[0]) & (share < STEP_SLOPE[1])))
+    if rise < STEP_MIN_RISE * np.ptp(mos) or on_slope > 1:
+        return ""
+    return (f"{kind} collapsed into a step: it rises by {rise:.3g} with {on_slope} item(s) on its slope, so it splits "
+            "the items into two levels; PLCC and RMSE after it flatter the fit")
 
 
 def _linear(z: np.ndarray, mos: np.ndarray) -> tuple[float, float]:

@@ -27,8 +27,11 @@ class Stage:
 
 
 def plan(config: dict, stage_branches: dict[str, tuple[str, ...]]) -> list[Stage]:
+    """The stages in the architecture's order (`stage_branches`), never the order of the configuration's keys,
+    which a JSON store may change (PostgreSQL's jsonb sorts them)."""
     stages, first = [], 0
-    for name, stage in config["stages"].items():
+    for name in stage_branches:
+        stage = config["stages"][name]
         stages.append(Stage(name=name, first_epoch=first, epochs=stage["epochs"], lr=float(stage["lr"]),
                             unfreeze_share=float(stage.get("unfreeze_share", 1.0)), branches=stage_branches[name]))
         first += stage["epochs"]

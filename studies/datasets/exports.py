@@ -22,7 +22,8 @@ from moslab_science.datasets.formats import (
 )
 from studies.datasets.datasheet import datasheet_markdown, mos_histogram_png
 from studies.datasets.snapshot import items_of, subject_labels
-from studies.models import DatasetExport, DatasetVersion, Rating, SubjectReport
+from studies.models import DatasetExport, DatasetVersion, Rating, Stimulus, SubjectReport, counted_votes
+from studies.vote_cells import current_vote_cells
 
 Format = DatasetExport.Format
 EXTENSIONS = {
@@ -36,6 +37,10 @@ PER_PART = (Format.QALIGN, Format.DEQA, Format.DOVER, Format.T2VQA)
 #: Formats that list each stimulus's image or video path, so a version without media cannot be written in them.
 VIDEO_ONLY = (Format.DOVER, Format.T2VQA)  # labels of video quality models
 NEED_MEDIA = (Format.PYIQA, Format.QALIGN, Format.DEQA, Format.DOVER, Format.T2VQA)
+#: What the ratings file reads of each vote, in the order of its columns.
+RATING_FIELDS = ("pk", "stimulus_id", "rater_id", "score", "purpose", "round", "verified", "supersedes_id",
+                 "change_reason", "created_at")
+READ_CHUNK = 20_000
 RATING_COLUMNS = (
     "rating_id", "stimulus", "subject", "score", "purpose", "round", "verified", "current", "supersedes",
     "change_reason", "created_at", "subject_rejected", "screening_reason",
@@ -44,6 +49,7 @@ BUNDLE_TABLE, BUNDLE_RATINGS, BUNDLE_META = "dataset.csv", "ratings.csv", "datas
 BUNDLE_CHECKSUMS, BUNDLE_README, BUNDLE_PLOT = "checksums.sha256", "README.md", "plots/mos_histogram.png"
 Progress = Callable[[float], None]
 COPY_CHUNK = 1 << 20
+MEDIA_STORAGE = Stimulus._meta.get_field("file").storage
 
 
 def export_filename(export: DatasetExport) -> str:
@@ -140,17 +146,24 @@ def current_votes(version: DatasetVersion) -> list[RawVote]:
     screening decisions."""
     names = {item["stimulus_id"]: item["name"] for item in version.items}
     labels, screening = subject_labels(version.study), _screening(version)
+    current = _current_vote_pks(version)
     rows = (
-        Rating.objects.filter(study=version.study_id, stimulus_id__in=names, dimension=version.dimension).current()
-        .order_by("stimulus__name", "rater_id", "created_at", "pk")
-        .values_list("stimulus_id", "rater_id", "score", "round", "created_at")
+        Rating.objects.filter(counted_votes(verified_only=True), study=version.study_id, dimension=version.dimension)
+        .order_by().values_list("pk", "stimulus_id", "rater_id", "score", "round", "created_at")
     )
+    chosen = sorted((names[stimulus], rater, score, round_, created) for pk, stimulus, rater, score, round_, created
+                    in rows.iterator(chunk_size=READ_CHUNK) if pk in current and stimulus in names)
     return [
-        RawVote(stimulus=names[stimulus], subject=labels.get(rater, str(rater)), score=score, round=round_,
+        RawVote(stimulus=name, subject=labels.get(rater, str(rater)), score=score, round=round_,
                 verified=True, subject_rejected=bool(screening.get(rater) and screening[rater].rejected),
                 created_at=created.isoformat())
-        for stimulus, rater, score, round_, created in rows
+        for name, rater, score, round_, created in chosen
     ]
+
+
+def _current_vote_pks(version: DatasetVersion) -> set[int]:
+    """The primary keys of the votes the MOS counts, by the one current-vote rule read in one pass."""
+    return set(current_vote_cells(version.study, dimension=version.dimension).vote_pk.tolist())
 
 
 def write_rating_rows(version: DatasetVersion, stream) -> tuple[int, int]:
@@ -158,21 +171,24 @@ def write_rating_rows(version: DatasetVersion, stream) -> tuple[int, int]:
     (votes, raters) written."""
     names = {item["stimulus_id"]: item["name"] for item in version.items}
     labels, screening = subject_labels(version.study), _screening(version)
-    votes = Rating.objects.filter(study=version.study_id, stimulus_id__in=names, dimension=version.dimension)
-    current = set(votes.current().values_list("pk", flat=True))
+    current = _current_vote_pks(version)
+    votes = (Rating.objects.filter(study=version.study_id, dimension=version.dimension).order_by("created_at", "pk")
+             .values_list(*RATING_FIELDS))
     writer = csv.writer(stream)
     writer.writerow(RATING_COLUMNS)
     count, raters = 0, set()
-    for rating in votes.order_by("created_at", "pk"):
-        report = screening.get(rating.rater_id)
+    for pk, stimulus, rater, score, purpose, round_, verified, supersedes, change_reason, created in votes.iterator(
+            chunk_size=READ_CHUNK):
+        if stimulus not in names:
+            continue
+        report = screening.get(rater)
         writer.writerow([safe_cell(cell) for cell in (
-            rating.pk, names[rating.stimulus_id], labels.get(rating.rater_id, str(rating.rater_id)),
-            repr(rating.score), rating.purpose, rating.round, rating.verified, rating.pk in current,
-            rating.supersedes_id or "", rating.change_reason, rating.created_at.isoformat(),
+            pk, names[stimulus], labels.get(rater, str(rater)), repr(score), purpose, round_, verified,
+            pk in current, supersedes or "", change_reason, created.isoformat(),
             bool(report and report.rejected), report.reason if report else "",
         )])
         count += 1
-        raters.add(rating.rater_id)
+        raters.add(rater)
     return count, len(raters)
 
 
@@ -189,15 +205,21 @@ def bundle_metadata(version: DatasetVersion) -> dict:
     }
 
 
-def _copy_hashed(stimulus, archive: zipfile.ZipFile, name: str) -> str:
-    """Stream the stored file into the zip (stored, never re-encoded) in chunks, hashing as it goes: one read
-    per file and bounded memory; the SHA-256 of what was written."""
+def _copy_hashed(stored_name: str, size: int, archive: zipfile.ZipFile, name: str) -> str:
+    """Copy the stored file into the zip (stored, never re-encoded), hashing as it goes: one read per file. A file
+    of up to COPY_CHUNK bytes is written in one piece (zipfile then writes its header once); a larger one is
+    streamed in chunks, memory bounded. The SHA-256 of what was written."""
     entry = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
-    entry.compress_type, entry.file_size, digest = zipfile.ZIP_STORED, stimulus.size_bytes, hashlib.sha256()
-    with stimulus.file.open("rb") as source, archive.open(entry, "w") as out:  # file_size: zipfile picks ZIP64
-        while chunk := source.read(COPY_CHUNK):
-            digest.update(chunk)
-            out.write(chunk)
+    entry.compress_type, entry.file_size, digest = zipfile.ZIP_STORED, size, hashlib.sha256()
+    with MEDIA_STORAGE.open(stored_name, "rb") as source:
+        if size <= COPY_CHUNK:
+            data = source.read()
+            archive.writestr(entry, data)
+            return hashlib.sha256(data).hexdigest()
+        with archive.open(entry, "w") as out:  # file_size given: zipfile picks ZIP64 where needed
+            while chunk := source.read(COPY_CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
     return digest.hexdigest()
 
 
@@ -212,14 +234,15 @@ def _write_bundle(version: DatasetVersion, destination: Path, *, progress: Progr
     items, splits = items_of(version.items), {split.name: split.assignment for split in version.splits.all()}
     metadata = bundle_metadata(version)
     stimuli = {item["stimulus_id"]: item for item in version.items if item["sha256"]}
+    stored = [row for row in Stimulus.objects.filter(study=version.study_id).order_by("name")
+              .values_list("pk", "name", "file", "size_bytes", "sha256") if row[0] in stimuli]
     with zipfile.ZipFile(destination, "w", allowZip64=True) as archive:
-        for done, stimulus in enumerate(version.study.stimuli.filter(pk__in=stimuli).order_by("name"), start=1):
-            name = stimuli[stimulus.pk]["file"]
-            if _copy_hashed(stimulus, archive, name) != stimulus.sha256:
-                raise ValueError(f"the stored file of {stimulus.name} no longer matches its SHA-256; not exporting")
-            checksums.append(f"{stimulus.sha256}  {name}")
-            if done % 200 == 0:
-                progress(0.9 * done / len(stimuli))
+        for done, (pk, stimulus, stored_name, size, sha256) in enumerate(stored, start=1):
+            name = stimuli[pk]["file"]
+            if _copy_hashed(stored_name, size, archive, name) != sha256:
+                raise ValueError(f"the stored file of {stimulus} no longer matches its SHA-256; not exporting")
+            checksums.append(f"{sha256}  {name}")
+            progress(0.9 * done / len(stimuli))
         table, ratings = io.StringIO(), io.StringIO()
         write_csv(table_rows(items, splits), table)
         num_ratings, num_raters = write_rating_rows(version, ratings)

@@ -38,6 +38,7 @@ from moslab_science.datasets.formats import read_sujson
 from moslab_science.datasets.json_imports import read_deqa_dataset, read_qalign_dataset
 from moslab_science.datasets.part_names import parse_part_map, part_warnings, rename_parts
 from moslab_science.errors import excerpt
+from studies.bulk_rows import rows_insert, with_defaults
 from studies.datasets.exports import BUNDLE_META, BUNDLE_RATINGS, BUNDLE_TABLE
 from studies.models import (
     DatasetImport,
@@ -47,6 +48,7 @@ from studies.models import (
     Rating,
     Stimulus,
     Study,
+    stimulus_file_name,
 )
 
 FORMATS = ("mos_table", "histograms", "long_ratings", "sujson", "qalign", "deqa", "bundle")
@@ -54,6 +56,7 @@ FORMATS = ("mos_table", "histograms", "long_ratings", "sujson", "qalign", "deqa"
 SCALE_NEEDED = ("mos_table", "long_ratings", "qalign", "deqa")
 #: An import error lists problems up to about this many characters in all, then says how many more there are.
 MESSAGE_BUDGET = 1500
+VOTE_FIELDS = ("study_id", "stimulus_id", "rater_id", "score", "purpose", "round", "verified", "verified_at")
 
 
 @dataclass(frozen=True)
@@ -265,52 +268,63 @@ def _scale_problems(dataset: ImportedDataset) -> list[str]:
     return problems[:200]
 
 
+#: The columns of an imported stimulus that the import fills (the rest take their defaults: `with_defaults`).
+STIMULUS_FIELDS = ("study_id", "name", "source_content", "groups", "prompt", "file", "media_type", "image_format",
+                   "width", "height", "sha256", "size_bytes", "frame_count", "fps", "duration_seconds", "codec",
+                   "variable_frame_rate")
+NO_MEDIA = {"file": "", "media_type": Stimulus.MediaType.IMAGE, "image_format": "", "width": None, "height": None,
+            "sha256": "", "size_bytes": None, "frame_count": None, "fps": None, "duration_seconds": None, "codec": "",
+            "variable_frame_rate": False}
+
+
 @transaction.atomic
 def _write(*, name: str, slug: str, by: AbstractBaseUser, dataset: ImportedDataset, planned: dict,
            stored: list[str], record: dict, progress) -> Study:
+    """The study, its stimuli (files stored, then rows written in bulk), the published MOS and the votes."""
     lo, hi = dataset.scale
     study = Study.objects.create(
         name=name, slug=slug, created_by=by, origin=Study.Origin.IMPORTED, status=Study.Status.CLOSED,
         scale_min=lo, scale_max=hi, description=f"Imported from {record['source_name']} ({record['source_format']}).",
     )
     Membership.objects.create(study=study, user=by, role=Membership.Role.COORDINATOR)
-    stimuli = []
+    rows = []
     for item in dataset.items:
-        stimulus = Stimulus(study=study, name=item.name, source_content=item.source_content, groups=item.groups,
-                            prompt=item.prompt)
+        media = NO_MEDIA
         image = planned.get(item.name)
         if image is not None:
-            for field, value in image.info.stimulus_fields().items():
-                setattr(stimulus, field, value)
-            data = image.read_bytes()
-            if hashlib.sha256(data).hexdigest() != image.info.sha256:  # the checked bytes are the bytes stored
-                raise DomainError(f"import refused, nothing was written: {image.name} changed while importing")
-            stimulus.file.save(Path(image.name).name, ContentFile(data), save=False)
-            stored.append(stimulus.file.name)
+            media = {**NO_MEDIA, **image.info.stimulus_fields(), "file": _store(study, image, stored)}
             if progress and len(stored) % 500 == 0:
                 progress(len(stored), len(planned))
-        stimuli.append(stimulus)
+        row = {"study_id": study.pk, "name": item.name, "source_content": item.source_content, "groups": item.groups,
+               "prompt": item.prompt, **media}
+        rows.append(tuple(row[field] for field in STIMULUS_FIELDS))
     if progress and planned:
         progress(len(stored), len(planned))
-    Stimulus.objects.bulk_create(stimuli, batch_size=1000)
-    by_name = {stimulus.name: stimulus for stimulus in Stimulus.objects.filter(study=study)}
-    linked = []
-    for item in dataset.items:
-        if item.reference in by_name:
-            by_name[item.name].reference = by_name[item.reference]
-            linked.append(by_name[item.name])
+    fields, complete = with_defaults(model=Stimulus, fields=STIMULUS_FIELDS, rows=rows)
+    rows_insert(model=Stimulus, fields=fields, rows=complete)
+    pks = dict(Stimulus.objects.filter(study=study).values_list("name", "pk"))
+    linked = [Stimulus(pk=pks[item.name], reference_id=pks[item.reference]) for item in dataset.items
+              if item.reference in pks]
     Stimulus.objects.bulk_update(linked, ["reference"], batch_size=1000)
-    ImportedMos.objects.bulk_create([
-        ImportedMos(stimulus=by_name[item.name], mos=item.mos, std=item.std, ci95=item.ci95, count=item.count)
-        for item in dataset.items
-    ], batch_size=1000)
-    _write_votes(study=study, dataset=dataset, by_name=by_name)
+    rows_insert(model=ImportedMos, fields=("stimulus_id", "mos", "std", "ci95", "count"),
+                rows=((pks[item.name], item.mos, item.std, item.ci95, item.count) for item in dataset.items))
+    _write_votes(study=study, dataset=dataset, pks=pks)
     DatasetImport.objects.create(study=study, splits=dataset.splits, num_votes=len(dataset.votes), created_by=by,
                                  **record)
     return study
 
 
-def _write_votes(*, study: Study, dataset: ImportedDataset, by_name: dict[str, Stimulus]) -> None:
+def _store(study: Study, image, stored: list[str]) -> str:
+    """Store the checked file's bytes (read once here, and checked to be the bytes planned); the stored name."""
+    data = image.read_bytes()
+    if hashlib.sha256(data).hexdigest() != image.info.sha256:
+        raise DomainError(f"import refused, nothing was written: {image.name} changed while importing")
+    path = stimulus_file_name(study_id=study.pk, sha256=image.info.sha256, filename=Path(image.name).name)
+    stored.append(default_storage.save(path, ContentFile(data)))
+    return stored[-1]
+
+
+def _write_votes(*, study: Study, dataset: ImportedDataset, pks: dict[str, int]) -> None:
     labels = sorted({vote.subject for vote in dataset.votes})
     if not labels:
         return
@@ -323,8 +337,7 @@ def _write_votes(*, study: Study, dataset: ImportedDataset, by_name: dict[str, S
                                          for label, user in raters.items()])
     now = timezone.now()
     ordered = sorted(dataset.votes, key=lambda vote: (vote.repetition, vote.round))
-    Rating.objects.bulk_create([
-        Rating(study=study, stimulus=by_name[vote.stimulus], rater=raters[vote.subject], score=vote.score,
-               purpose=Rating.Purpose.RATING, round=vote.round, verified=vote.verified, verified_at=now)
-        for vote in ordered
-    ], batch_size=2000)
+    fields, rows = with_defaults(model=Rating, fields=VOTE_FIELDS, rows=(
+        (study.pk, pks[vote.stimulus], raters[vote.subject].pk, vote.score, Rating.Purpose.RATING, vote.round,
+         vote.verified, now) for vote in ordered))
+    rows_insert(model=Rating, fields=fields, rows=rows)

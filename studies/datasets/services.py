@@ -175,7 +175,7 @@ def dataset_export_cancel(*, export: DatasetExport, by: AbstractBaseUser) -> Dat
 def _export_file(export: DatasetExport) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / export_filename(export)
-        export_write(export, path, progress=lambda fraction: jobs.job_progress(export, fraction))
+        export_write(export, path, progress=jobs.job_progress_every(export))
         digest, size = file_sha256(path), path.stat().st_size
         with path.open("rb") as handle:
             export.file.save(path.name, File(handle), save=False)

@@ -1,5 +1,6 @@
 """The people page of a study (members, CSV, invitation links, who has done what) and the page a link opens."""
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -155,7 +156,7 @@ def join(request, secret: str):
         except DomainError as error:
             return _join_page(request, invitation, str(error), signup, status=400)
         if signup is not None:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.info(request, f"You joined {invitation.study.name} as {invitation.role}.")
         return redirect("studies:home")
     return _join_page(request, invitation, problem, signup, status=410 if problem else 200)

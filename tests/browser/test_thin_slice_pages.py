@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def demo_like_study(coordinator, make_user, tmp_path):
     folder = tmp_path / "photos"
-    build_demo_images(folder, sources=["coffee"])
+    build_demo_images(folder, sources=["coffee"], levels=(3,))
     for extra in folder.glob("coffee__*"):
         if "reference" not in extra.name and "gamma" not in extra.name and "bicubic" not in extra.name:
             extra.unlink()

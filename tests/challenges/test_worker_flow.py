@@ -81,7 +81,8 @@ def test_a_whole_challenge(celery_worker_process, dataset_version, coordinator, 
     test.refresh_from_db()
     table = selectors.final_table_csv(phase=test, user=users["Beta"]).splitlines()
     assert table[0] == "rank,team,main score,SRCC,PLCC,params (M),input size,GFLOPs,ensemble,extra data"
-    assert table[1].startswith("1,Alpha,1.0000,1.0000,") and table[2].startswith("2,Beta,")
+    # 6 test images: too few for the paired bootstrap to separate the teams, so they share rank 1
+    assert table[1].startswith("1,Alpha,1.0000,1.0000,") and table[2].startswith("1,Beta,")
     assert table[3].startswith(",baseline: NIQE,") and len(table) == 4
     assert [series.label for series in selectors.leaderboard_scatter(phase=test, user=users["Beta"])] == \
         ["Alpha", "Beta", "NIQE"]

@@ -8,13 +8,14 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from moslab_science.charts.distributions import mos_histograms, mos_violins
-from moslab_science.charts.groups import group_table
+from moslab_science.charts.groups import group_table, group_winners
 from moslab_science.charts.leaderboard import ModelResult, leaderboard
 from moslab_science.charts.predictions import SCATTER_FITS, metrics_table, prediction_scatter, residual_plot
 from moslab_science.charts.training import training_curves
 from moslab_science.metrics.evaluation import evaluate_predictions
 from moslab_science.metrics.fits import fit_mapping, mapping_curve
 from moslab_science.metrics.groups import evaluate_groups
+from moslab_science.metrics.ranking import ScoredPart, rank_models
 
 
 def sample(n=40, seed=0, noise=0.4):
@@ -110,33 +111,45 @@ def test_training_curves_carry_each_metric_per_epoch_and_leave_gaps():
 def test_leaderboard_ranks_by_srcc_and_summarises_repeats():
     names, pred, mos = sample(n=50, seed=4, noise=0.2)
     rng = np.random.default_rng(5)
-    good = [evaluate_predictions(pred + rng.normal(0, 0.5, pred.size), mos, resamples=100, seed=s) for s in range(3)]
-    bad = [evaluate_predictions(pred + rng.normal(0, 6, pred.size), mos, resamples=100, seed=s) for s in range(3)]
-    chart = leaderboard([ModelResult("bad", bad), ModelResult("good", good)], protocol="7:1:2 split, 3 repeats")
-    assert [row[1] for row in chart.rows] == ["good", "bad"]
+    good_pred = [pred + rng.normal(0, 0.5, pred.size) for _ in range(3)]
+    bad_pred = [pred + rng.normal(0, 6, pred.size) for _ in range(3)]
+    good = [evaluate_predictions(p, mos, resamples=100, seed=s) for s, p in enumerate(good_pred)]
+    bad = [evaluate_predictions(p, mos, resamples=100, seed=s) for s, p in enumerate(bad_pred)]
+    ranking = rank_models([ScoredPart({"bad": b, "good": g}, mos) for b, g in zip(bad_pred, good_pred, strict=True)],
+                          resamples=500)
+    chart = leaderboard([ModelResult("bad", bad), ModelResult("good", good)], protocol="7:1:2 split, 3 repeats",
+                        ranking=ranking)
+    assert [row[:2] for row in chart.rows] == [(1, "good"), (2, "bad")]
     srcc_mean = chart.columns.index("srcc_mean")
     values = [e.srcc for e in good]
     assert chart.rows[0][srcc_mean] == pytest.approx(np.mean(values))
+    assert ranking.models[0].value == pytest.approx(np.mean(values))  # the ranking figure is the mean over repeats
     assert chart.rows[0][srcc_mean + 1] == pytest.approx(np.std(values, ddof=1))
     assert chart.rows[0][srcc_mean + 2] == pytest.approx(np.mean([e.intervals["srcc"].low for e in good]))
-    assert chart.note == "7:1:2 split, 3 repeats"
+    assert chart.note.startswith("7:1:2 split, 3 repeats Rank: ") and "Best: good." in chart.note
     fills = chart.figure["data"][0]["cells"]["fill"]["color"]
     header = chart.figure["data"][0]["header"]["values"]
-    srcc_column = header.index("<b>SRCC</b>")
-    assert fills[srcc_column] == ["#d8f0dc", "#ffffff"]  # the best SRCC (good, ranked first) is highlighted
-    rmse = leaderboard([ModelResult("bad", bad), ModelResult("good", good)], protocol="", rank_by="rmse_logistic4")
-    assert [row[1] for row in rmse.rows] == ["good", "bad"]  # lower RMSE ranks first
+    assert fills[header.index("<b>SRCC</b>")] == ["#d8f0dc", "#ffffff"]  # separably best: highlighted
+    assert all(set(column) == {"#ffffff"} for index, column in enumerate(fills)
+               if index != header.index("<b>SRCC</b>")), "only the ranking figure of the best model is highlighted"
 
 
-def test_group_table_has_groups_by_models_and_bolds_the_best_per_group():
+def test_group_table_has_groups_by_models_and_bolds_only_a_separably_best_model():
     names, pred, mos = sample(n=60, seed=6, noise=0.3)
     labels = ["blur", "dark", "noise"] * 20
     rng = np.random.default_rng(7)
     other = pred + rng.normal(0, 4, pred.size)
+    twin = pred + rng.normal(0, 0.01, pred.size)  # as good as A on every group: never a winner against it
+    by_name = {"A": dict(zip(names, pred, strict=True)), "B": dict(zip(names, other, strict=True))}
+    winners = group_winners([by_name], dict(zip(names, mos, strict=True)), dict(zip(names, labels, strict=True)))
+    assert set(winners.values()) == {"A"} and len(winners) >= 4  # 20 items a group: A is not always separable
+    tied = group_winners([{**by_name, "twin": dict(zip(names, twin, strict=True))}], dict(zip(names, mos, strict=True)),
+                         dict(zip(names, labels, strict=True)))
+    assert tied == {}, "A and its twin cannot be told apart: no group has a best model"
     chart = group_table({
         "A": evaluate_groups(pred, mos, labels, column="degradation", resamples=0),
         "B": evaluate_groups(other, mos, labels, column="degradation", resamples=0),
-    })
+    }, winners=winners)
     members = np.array(labels) == "dark"
     row = next(r for r in chart.rows if r[0] == "dark" and r[1] == "B")
     assert row[chart.columns.index("srcc")] == pytest.approx(stats.spearmanr(other[members], mos[members]).statistic)
@@ -147,18 +160,19 @@ def test_group_table_has_groups_by_models_and_bolds_the_best_per_group():
     for group_index, group in enumerate(cells[0]):
         for metric in ("PLCC", "SRCC"):
             texts = [cells[header.index(f"<b>{model}<br>{metric}</b>")][group_index] for model in "AB"]
-            values = [next(r for r in chart.rows if r[0] == group and r[1] == m)[chart.columns.index(metric.lower())]
-                      for m in "AB"]
-            best = int(np.argmax(values))
-            assert texts[best].startswith("<b>") and not texts[1 - best].startswith("<b>")
+            assert texts[0].startswith("<b>") == ((group, metric.lower()) in winners)
+            assert not texts[1].startswith("<b>")
+    unpainted = group_table({"A": evaluate_groups(pred, mos, labels, column="degradation", resamples=0)})
+    assert not any(text.startswith("<b>") for column in unpainted.figure["data"][0]["cells"]["values"][2:]
+                   for text in column), "no winners given: nothing painted"
 
 
 def test_group_table_lists_groups_without_figures_and_why():
     pred, mos = np.array([1.0, 2, 3, 4, 5, 6]), np.array([1.0, 2, 2.5, 4, 4.5, 5])
     chart = group_table({"A": evaluate_groups(pred, mos, ["x", "x", "x", "x", "y", "y"], column="g", resamples=0)})
     cells = chart.figure["data"][0]["cells"]["values"]
-    assert cells[2] == [f"<b>{stats.pearsonr(pred[:4], mos[:4]).statistic:.3f}</b>", "—"]  # PLCC
-    assert cells[3] == ["<b>1.000</b>", "—"]  # SRCC of a monotone group
+    assert cells[2] == [f"{stats.pearsonr(pred[:4], mos[:4]).statistic:.3f}", "—"]  # PLCC
+    assert cells[3] == ["1.000", "—"]  # SRCC of a monotone group
     assert "A, y:" in chart.note and "at least 3" in chart.note
 
 

@@ -3,18 +3,18 @@
 import csv
 import json
 import math
-import string
 
 import pytest
 import torch
+from torch.nn import functional as F
 
 from moslab_science.iqa import IqaError, WeightError, build_model, predict_folder, resolve_config, train_run
-from moslab_science.iqa.architectures.clip_iqa import level_expectation
+from moslab_science.iqa.architectures.clip_iqa import character_ids, level_expectation
 from moslab_science.iqa.losses import fidelity, fidelity_plcc_l1
 from moslab_science.metrics import MetricsInputError
 from tests.modeling.iqa_fixtures import make_study_data
-
-HF_REPO = "openai/clip-vit-base-patch32"
+from tests.modeling.pretrained_caches import CLIP_REPO as HF_REPO
+from tests.modeling.pretrained_caches import save_tiny_clip
 
 
 @pytest.fixture
@@ -47,6 +47,22 @@ def test_fidelity_plcc_l1_prefers_the_right_order_at_equal_l1():
     wrong = torch.tensor([2.0, 1.0, 4.0, 3.0])  # same L1 (0.5 per item), two pairs reversed
     assert float(fidelity_plcc_l1(right, targets)) < float(fidelity_plcc_l1(wrong, targets))
     assert float(fidelity_plcc_l1(targets[:1], targets[:1])) == 0.0  # a batch of one: L1 only
+
+
+def test_clip_iqa_scores_one_plus_four_times_the_probability_of_good_photo():
+    torch.manual_seed(0)
+    model = build_model("clip-iqa", resolve_config("clip-iqa", {"preset": "tiny"})).eval()
+    ids, mask = character_ids(["Bad photo.", "Good photo."], vocab_size=64, max_length=96)
+    assert torch.equal(model.prompt_ids, ids)  # CLIP-IQA's antonym pair, the worse first
+    images = torch.randn(3, 3, 32, 32)
+    with torch.no_grad():
+        image = F.normalize(model.clip.get_image_features(pixel_values=images).pooler_output, dim=-1)
+        text = F.normalize(model.clip.get_text_features(input_ids=ids, attention_mask=mask).pooler_output, dim=-1)
+        logits = model.clip.logit_scale.exp() * image @ text.T
+        good = logits.exp()[:, 1] / logits.exp().sum(dim=1)  # P("Good photo.") by hand
+        scores = model(images)
+    assert scores.tolist() == pytest.approx((1 + 4 * good).tolist(), abs=1e-6)
+    assert all(1.0 <= score <= 5.0 for score in scores.tolist()) and len(set(scores.tolist())) == 3
 
 
 def test_prompt_conditioned_scores_change_with_the_prompt():
@@ -99,20 +115,15 @@ def test_missing_pretrained_clip_names_the_model_and_the_cache(hf_cache):
 
 def test_clip_vocabulary_and_weights_are_read_from_the_offline_cache(hf_cache):
     """A tiny BPE vocabulary and a saved model in the cache layout of HF_HUB_OFFLINE: both are used."""
+    overrides = save_tiny_clip(hf_cache)
     snapshot = hf_cache / ("models--" + HF_REPO.replace("/", "--")) / "snapshots" / "0123abcd"
-    snapshot.mkdir(parents=True)
-    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
-    for suffix in ("", "</w>"):
-        vocab.update({char + suffix: len(vocab) for char in string.ascii_lowercase})
-    (snapshot / "vocab.json").write_text(json.dumps(vocab))
-    (snapshot / "merges.txt").write_text("#version: 0.2\n")
-    config = resolve_config("clip", {"preset": "tiny", "model": {"tokenizer": "clip", "text": {"vocab_size": 54}}})
+    vocab = json.loads((snapshot / "vocab.json").read_text())
+    config = resolve_config("clip", {**overrides, "pretrained": False})
     torch.manual_seed(0)
-    saved = build_model("clip", config)
+    saved = build_model("clip", config)  # the weights save_tiny_clip stored
     # "a photo with bad quality": begin, then one id per letter (a word's last one with </w>), then end
     assert saved.prompt_ids[0, :4].tolist() == [0, vocab["a</w>"], vocab["p"], vocab["h"]]
     assert saved.prompt_ids[0, -1] == 1
-    torch.save(saved.clip.state_dict(), snapshot / "pytorch_model.bin")
     loaded = build_model("clip", {**config, "pretrained": True})
     images = torch.randn(2, 3, 32, 32)
     with torch.no_grad():

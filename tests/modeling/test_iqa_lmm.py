@@ -11,12 +11,12 @@ import torch
 from moslab_science.datasets.formats.levels import level_index
 from moslab_science.iqa import IqaError, WeightError, build_model, predict_names, resolve_config, train_run
 from moslab_science.iqa.architectures.clip_iqa import level_expectation
-from moslab_science.iqa.architectures.lmm import tiny_llava, tiny_processor, word_tokenizer
+from moslab_science.iqa.architectures.lmm import word_tokenizer
 from moslab_science.iqa.losses import level_kl
 from moslab_science.iqa.soft_labels import deqa_distribution, level_bins
 from tests.modeling.iqa_fixtures import make_study_data, write_table
+from tests.modeling.pretrained_caches import LLAVA_REPO, save_tiny_llava
 
-LLAVA_REPO = "llava-hf/llava-1.5-7b-hf"
 WORDS = ("excellent", "good", "fair", "poor", "bad")  # Q-Align's order, weighted 5..1
 
 
@@ -167,27 +167,9 @@ def test_lora_training_changes_only_the_adapters_and_the_projector(tmp_path):
         assert changed - adapters == (projector if train_projector else set())
 
 
-def save_tiny_llava_snapshot(hf_cache, config: dict):
-    """A random LLaVA with its tokenizer and processor saved as a Hugging Face cache snapshot of LLAVA_REPO,
-    its weight file stored as a blob named by its SHA-256, as the hub client lays it out."""
-    repo = hf_cache / ("models--" + LLAVA_REPO.replace("/", "--"))
-    snapshot = repo / "snapshots" / "0123abcd"
-    tokenizer = word_tokenizer([f"{config['model']['template']} bad poor fair good excellent"])
-    torch.manual_seed(7)
-    model = tiny_llava(vision=config["model"]["vision"], text=config["model"]["text"], tokenizer=tokenizer)
-    model.save_pretrained(snapshot)
-    tiny_processor(tokenizer, config["model"]["vision"], "clip").save_pretrained(snapshot)
-    weights = snapshot / "model.safetensors"
-    blob = repo / "blobs" / hashlib.sha256(weights.read_bytes()).hexdigest()
-    blob.parent.mkdir(parents=True)
-    weights.rename(blob)
-    weights.symlink_to(blob)
-    return model
-
-
 def test_pretrained_lmm_is_read_offline_and_checkpoints_hold_only_what_training_changed(tmp_path, hf_cache):
     tiny_config = tiny()
-    saved = save_tiny_llava_snapshot(hf_cache, tiny_config)
+    saved = save_tiny_llava(hf_cache, tiny_config)
     config = {**tiny_config, "pretrained": True, "train": {**tiny_config["train"], "epochs": 1}}
     loaded = build_model("qalign", config).lmm.state_dict()
     for name, tensor in saved.state_dict().items():
@@ -214,7 +196,7 @@ def test_missing_pretrained_lmm_names_the_folder_to_place(hf_cache):
 
 
 def test_registered_model_folder_is_checked_against_its_sha256(tmp_path, hf_cache):
-    save_tiny_llava_snapshot(hf_cache, tiny())
+    save_tiny_llava(hf_cache, tiny())
     snapshot = next((hf_cache / ("models--" + LLAVA_REPO.replace("/", "--")) / "snapshots").iterdir())
     digest = hashlib.sha256((snapshot / "model.safetensors").read_bytes()).hexdigest()
     registry = tmp_path / "registry" / "weights.toml"

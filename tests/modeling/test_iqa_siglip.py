@@ -8,8 +8,7 @@ from moslab_science.iqa import WeightError, build_model, resolve_config, train_r
 from moslab_science.iqa.architectures.clip_iqa import quality_prompts
 from moslab_science.iqa.architectures.lmm import word_tokenizer
 from tests.modeling.iqa_fixtures import make_study_data
-
-SIGLIP_REPO = "google/siglip-base-patch16-224"
+from tests.modeling.pretrained_caches import SIGLIP_REPO, save_tiny_siglip
 
 
 @pytest.fixture
@@ -64,17 +63,14 @@ def test_missing_pretrained_siglip_names_the_model_and_the_cache(hf_cache):
 
 
 def test_siglip_tokenizer_and_weights_are_read_from_the_offline_cache(hf_cache):
-    snapshot = hf_cache / ("models--" + SIGLIP_REPO.replace("/", "--")) / "snapshots" / "0123abcd"
-    tokenizer = word_tokenizer(quality_prompts())
-    tokenizer.save_pretrained(snapshot)  # a tokenizer.json (SigLIP's own needs sentencepiece)
-    config = resolve_config("siglip", {"preset": "tiny", "model": {"tokenizer": "siglip",
-                                                                    "text": {"vocab_size": len(tokenizer)}}})
+    overrides = save_tiny_siglip(hf_cache)
+    tokenizer = word_tokenizer(quality_prompts())  # the tokenizer save_tiny_siglip stored
+    config = resolve_config("siglip", {**overrides, "pretrained": False})
     torch.manual_seed(0)
-    saved = build_model("siglip", config)
+    saved = build_model("siglip", config)  # the weights save_tiny_siglip stored
     words = tokenizer.get_vocab()
     assert saved.prompt_ids[0, :4].tolist() == [words["a"], words["photo"], words["with"], words["bad"]]
     assert saved.prompt_ids[0, -1] == words["<pad>"] and saved.prompt_ids.shape[1] == 96
-    torch.save(saved.siglip.state_dict(), snapshot / "pytorch_model.bin")
     loaded = build_model("siglip", {**config, "pretrained": True})
     images = torch.randn(2, 3, 32, 32)
     with torch.no_grad():

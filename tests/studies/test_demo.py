@@ -8,17 +8,18 @@ from django.core.management import call_command
 from PIL import Image
 
 from annotation.models import RatingTask, StimulusReview
-from moslab_science.demo import DEGRADATIONS, build_demo_images
+from moslab_science.demo import DEGRADATIONS, LEVELS, SOURCES, build_demo_images
 from moslab_science.rating.simulation import ADVERSARIAL, CARELESS, NORMAL, latent_quality, make_raters, simulated_vote
 from studies.models import Rating, Stimulus, Study
 
 
-def test_demo_images_cover_every_degradation_and_enhancer(tmp_path):
+def test_demo_images_cover_every_degradation_level_and_enhancer(tmp_path):
     written = build_demo_images(tmp_path, sources=["coffee", "rocket"], seed=1)
     enhanced = [item for item in written if item.degradation != "none"]
-    assert len(enhanced) == 2 * sum(len(enhancers) for _, enhancers in DEGRADATIONS.values()) == 12
-    assert all(len(enhancers) >= 2 for _, enhancers in DEGRADATIONS.values())
-    assert Counter(item.degradation for item in enhanced) == {name: 4 for name in DEGRADATIONS}
+    assert len(enhanced) == 2 * len(LEVELS) * sum(len(enhancers) for _, enhancers in DEGRADATIONS.values()) == 72
+    assert all(len(enhancers) >= 3 for _, enhancers in DEGRADATIONS.values())  # unrestored + 2 enhancers
+    assert Counter(item.degradation for item in enhanced) == {name: 24 for name in DEGRADATIONS}
+    assert Counter(item.level for item in enhanced) == {str(level): 18 for level in LEVELS}
     rows = list(csv.DictReader((tmp_path / "manifest.csv").open()))
     assert {row["file"] for row in rows} == {item.file for item in written}
     reference = np.asarray(Image.open(tmp_path / "coffee__reference.png"), dtype=float)
@@ -32,10 +33,24 @@ def test_restoration_helps_against_the_degradation(tmp_path):
     """Each enhancer should bring the image closer to the reference than a plain repeat would suggest."""
     written = build_demo_images(tmp_path, sources=["astronaut"], seed=0)
     reference = np.asarray(Image.open(tmp_path / "astronaut__reference.png"))
-    qualities = {item.enhancer: latent_quality(np.asarray(Image.open(tmp_path / item.file)), reference, low=1, high=5)
-                 for item in written if item.degradation != "none"}
+    qualities = {(item.degradation, item.level, item.enhancer): latent_quality(
+        np.asarray(Image.open(tmp_path / item.file)), reference, low=1, high=5)
+        for item in written if item.degradation != "none"}
     assert all(1 <= value < 5 for value in qualities.values())
-    assert len(set(np.round(list(qualities.values()), 3))) > 3, "enhancers give different qualities"
+    assert len(set(np.round(list(qualities.values()), 3))) > 20, "levels and enhancers give different qualities"
+    for degradation in DEGRADATIONS:  # a more severe level of a degradation leaves the image worse
+        unrestored = [qualities[degradation, str(level), "none"] for level in LEVELS]
+        assert unrestored == sorted(unrestored, reverse=True), degradation
+    denoised = [qualities["gaussian_noise", "3", enhancer] for enhancer in ("nl_means", "median")]
+    assert min(denoised) > qualities["gaussian_noise", "3", "none"], "denoising helps against noise"
+
+
+def test_every_demo_source_is_a_colour_photograph_of_the_crop_size(tmp_path):
+    written = build_demo_images(tmp_path, levels=(1,))
+    assert len(written) == len(SOURCES) * (1 + 3 * 3) and len(SOURCES) == 10
+    for source in SOURCES:
+        image = Image.open(tmp_path / f"{source}__reference.png")
+        assert image.mode == "RGB" and image.size[1] in (300, 320), source
 
 
 def test_simulated_rater_kinds_behave_as_described():
@@ -56,12 +71,12 @@ def test_simulated_rater_kinds_behave_as_described():
 def test_demo_commands_build_a_rated_study(capsys):
     call_command("demo_study")
     out = capsys.readouterr().out
-    assert "35 stimuli" in out and "login annotator" in out
+    assert "370 stimuli" in out and "login annotator" in out
     study = Study.objects.get(slug="au-iqa-demo")
     enhanced = Stimulus.objects.filter(study=study).exclude(groups__degradation="none")
-    assert enhanced.count() == 30 and all(s.reference_id for s in enhanced)
+    assert enhanced.count() == 360 and all(s.reference_id for s in enhanced)
     call_command("demo_study")  # running it again changes nothing
-    assert Stimulus.objects.filter(study=study).count() == 35
+    assert Stimulus.objects.filter(study=study).count() == 370
     call_command("simulate_raters", "au-iqa-demo", "--raters", "6", "--careless-share", "0.2",
                  "--coordinator", "coordinator")
     first_votes = RatingTask.objects.filter(study=study, kind=RatingTask.Kind.RATING)
@@ -69,7 +84,7 @@ def test_demo_commands_build_a_rated_study(capsys):
     assert set(per_stimulus.values()) == {study.raters_per_stimulus}
     simulated_votes = Rating.objects.filter(study=study, rater__username__startswith="sim-").count()
     human_tasks = first_votes.filter(annotator__username="annotator").count()
-    assert simulated_votes == 35 * study.raters_per_stimulus - human_tasks + relabel_count(study)
+    assert simulated_votes == 370 * study.raters_per_stimulus - human_tasks + relabel_count(study)
     relabels = Rating.objects.filter(study=study, supersedes__isnull=False)
     assert relabels.count() == relabel_count(study) > 0, "the careless raters were sent back"
     assert all(vote.round >= 1 for vote in relabels)

@@ -25,6 +25,7 @@ def test_worker_processes_report_the_same_problems(many_images, monkeypatch):
     with pytest.raises(ingest.ImportRejected) as alone:
         plan(many_images)
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 0)
     monkeypatch.setattr(parallel, "WINDOW", 16)  # several windows
     if parallel.usable_cores() < 2:
         pytest.skip("one usable core: imports check files in the calling process here")
@@ -39,6 +40,7 @@ def test_worker_processes_give_the_same_plan(many_images, monkeypatch):
     (many_images / "p027.png").unlink()
     alone = plan(many_images)
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 0)
     monkeypatch.setattr(parallel, "WINDOW", 16)
     progress = []
     files = ingest.read_source(many_images, max_total_bytes=10**9)

@@ -166,3 +166,18 @@ def test_media_are_served_to_members_only(clips, client, make_user, study):
     assert client.get(media_url(clip), HTTP_RANGE="bytes=0-9").status_code == 206
     client.logout()
     assert client.get(media_url(clip)).status_code == 302, "anonymous users are sent to log in"
+
+
+def test_a_file_seen_before_answers_304_to_members_only(clips, client, make_user, study, coordinator):
+    clip = clips["c0.mp4"]
+    first = client.get(media_url(clip))
+    assert first.status_code == 200 and first["ETag"] == f'"{clip.sha256}"' and len(body(first)) > 0
+    again = client.get(media_url(clip), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b"" and again["ETag"] == first["ETag"]
+    assert client.get(media_url(clip), HTTP_IF_NONE_MATCH='"another"').status_code == 200, "another file's tag"
+    client.force_login(make_user("outsider"))
+    assert client.get(media_url(clip), HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 404, "the tag opens nothing"
+    other = services.study_create(name="Other", slug="other", created_by=coordinator)
+    client.force_login(coordinator)
+    wrong_study = reverse("studies:stimulus-media", args=[other.pk, clip.pk])
+    assert client.get(wrong_study).status_code == 404, "a stimulus is served under its own study only"

@@ -18,7 +18,7 @@ from studies import services
 from studies.bulk_rows import rows_insert
 from studies.models import Rating, Stimulus
 from studies.mos_adapter import study_score_matrix
-from studies.vote_cells import current_vote_cells
+from studies.vote_cells import _newest_per_key, current_vote_cells
 
 pytestmark = pytest.mark.django_db
 PURPOSES = [Rating.Purpose.RATING] * 4 + [Rating.Purpose.GOLD, Rating.Purpose.TRAINING, Rating.Purpose.REPEAT,
@@ -76,7 +76,9 @@ def test_one_pass_equals_the_orm_rule(people, history):
         votes = Rating.objects.filter(study=study, dimension=dimension)
         orm_current = set(votes.current().values_list("stimulus_id", "rater_id", "score"))
         orm_latest = set(votes.latest_per_rater().values_list("stimulus_id", "rater_id", "score"))
-        assert cells_as_set(current_vote_cells(study, dimension=dimension)) == orm_current
+        cells = current_vote_cells(study, dimension=dimension)
+        assert cells_as_set(cells) == orm_current
+        assert set(cells.vote_pk.tolist()) == set(votes.current().values_list("pk", flat=True))  # the same votes
         assert cells_as_set(current_vote_cells(study, dimension=dimension, verified_only=False)) == orm_latest
 
 
@@ -115,3 +117,14 @@ def test_score_matrix_equals_the_one_built_from_the_orm(people, history):
         expected[names.index(name), raters.index(username), 0] = score
     assert list(matrix.stimulus_ids) == names and list(matrix.subject_ids) == raters
     np.testing.assert_array_equal(matrix.scores, expected)
+
+
+def test_newest_vote_per_key_with_keys_too_far_apart_to_combine():
+    """Primary keys whose offsets multiply past int64 are grouped by their ranks instead: the same choice."""
+    big = 2**40
+    columns = {"stimulus_id": np.array([big, 1, big, 1, big]), "rater_id": np.array([big, big, 1, big, big]),
+               "created_at": np.array([5, 1, 1, 1, 5]), "id": np.array([10, 11, 12, 13, 14]),
+               "score": np.array([1.0, 2.0, 3.0, 4.0, 5.0])}
+    cells = _newest_per_key(columns)
+    assert sorted(zip(cells.stimulus_pk.tolist(), cells.rater_pk.tolist(), cells.vote_pk.tolist(), strict=True)) == [
+        (1, big, 13), (big, 1, 12), (big, big, 14)]  # same instant: the higher id wins

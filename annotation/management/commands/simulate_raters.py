@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from PIL import Image
 
 from annotation import assignment_services, enrolment_services, protocol_services, review_services, voting_services
-from annotation.models import RatingTask, StimulusReview
+from annotation.models import Enrolment, RatingTask, StimulusReview
 from common.errors import DomainError
 from moslab_science.ingest.video import read_frames
 from moslab_science.rating.simulation import latent_quality, make_raters, simulated_vote
@@ -82,6 +82,8 @@ class Command(BaseCommand):
             if task.stimulus.media_type == Stimulus.MediaType.VIDEO:
                 display = {"played_through": True, "played_seconds": task.stimulus.duration_seconds, "replays": 0,
                            "simulated": True}
+            # a simulated rater takes the protocol's break between blocks at once (no one waits for it)
+            Enrolment.objects.filter(study=study, user=user, break_until__isnull=False).update(break_until=None)
             try:
                 voting_services.rating_submit(task=task, user=user, client_id=uuid.uuid4(), display=display,
                                               response_time_ms=int(rng.uniform(2000, 9000)), **given)

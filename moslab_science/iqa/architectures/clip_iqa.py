@@ -1,6 +1,9 @@
 """CLIP five-level prompt scorer: the image is compared with five quality prompts, and the score is the
-expected level under the softmax of the cosine similarities (CLIP-IQA / LIQE style). With ``prompts="alignment"``
+expected level under the softmax of the cosine similarities (LIQE style). With ``prompts="alignment"``
 the five prompts name how well an AI-generated image matches its own text prompt, which is appended to each.
+With ``prompts="antonym"`` it is CLIP-IQA (Wang et al., AAAI 2023): the antonym pair "Bad photo." / "Good photo.",
+whose softmax gives P(good); the score is 1 + 4 P(good), on the same 1..5 level scale as the other prompts, so the
+recipe's losses and the zero-shot scores mean the same thing.
 
 The model is Hugging Face transformers' ``CLIPModel``, built from the configuration's sizes (ViT-B/32 by
 default) and loaded from the weight registry; the prompts are tokenised once when the model is built. Random
@@ -16,12 +19,25 @@ from moslab_science.iqa.weights import hf_snapshot_with
 
 QUALITY_WORDS = ("bad", "poor", "fair", "good", "perfect")  # levels 1..5
 ALIGNMENT_WORDS = ("badly", "poorly", "fairly", "well", "perfectly")
+ANTONYM_PROMPTS = ("Bad photo.", "Good photo.")  # CLIP-IQA's pair, the worse first
+PROMPT_KINDS = ("quality", "alignment", "antonym")
+LEVELS = 5
 TOKENIZER_FILES = ("vocab.json", "merges.txt")
 IGNORED_WEIGHT_KEYS = ("position_ids",)  # buffers older transformers versions saved
 
 
 def quality_prompts() -> list[str]:
     return [f"a photo with {word} quality" for word in QUALITY_WORDS]
+
+
+def fixed_prompts(kind: str) -> list[str]:
+    """The prompts every image is compared with: the five quality levels, or CLIP-IQA's antonym pair."""
+    return list(ANTONYM_PROMPTS) if kind == "antonym" else quality_prompts()
+
+
+def antonym_score(logits: torch.Tensor) -> torch.Tensor:
+    """CLIP-IQA's P(good) under the softmax of the (bad, good) logits, as 1 + 4 P(good) on the 1..5 level scale."""
+    return 1.0 + (LEVELS - 1) * logits.softmax(dim=-1)[..., 1]
 
 
 def alignment_prompts(prompt: str) -> list[str]:
@@ -51,9 +67,11 @@ class ClipIqa(nn.Module):
         super().__init__()
         if tokenizer not in ("clip", "characters"):
             raise IqaError(f'model.tokenizer {tokenizer!r}: use "clip" (the weight\'s vocabulary) or "characters"')
-        if prompts not in ("quality", "alignment"):
-            raise IqaError(f'model.prompts {prompts!r}: use "quality" or "alignment" (with each image\'s prompt)')
+        if prompts not in PROMPT_KINDS:
+            raise IqaError(f'model.prompts {prompts!r}: use "quality", "antonym" (CLIP-IQA\'s "Bad photo." / '
+                           '"Good photo.") or "alignment" (with each image\'s prompt)')
         self.uses_prompts = prompts == "alignment"  # forward then takes each view's text prompt too
+        self.antonym = prompts == "antonym"
         self.max_length, self.vocab_size = text["max_position_embeddings"], text["vocab_size"]
         self.bpe = None  # the character-level tokenizer
         if tokenizer == "clip":  # first: a missing vocabulary fails before a large model is built
@@ -63,7 +81,7 @@ class ClipIqa(nn.Module):
             specials = (0, self.vocab_size - 1, self.vocab_size - 1)
         text = {**text, **dict(zip(("bos_token_id", "eos_token_id", "pad_token_id"), specials, strict=True))}
         self.clip = CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=projection_dim))
-        ids, mask = self._tokenize(quality_prompts())
+        ids, mask = self._tokenize(fixed_prompts(prompts))
         self.register_buffer("prompt_ids", ids, persistent=False)
         self.register_buffer("prompt_mask", mask, persistent=False)
 
@@ -77,7 +95,8 @@ class ClipIqa(nn.Module):
         return F.normalize(self.clip.get_text_features(input_ids=ids, attention_mask=mask).pooler_output, dim=-1)
 
     def level_logits(self, x: torch.Tensor, prompts: list[str] | None = None) -> torch.Tensor:
-        """CLIP's scaled cosine similarity of each image with each of its five level prompts: (batch, 5)."""
+        """CLIP's scaled cosine similarity of each image with each of its level prompts: (batch, 5), or (batch, 2)
+        for the antonym pair."""
         image = F.normalize(self.clip.get_image_features(pixel_values=x).pooler_output, dim=-1)
         if not self.uses_prompts:
             return self.clip.logit_scale.exp() * image @ self._text_features(self.prompt_ids, self.prompt_mask).T
@@ -88,7 +107,8 @@ class ClipIqa(nn.Module):
         return self.clip.logit_scale.exp() * torch.einsum("bd,bkd->bk", image, text)
 
     def forward(self, x: torch.Tensor, prompts: list[str] | None = None) -> torch.Tensor:
-        return level_expectation(self.level_logits(x, prompts))
+        logits = self.level_logits(x, prompts)
+        return antonym_score(logits) if self.antonym else level_expectation(logits)
 
     def parameter_groups(self) -> dict[str, list[nn.Parameter]]:
         encoders = [*self.clip.vision_model.parameters(), *self.clip.text_model.parameters()]

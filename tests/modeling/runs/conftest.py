@@ -1,4 +1,5 @@
-"""A small imported dataset (brightness decides the MOS) with a version, and a researcher to launch runs on it."""
+"""A small imported dataset (brightness decides the MOS) with a version, and a researcher to launch runs on it; a
+second study's version for cross-dataset tests, and an empty offline weight cache for tiny pretrained models."""
 import csv
 
 import numpy as np
@@ -44,6 +45,32 @@ def dataset_version(coordinator, researcher, tmp_path):
 
     table, images = write_dataset(tmp_path / "bright")
     report = dataset_import(name="Brightness", slug="bright", by=coordinator, source_format="mos_table",
+                            source=table, images=images, scale=(1, 5),
+                            options={"name": "image", "mos": "mos", "source_content": "content",
+                                     "group_columns": ["enhancer"]})
+    services.membership_add(study=report.study, user=researcher, role=Membership.Role.RESEARCHER)
+    return dataset_services.dataset_version_create(study=report.study, by=coordinator)
+
+
+@pytest.fixture
+def hf_cache(tmp_path, monkeypatch):
+    """An empty Hugging Face cache and weight registry that the tests fill with tiny pretrained models."""
+    monkeypatch.setenv("MOSLAB_WEIGHTS", str(tmp_path / "registry" / "weights.toml"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    return tmp_path / "hf" / "hub"
+
+
+@pytest.fixture
+def other_version(coordinator, researcher, tmp_path):
+    """A second study (its own images, darker ones rated lower too) whose version a run of the first is tested on."""
+    from studies import services
+    from studies.datasets import services as dataset_services
+    from studies.datasets.imports import dataset_import
+    from studies.models import Membership
+
+    table, images = write_dataset(tmp_path / "other", count=20)
+    report = dataset_import(name="Other lab", slug="other-lab", by=coordinator, source_format="mos_table",
                             source=table, images=images, scale=(1, 5),
                             options={"name": "image", "mos": "mos", "source_content": "content",
                                      "group_columns": ["enhancer"]})

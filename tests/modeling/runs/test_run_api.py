@@ -39,6 +39,11 @@ def test_a_researcher_launches_a_benchmark_and_reads_its_leaderboard_and_runs(
     assert answer.status_code == 201, answer.json()
     body = answer.json()
     assert body["model_names"] == ["niqe", "brisque"] and body["status"] == "queued" and body["leaderboard"] == []
+    tested = sum(part == "test" for part in BenchmarkRun.objects.get(pk=body["id"]).training_runs.first()
+                 .assignment.values())
+    assert body["warnings"] == [f"The test part has only {tested} items (fewer than 30): the models' confidence "
+                                "intervals are wide and a ranking on it means little. Use more images or a larger "
+                                "test ratio."]
     assert body["protocol"]["seed"] == 3 and body["protocol"]["group_column"] == "enhancer"
     assert "2 repeated splits, seeds 3..4" in body["protocol_text"]
     assert body["runs"] == {"total": 4, "mean_progress": 0.0, "queued": 4, "running": 0, "succeeded": 0,
@@ -50,7 +55,10 @@ def test_a_researcher_launches_a_benchmark_and_reads_its_leaderboard_and_runs(
     assert benchmark.status == RunStatus.SUCCEEDED
     detail = client.get(f"{api.base}{benchmark.pk}/").json()
     assert set(detail) == set(run_api.BenchmarkDetailOutput().fields)
-    assert [row["rank"] for row in detail["leaderboard"]] == [1, 2]
+    ranks = [row["rank"] for row in detail["leaderboard"]]
+    assert ranks in ([1, 1], [1, 2])  # tied models share a rank; only a lone first group is best
+    assert [row["best"] for row in detail["leaderboard"]] == [ranks == [1, 2], False]
+    assert "paired bootstrap" in detail["ranking_note"] and "fewer than 30" in detail["ranking_note"]
     assert {row["model"] for row in detail["leaderboard"]} == {"niqe", "brisque"}
     assert set(detail["leaderboard"][0]) == set(run_api.LeaderboardRowOutput().fields)
     assert detail["leaderboard"][0]["srcc_mean"] >= detail["leaderboard"][1]["srcc_mean"]

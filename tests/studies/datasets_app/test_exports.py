@@ -109,6 +109,9 @@ def test_raw_ratings_carry_history_and_screening(version, coordinator, rated_stu
     assert len(rows) == Rating.objects.filter(study=rated_study).count() == 61
     relabel = next(row for row in rows if row["supersedes"])
     assert relabel["round"] == "1" and relabel["current"] == "False" and relabel["change_reason"] == "relabel"
+    marked = {int(row["rating_id"]) for row in rows if row["current"] == "True"}
+    assert first.pk in marked  # its relabel awaits the cross-check
+    assert marked == set(Rating.objects.filter(study=rated_study).current().values_list("pk", flat=True))
     assert {row["subject"] for row in rows if row["subject_rejected"] == "True"} == {"S006"}
     assert all(row["screening_reason"] for row in rows if row["subject_rejected"] == "True")
 

@@ -127,3 +127,18 @@ def test_the_page_says_since_when_a_queued_export_waits_and_why_an_attempt_was_l
     page = client.get(reverse("studies:dataset-version", args=[version.study_id, version.pk])).content.decode()
     assert "attempt 2" in page and "waiting for a worker since" in page
     assert "attempt 1 lost: worker w1@host stopped" in page
+
+
+def test_progress_of_a_long_loop_is_stored_at_most_once_a_second(version, coordinator, django_assert_num_queries):
+    """Each stored report is a write and a read (the cancel check); a loop over 20,000 files reports only when a
+    second has passed, the first report at once."""
+    export = jobs.job_claim(DatasetExport, job_id=queued(version, coordinator).pk, attempt=1, worker="w1@host")
+    report = jobs.job_progress_every(export, seconds=60)
+    with django_assert_num_queries(2):
+        report(0.1)
+        report(0.2)
+        report(0.3)
+    assert DatasetExport.objects.get(pk=export.pk).progress == pytest.approx(0.1)
+    DatasetExport.objects.filter(pk=export.pk).update(cancel_requested=True)
+    with pytest.raises(jobs.JobCancelled):
+        jobs.job_progress_every(export, seconds=60)(0.5)  # a cancel is seen at the next stored report

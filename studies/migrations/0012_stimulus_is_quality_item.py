@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('studies', '0010_job_cancelled_status'),
+        ('studies', '0011_stimulus_mos_without_single_computation_index'),
     ]
 
     operations = [
