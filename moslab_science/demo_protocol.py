@@ -47,19 +47,31 @@ def _mirrored(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     return ImageOps.mirror(image)
 
 
+# The demo's degradations at the strengths these items were made with (demo.py grades them 1 to 4).
+NOISE_LEVEL, DARK_LEVEL, DOWNSAMPLE_LEVEL = 2, 3, 2
+
+
+def _noisy(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    return _add_noise(image, NOISE_LEVEL, rng)
+
+
+def _dark(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    return _darken(image, DARK_LEVEL, rng)
+
+
 def _low_resolution(image: Image.Image, rng: np.random.Generator) -> Image.Image:
-    return _upscale(Image.Resampling.NEAREST, False)(_downsample(image, rng), image.size)
+    return _upscale(Image.Resampling.NEAREST, False)(_downsample(image, DOWNSAMPLE_LEVEL, rng), image.size)
 
 
 def _noisy_and_dark(image: Image.Image, rng: np.random.Generator) -> Image.Image:
-    return _add_noise(_darken(image, rng), rng)
+    return _noisy(_dark(image, rng), rng)
 
 
 QUALITY_IMAGES = (
     QualityImage("qc-training-coffee-noise.png", "coffee", "training", 4.0,
-                 "Visible grain everywhere: noise moderate, 1 point, so 4 (Good).", _add_noise),
+                 "Visible grain everywhere: noise moderate, 1 point, so 4 (Good).", _noisy),
     QualityImage("qc-training-rocket-dark.png", "rocket", "training", 3.0,
-                 "Much too dark, shadows lost: brightness severe, 2 points, so 3 (Fair).", _darken),
+                 "Much too dark, shadows lost: brightness severe, 2 points, so 3 (Fair).", _dark),
     QualityImage("qc-qualification-astronaut.png", "astronaut", "qualification", 5.0,
                  "Nothing to deduct: 5 (Excellent).", _mirrored),
     QualityImage("qc-qualification-chelsea-blocky.png", "chelsea", "qualification", 2.0,
