@@ -14,9 +14,10 @@ def test_a_new_file_is_stored_under_its_name_as_storage_save_stores_it(tmp_path)
     storage = FileSystemStorage(location=tmp_path / "fast")
     peer = FileSystemStorage(location=tmp_path / "peer")
     files = NewFiles(storage)
-    names = [files.save(f"stimuli/1/{prefix}/{prefix}cafe.png", prefix.encode() * 100) for prefix in ("ab", "cd", "ab2")]
+    prefixes = ("ab", "cd", "ab2")
+    names = [files.save(f"stimuli/1/{prefix}/{prefix}cafe.png", prefix.encode() * 100) for prefix in prefixes]
     peer_names = [peer.save(f"stimuli/1/{prefix}/{prefix}cafe.png", ContentFile(prefix.encode() * 100))
-                  for prefix in ("ab", "cd", "ab2")]
+                  for prefix in prefixes]
     assert names == peer_names
     for name in names:
         with storage.open(name) as fast, peer.open(name) as slow:
