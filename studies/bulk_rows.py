@@ -7,6 +7,8 @@ database as they are; JSON, UUID and date-time values pass through their field's
 caller's transaction, like any other write. `with_defaults` completes rows of some fields with what
 `Model(...)` would hold in the others, so a caller need not build an instance per row to insert it.
 """
+import datetime
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import connection, models
@@ -14,6 +16,7 @@ from django.utils import timezone
 
 EXECUTEMANY_BATCH = 5_000
 CONVERTED = (models.JSONField, models.UUIDField, models.DateTimeField, models.DateField)
+IMMUTABLE = (datetime.date, uuid.UUID)  # a datetime is a date
 
 
 def rows_insert(*, model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence]) -> int:
@@ -24,7 +27,8 @@ def rows_insert(*, model: type[models.Model], fields: Sequence[str], rows: Itera
     table, names = quote(model._meta.db_table), ", ".join(quote(field.column) for field in chosen)
     converted = [(index, field) for index, field in enumerate(chosen) if isinstance(field, CONVERTED)]
     if converted:
-        rows = (_converted(row, converted) for row in rows)
+        previous: dict[int, tuple] = {}
+        rows = (_converted(row, converted, previous) for row in rows)
     if connection.vendor == "postgresql":
         return _copy(f"COPY {table} ({names}) FROM STDIN", rows)
     placeholders = ", ".join(["%s"] * len(chosen))
@@ -53,10 +57,19 @@ def with_defaults(*, model: type[models.Model], fields: Sequence[str],
     return names, (tuple(row) + fixed + tuple(make() for make in makers) for row in rows)
 
 
-def _converted(row: Sequence, converted: list[tuple[int, models.Field]]) -> list:
+def _converted(row: Sequence, converted: list[tuple[int, models.Field]], previous: dict[int, tuple]) -> list:
+    """The row with its fields' conversions; an immutable value that is the very object of the row before (a
+    column of one time, as `with_defaults` fills it) reuses that row's conversion."""
     values = list(row)
     for index, field in converted:
-        values[index] = field.get_db_prep_save(values[index], connection)
+        value = values[index]
+        last = previous.get(index)
+        if last is not None and last[0] is value:
+            values[index] = last[1]
+            continue
+        values[index] = field.get_db_prep_save(value, connection)
+        if isinstance(value, IMMUTABLE):
+            previous[index] = (value, values[index])
     return values
 
 

@@ -1,18 +1,22 @@
 """Text cells of the CSV files moslab writes: guarded against formula injection, and read back exactly.
 
-``moslab_science.csv_safe.safe_cell`` puts an apostrophe before text a spreadsheet would run as a formula.
+An apostrophe goes before text a spreadsheet would run as a formula (the prefixes of ``moslab_science.csv_safe``).
 Text that already starts with an apostrophe gets one more, so :func:`unescape` can strip exactly
 one leading apostrophe from every text cell and return the original.
 """
 
-from moslab_science.csv_safe import safe_cell
+from moslab_science.csv_safe import FORMULA_PREFIXES
+
+#: Text starting with one of these gets a leading apostrophe: a formula's start, or an apostrophe itself.
+GUARDED_PREFIXES = ("'", *FORMULA_PREFIXES)
 
 
 def escape(value: object) -> object:
-    """The cell to write for ``value`` (numbers and None pass unchanged)."""
-    if isinstance(value, str) and value.startswith("'"):
+    """The cell to write for ``value`` (numbers and None pass unchanged); one test per cell, as exports write
+    a cell of every column of every row."""
+    if isinstance(value, str) and value.startswith(GUARDED_PREFIXES):
         return "'" + value
-    return safe_cell(value)
+    return value
 
 
 def unescape(text: str) -> str:

@@ -34,8 +34,8 @@ class ScoreMatrix:
             raise MosInputError(
                 f"scores must have shape (stimuli, subjects, repetitions); got {scores.ndim} dimensions."
             )
-        stimulus_ids = tuple(str(i) for i in self.stimulus_ids)
-        subject_ids = tuple(str(i) for i in self.subject_ids)
+        stimulus_ids = tuple(map(str, self.stimulus_ids))
+        subject_ids = tuple(map(str, self.subject_ids))
         _check_ids("stimulus", stimulus_ids, scores.shape[0])
         _check_ids("subject", subject_ids, scores.shape[1])
         scale = validate_scale(self.scale)
@@ -80,10 +80,11 @@ class ScoreMatrix:
 def _check_ids(kind: str, ids: Sequence[str], expected: int) -> None:
     if len(ids) != expected:
         raise MosInputError(f"{len(ids)} {kind} ids given for {expected} {kind} rows of the score array.")
+    if len(set(ids)) == len(ids):
+        return
     seen: set[str] = set()
     repeated = tuple(dict.fromkeys(i for i in ids if i in seen or seen.add(i)))
-    if repeated:
-        raise MosInputError(f"{kind} ids must be unique; repeated: {name_ids(repeated)}.")
+    raise MosInputError(f"{kind} ids must be unique; repeated: {name_ids(repeated)}.")
 
 
 def validate_scale(scale: Sequence[float]) -> tuple[float, float]:

@@ -17,12 +17,12 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from common.errors import DomainError
+from common.new_files import NewFiles
 from moslab_science import ingest
 from moslab_science.datasets import (
     ColumnMapping,
@@ -288,11 +288,12 @@ def _write(*, name: str, slug: str, by: AbstractBaseUser, dataset: ImportedDatas
     )
     Membership.objects.create(study=study, user=by, role=Membership.Role.COORDINATOR)
     rows = []
+    files = NewFiles(default_storage)
     for item in dataset.items:
         media = NO_MEDIA
         image = planned.get(item.name)
         if image is not None:
-            media = {**NO_MEDIA, **image.info.stimulus_fields(), "file": _store(study, image, stored)}
+            media = {**NO_MEDIA, **image.info.stimulus_fields(), "file": _store(study, image, stored, files)}
             if progress and len(stored) % 500 == 0:
                 progress(len(stored), len(planned))
         row = {"study_id": study.pk, "name": item.name, "source_content": item.source_content, "groups": item.groups,
@@ -314,13 +315,13 @@ def _write(*, name: str, slug: str, by: AbstractBaseUser, dataset: ImportedDatas
     return study
 
 
-def _store(study: Study, image, stored: list[str]) -> str:
+def _store(study: Study, image, stored: list[str], files: NewFiles) -> str:
     """Store the checked file's bytes (read once here, and checked to be the bytes planned); the stored name."""
     data = image.read_bytes()
     if hashlib.sha256(data).hexdigest() != image.info.sha256:
         raise DomainError(f"import refused, nothing was written: {image.name} changed while importing")
     path = stimulus_file_name(study_id=study.pk, sha256=image.info.sha256, filename=Path(image.name).name)
-    stored.append(default_storage.save(path, ContentFile(data)))
+    stored.append(files.save(path, data))
     return stored[-1]
 
 
