@@ -31,6 +31,8 @@ def launch_from_admin(page, url: str, version, *, preset: str, models=(), traine
     page.goto(url)
     page.select_option("select[name=version]", str(version.pk))
     page.select_option("select[name=preset]", preset)
+    for box in page.query_selector_all("input[name=models]:checked"):  # the preset's own models
+        box.uncheck()
     for model in models:
         page.check(f"input[name=models][value='{model}']")
     page.fill("input[name=trained_runs]", trained_runs)

@@ -136,7 +136,8 @@ def test_images_too_small_for_their_crop_are_refused_before_the_first_step_with_
 def test_unknown_configuration_key_is_refused():
     with pytest.raises(IqaError, match="unknown configuration key 'train.epoch' .known: .*epochs"):
         resolve_config("effnet-lite", {"train": {"epoch": 3}})
-    with pytest.raises(IqaError, match="unknown architecture 'dbcnn' .known: clip, clip-agi, effnet-lite, hyperiqa"):
+    known = r"\(known: clip, clip-agi, clip-iqa, effnet-lite, hyperiqa, ma-agiqa, maniqa, qalign, siglip, siglip-agi\)"
+    with pytest.raises(IqaError, match=f"unknown architecture 'dbcnn' {known}"):
         resolve_config("dbcnn")
 
 
