@@ -1,4 +1,5 @@
 """Listing the files of an import source (a folder or a zip) without trusting its paths."""
+import os
 import stat
 import zipfile
 from collections.abc import Callable
@@ -44,15 +45,31 @@ def _ignored(parts: tuple[str, ...]) -> bool:
 
 
 def _folder_files(root: Path) -> list[SourceFile]:
+    """One `os.scandir` per folder (its entries know their type); hidden and OS folders are not entered."""
     files = []
-    for file in root.rglob("*"):
-        relative = file.relative_to(root)
-        if _ignored(relative.parts) or file.is_dir():
-            continue
-        if file.is_symlink():
-            raise SourceProblem(f"{relative.as_posix()} is a symbolic link; copy the file itself instead")
-        files.append(SourceFile(relative.as_posix(), file.stat().st_size, file.read_bytes))
+    folders = [(str(root), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = prefix + entry.name
+                if _ignored((entry.name,)):
+                    continue
+                if entry.is_symlink():
+                    raise SourceProblem(f"{name} is a symbolic link; copy the file itself instead")
+                if entry.is_dir():
+                    folders.append((entry.path, name + "/"))
+                elif entry.is_file():
+                    files.append(SourceFile(name, entry.stat().st_size, _file_reader(entry.path)))
     return files
+
+
+def _file_reader(path: str) -> Callable[[], bytes]:
+    def read() -> bytes:
+        with open(path, "rb") as stream:
+            return stream.read()
+
+    return read
 
 
 def _zip_files(path: Path) -> list[SourceFile]:

@@ -130,3 +130,27 @@ def test_zip_larger_than_the_limit_is_refused(tmp_path):
 def test_zip_with_folders_keeps_relative_names(tmp_path):
     archive = make_zip(tmp_path / "in.zip", {"set/a.png": png_bytes(), "__MACOSX/set/._a.png": b"junk"})
     assert [f.name for f in read_source(archive, max_total_bytes=LIMIT)] == ["set/a.png"]
+
+
+def test_folder_with_subfolders_keeps_relative_names_and_skips_hidden_ones(tmp_path):
+    for name, data in {"b.png": png_bytes(), "set/deeper/a.png": png_bytes(1), ".git/x.png": png_bytes(2),
+                       "set/.DS_Store": b"junk", "__MACOSX/set/._a.png": b"junk", "set/Thumbs.db": b"junk"}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    files = read_source(tmp_path, max_total_bytes=LIMIT)
+    assert [(f.name, f.size_bytes) for f in files] == [("b.png", len(png_bytes())),
+                                                       ("set/deeper/a.png", len(png_bytes(1)))]
+    assert files[1].read_bytes() == png_bytes(1)
+
+
+@pytest.mark.parametrize("target", ["file", "folder"])
+def test_folder_symlink_is_refused(tmp_path, target):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.png").write_bytes(png_bytes())
+    source = tmp_path / "source"
+    (source / "set").mkdir(parents=True)
+    (source / "set" / "ok.png").write_bytes(png_bytes(1))
+    (source / "set" / "link").symlink_to(outside / "secret.png" if target == "file" else outside)
+    with pytest.raises(SourceProblem, match="set/link is a symbolic link"):
+        read_source(source, max_total_bytes=LIMIT)
