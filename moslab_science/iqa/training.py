@@ -91,8 +91,13 @@ def train_run(*, config: dict, table: Path, images: Path, out: Path, device: str
         if not processes.main:
             hooks = TrainingHooks()
         with stops.catching_signals():
-            return _train(config, Path(table), Path(images), Path(out), processes, stops, resume, restart,
-                          stop_after_epoch, log, hooks)
+            summary = _train(config, Path(table), Path(images), Path(out), processes, stops, resume, restart,
+                             stop_after_epoch, log, hooks)
+        # Every rank leaves together: gloo could abort a rank that tore down while rank 0 still scored the test
+        # part ("terminate called without an active exception", seen on a loaded CPU). Not after an error: a
+        # barrier there could wait for a rank that is stuck in a collective.
+        processes.barrier()
+        return summary
     finally:
         distributed.stop(processes)
 
