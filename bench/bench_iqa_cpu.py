@@ -64,7 +64,8 @@ def main() -> None:
     summary = train_run(config=config, table=table, images=BIQ / "images", out=args.out / "run")
     elapsed = time.monotonic() - started
     test = summary["test"]
-    print(f"EfficientNet-Lite ({config['model']['variant']}) on biq2021-dev, CPU, {summary['epochs']} epochs")
+    print(f"EfficientNet-Lite ({config['model']['variant']}, {config['input']['train_crop']}-px crops, "
+          f"{config['model']['frozen_blocks']} frozen blocks) on biq2021-dev, CPU, {summary['epochs']} epochs")
     print(f"  parts: {summary['counts']}, best epoch on val: {summary['best']['epoch']}")
     print(f"  test SRCC {test['srcc']:.3f} (95% CI {test['ci95']['srcc']}), PLCC {test['plcc']:.3f}")
     print(f"  wall time {elapsed / 60:.1f} min (training epochs {summary['train_seconds'] / 60:.1f} min), "
