@@ -16,7 +16,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from challenges import selectors, services
+from challenges import leaderboards, selectors, services
 from challenges.models import Phase, Submission
 from challenges.submission_services import submission_cancel, submission_mark_final, submission_submit
 from common.api import page_of, page_response, query_filters
@@ -379,7 +379,7 @@ class LeaderboardApi(APIView):
     @extend_schema(responses=ChallengeBoardOutput)
     def get(self, request, slug: str, phase_id: int):
         phase = selectors.phase_get(challenge=_challenge(request, slug), phase_id=phase_id)
-        board = selectors.leaderboard(phase=phase, user=request.user)
+        board = leaderboards.leaderboard(phase=phase, user=request.user)
         if not board.scores_visible:  # other teams' methods stay theirs until the results are published
             board = replace(board, rows=[replace(row, fact_sheet=None) for row in board.rows])
         return Response(ChallengeBoardOutput(board).data)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from challenges import selectors, services
+from challenges import leaderboards, selectors, services
 from challenges.baseline_services import baseline_from_run, runs_for_baselines
 from challenges.forms import ChallengeForm, FactSheetForm, PhaseForm, organised_splits
 from challenges.models import Phase
@@ -317,7 +317,7 @@ def _scatter_charts(phase: Phase, user) -> list:
     if not selectors.mos_visible(phase=phase, user=user):
         return []
     charts, taken = [], set()
-    for series in selectors.leaderboard_scatter(phase=phase, user=user):
+    for series in leaderboards.leaderboard_scatter(phase=phase, user=user):
         slug = f"scatter-{'baseline-' if series.is_baseline else ''}{slug_part(series.label)}"[:60]
         while slug in taken:
             slug += "-x"
@@ -337,7 +337,7 @@ def _scatter_charts(phase: Phase, user) -> list:
 def leaderboard(request, slug: str, phase_id: int):
     challenge = _challenge(request, slug)
     phase = selectors.phase_get(challenge=challenge, phase_id=phase_id)
-    board = selectors.leaderboard(phase=phase, user=request.user)
+    board = leaderboards.leaderboard(phase=phase, user=request.user)
     overview = selectors.challenge_overview(challenge=challenge, user=request.user)
     charts = _scatter_charts(phase, request.user)
     base = reverse("challenges:leaderboard", args=[slug, phase.pk])
@@ -357,7 +357,7 @@ def leaderboard_csv(request, slug: str, phase_id: int):
     """The final table in the seed reports' layout (ranked teams, then baselines), once the scores are visible."""
     challenge = _challenge(request, slug)
     phase = selectors.phase_get(challenge=challenge, phase_id=phase_id)
-    response = HttpResponse(selectors.final_table_csv(phase=phase, user=request.user),
+    response = HttpResponse(leaderboards.final_table_csv(phase=phase, user=request.user),
                             content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-{phase.kind}-final-table.csv"'
     return response

@@ -60,16 +60,8 @@ def _folder_files(root: Path) -> list[SourceFile]:
                 if entry.is_dir():
                     folders.append((entry.path, name + "/"))
                 elif entry.is_file():
-                    files.append(SourceFile(name, entry.stat().st_size, _file_reader(entry.path)))
+                    files.append(SourceFile(name, entry.stat().st_size, Path(entry.path).read_bytes))
     return files
-
-
-def _file_reader(path: str) -> Callable[[], bytes]:
-    def read() -> bytes:
-        with open(path, "rb") as stream:
-            return stream.read()
-
-    return read
 
 
 def _zip_files(path: Path) -> list[SourceFile]:

@@ -6,7 +6,7 @@ import torch
 from django.urls import reverse
 from django.utils import timezone
 
-from challenges import selectors, services
+from challenges import leaderboards, services
 from challenges.baseline_services import baseline_from_run
 from challenges.data import hidden_mos, part_names
 from challenges.models import Baseline
@@ -73,7 +73,7 @@ def test_a_zero_shot_run_becomes_a_baseline_of_each_phase(challenge, researcher,
     assert baseline.scores["score"] == pytest.approx(scores["figures"]["score"])
     assert baseline_from_run(phase=test, run_id=str(run.pk), by=coordinator).pk == baseline.pk, "added once"
 
-    board = selectors.leaderboard(phase=test, user=make_user("visitor"))
+    board = leaderboards.leaderboard(phase=test, user=make_user("visitor"))
     assert [row.team for row in board.baselines] == [baseline.label] and board.baselines[0].score is None
 
     client.force_login(coordinator)  # the page: the organiser picks the run, the baseline shows on the leaderboard

@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from challenges import selectors, services
+from challenges import leaderboards, selectors, services
 from challenges.models import ParticipantBundle
 from challenges.submission_services import submission_mark_final, submission_score_run, submission_submit
 from common.errors import DomainError, PermissionDeniedError
@@ -85,18 +85,18 @@ def test_no_selector_a_participant_reaches_shows_hidden_mos(challenge, team_user
     seen = [
         selectors.challenge_overview(challenge=challenge, user=alpha),
         selectors.team_submissions(challenge=challenge, user=alpha),
-        selectors.leaderboard(phase=dev, user=alpha),
-        selectors.leaderboard(phase=test, user=alpha),
+        leaderboards.leaderboard(phase=dev, user=alpha),
+        leaderboards.leaderboard(phase=test, user=alpha),
         *(selectors.submission_get_for_user(challenge=challenge, submission_id=view.id, user=alpha)
           for view in selectors.team_submissions(challenge=challenge, user=alpha)),
     ]
     assert not leaks(repr(seen))
-    for reader, current in ((selectors.leaderboard_scatter, dev), (selectors.leaderboard_scatter, test),
-                            (selectors.final_table_rows, test)):
+    for reader, current in ((leaderboards.leaderboard_scatter, dev), (leaderboards.leaderboard_scatter, test),
+                            (leaderboards.final_table_rows, test)):
         with pytest.raises(PermissionDeniedError):
             reader(phase=current, user=alpha)
-    assert not leaks(repr(selectors.final_table_rows(phase=dev, user=alpha))), "scores only, public in development"
-    organiser_view = repr(selectors.leaderboard_scatter(phase=test, user=coordinator))
+    assert not leaks(repr(leaderboards.final_table_rows(phase=dev, user=alpha))), "scores only, public in development"
+    organiser_view = repr(leaderboards.leaderboard_scatter(phase=test, user=coordinator))
     assert leaks(organiser_view), "the check itself must find MOS where it is shown"
     overview = selectors.challenge_overview(challenge=challenge, user=alpha)
     assert overview.part_counts == {part: PARTS.count(part) for part in ("test", "train", "val")}

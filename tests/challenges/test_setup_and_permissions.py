@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from challenges import selectors, services
+from challenges import leaderboards, selectors, services
 from challenges.models import Challenge, Participant
 from challenges.submission_services import submission_submit
 from common.errors import DomainError, PermissionDeniedError
@@ -115,7 +115,7 @@ def test_a_private_challenge_is_invisible_to_participants(challenge, coordinator
     with pytest.raises(PermissionDeniedError):
         services.participant_register(challenge=challenge, user=user, accept_terms=True)
     with pytest.raises(PermissionDeniedError):
-        selectors.leaderboard(phase=phase(challenge, "development"), user=user)
+        leaderboards.leaderboard(phase=phase(challenge, "development"), user=user)
     assert selectors.challenges_for_user(user=user) == []
     assert selectors.challenges_for_user(user=coordinator) == [challenge]
     assert selectors.challenge_get_for_user(slug="iqa-2025", user=coordinator) == challenge

@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from challenges import selectors, services
+from challenges import leaderboards, selectors, services
 from challenges.models import FactSheet, Submission
 from challenges.submission_services import submission_mark_final, submission_score_run, submission_submit
 from common.errors import DomainError, PermissionDeniedError
@@ -129,7 +129,7 @@ def test_the_development_leaderboard_ranks_each_teams_best_entry(challenge, team
     submit(challenge, alpha, noise=1.5)
     best = submit(challenge, alpha)  # exact ranking of the MOS: the best possible
     beta_entry = submit(challenge, beta, noise=0.9)
-    board = selectors.leaderboard(phase=phase(challenge, "development"), user=beta)
+    board = leaderboards.leaderboard(phase=phase(challenge, "development"), user=beta)
     assert board.scores_visible and [row.team for row in board.rows] == ["Alpha", "Beta"]
     # 4 validation images: a paired bootstrap cannot tell the teams apart, so they share the first rank
     assert [row.rank for row in board.rows] == [1, 1] and board.rows[0].submission_id == best.pk
@@ -146,18 +146,18 @@ def test_test_scores_stay_hidden_until_published(challenge, team_users, coordina
     view = selectors.team_submissions(challenge=challenge, user=alpha, phase=test)[0]
     assert view.status == "succeeded" and view.scores is None and view.scores_hidden
     submission_mark_final(submission=entry, by=alpha, fact_sheet=SHEET)
-    board = selectors.leaderboard(phase=test, user=beta)
+    board = leaderboards.leaderboard(phase=test, user=beta)
     assert not board.scores_visible and board.rows[0].team == "Alpha"
     assert (board.rows[0].rank, board.rows[0].score, board.rows[0].srcc, board.rows[0].plcc) == (None,) * 4
-    for reader in (selectors.final_table_rows, selectors.final_table_csv, selectors.leaderboard_scatter):
+    for reader in (leaderboards.final_table_rows, leaderboards.final_table_csv, leaderboards.leaderboard_scatter):
         with pytest.raises(PermissionDeniedError):
             reader(phase=test, user=alpha)
-    assert selectors.leaderboard(phase=test, user=coordinator).rows[0].score == pytest.approx(entry.scores["score"])
+    assert leaderboards.leaderboard(phase=test, user=coordinator).rows[0].score == pytest.approx(entry.scores["score"])
     with pytest.raises(PermissionDeniedError):
         services.phase_publish(phase=test, by=alpha)
     services.phase_publish(phase=test, by=coordinator)
     test.refresh_from_db()
-    assert selectors.leaderboard(phase=test, user=beta).rows[0].rank == 1
+    assert leaderboards.leaderboard(phase=test, user=beta).rows[0].rank == 1
     assert selectors.team_submissions(challenge=challenge, user=alpha, phase=test)[0].scores["n"] == 6
     with pytest.raises(DomainError, match="published; final entries cannot change"):
         submission_mark_final(submission=entry, by=alpha, fact_sheet=SHEET)
@@ -196,7 +196,7 @@ def test_baselines_are_scored_at_once_and_listed_apart(challenge, team_users, co
     assert any("'img00.png' is not an image of the val part" in problem for problem in caught.value.problems)
     with pytest.raises(PermissionDeniedError):
         services.baseline_add(phase=dev, label="Mine", scores=scores, by=team_users[0])
-    board = selectors.leaderboard(phase=dev, user=team_users[0])
+    board = leaderboards.leaderboard(phase=dev, user=team_users[0])
     assert board.rows == [] and [row.team for row in board.baselines] == ["ResNet-50 (moslab run 3)"]
     assert board.baselines[0].is_baseline and board.baselines[0].rank is None
 
@@ -210,13 +210,13 @@ def test_the_published_final_table_and_scatter_plots(challenge, team_users, coor
                           by=coordinator)
     services.phase_publish(phase=test, by=coordinator)
     test.refresh_from_db()
-    lines = selectors.final_table_csv(phase=test, user=alpha).splitlines()
+    lines = leaderboards.final_table_csv(phase=test, user=alpha).splitlines()
     assert lines[0] == "rank,team,main score,SRCC,PLCC,params (M),input size,GFLOPs,ensemble,extra data"
     assert lines[1].startswith("1,Beta,1.0000,1.0000,") and lines[1].endswith(",120,224x224,4.5,yes,yes")
     # 6 test images: the paired bootstrap cannot separate the teams, so both hold rank 1 (Beta's score is higher)
     assert lines[2].startswith("1,Alpha,") and lines[2].endswith(",28.3,224x224,4.5,no,yes")
     assert lines[3].startswith(",baseline: NIQE,")
-    series = selectors.leaderboard_scatter(phase=test, user=alpha)
+    series = leaderboards.leaderboard_scatter(phase=test, user=alpha)
     assert [(s.label, s.is_baseline) for s in series] == [("Beta", False), ("Alpha", False), ("NIQE", True)]
     beta_series = series[0]
     assert sorted(beta_series.mos) == sorted(mos_of(int(name[3:5])) for name in names_of("test"))

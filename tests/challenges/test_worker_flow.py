@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from challenges import selectors, services
+from challenges import leaderboards, selectors, services
 from challenges.models import ParticipantBundle, Submission
 from challenges.submission_services import submission_mark_final, submission_submit
 from common.errors import DomainError
@@ -62,7 +62,7 @@ def test_a_whole_challenge(celery_worker_process, dataset_version, coordinator, 
                                          content=predictions_csv("val", noise=2.0)))
     beta_dev = scored(submission_submit(phase=dev, by=users["Beta"], filename="b.csv",
                                         content=predictions_csv("val")))
-    board = selectors.leaderboard(phase=dev, user=users["Alpha"])
+    board = leaderboards.leaderboard(phase=dev, user=users["Alpha"])
     assert alpha_dev.scores["srcc"] < beta_dev.scores["srcc"] == 1.0
     assert [row.team for row in board.rows] == ["Beta", "Alpha"] and board.rows[0].score == beta_dev.scores["score"]
     assert board.rows[1].srcc == pytest.approx(alpha_dev.scores["srcc"])
@@ -74,15 +74,15 @@ def test_a_whole_challenge(celery_worker_process, dataset_version, coordinator, 
         assert selectors.team_submissions(challenge=challenge, user=users[name], phase=test)[0].scores is None
     services.baseline_add(phase=test, label="NIQE", scores={name: float(len(name) + i) for i, name in
                                                             enumerate(names_of("test"))}, by=coordinator)
-    hidden = selectors.leaderboard(phase=test, user=users["Beta"])
+    hidden = leaderboards.leaderboard(phase=test, user=users["Beta"])
     assert not hidden.scores_visible and {row.score for row in hidden.rows} == {None}
 
     services.phase_publish(phase=test, by=coordinator)
     test.refresh_from_db()
-    table = selectors.final_table_csv(phase=test, user=users["Beta"]).splitlines()
+    table = leaderboards.final_table_csv(phase=test, user=users["Beta"]).splitlines()
     assert table[0] == "rank,team,main score,SRCC,PLCC,params (M),input size,GFLOPs,ensemble,extra data"
     # 6 test images: too few for the paired bootstrap to separate the teams, so they share rank 1
     assert table[1].startswith("1,Alpha,1.0000,1.0000,") and table[2].startswith("1,Beta,")
     assert table[3].startswith(",baseline: NIQE,") and len(table) == 4
-    assert [series.label for series in selectors.leaderboard_scatter(phase=test, user=users["Beta"])] == \
+    assert [series.label for series in leaderboards.leaderboard_scatter(phase=test, user=users["Beta"])] == \
         ["Alpha", "Beta", "NIQE"]
