@@ -4,10 +4,12 @@ For each size, a study of simulated votes (bench_mos.simulated: 5% missing, plus
 pending relabels and gold votes that must not count) is written straight into the database. Then a real
 web server (gunicorn, 2 sync workers) and a real Celery worker (solo pool) are started. Over HTTP, the bench
 posts *Compute MOS* (BT.500) with the coordinator's session and CSRF token, loads the results page, asks
-the computation's JSON status as the page's script does (every 100 ms at first, static/js/job_wait.js), and
-loads the page again once the job has ended: it must show "Succeeded". Before the timed click, 4 clicks on a
-20 x 3 study warm the web and Celery processes (their first request and task import the MOS engine and the
-broker client), as on a site that has been running. Printed per size: that time, its parts from the row
+the computation's JSON status as the page's script does (every 100 ms at first, then after a tenth of the time
+waited; static/js/job_wait.js), and loads the page again once the job has ended: it must show "Succeeded".
+Before the timed click, 4 clicks on a 20 x 3 study warm the web and Celery processes (their first request and
+task import the MOS engine and the broker client), as on a site that has been running; `--clicks N` times N
+clicks on the same study, one after another (the first pays the worker's first use of that much memory).
+Printed per click: that time, its parts from the row
 (queue wait, worker, and the rest: the request, the commit of the results and the poll), the worker's CPU
 time and peak RSS, the engine alone on the same matrix, the matrix read alone (one pass, and with --orm the
 old correlated-subquery path), the results page's response time (first and last page) and the load average.
@@ -61,7 +63,7 @@ RATING_COLUMNS = ("study_id", "stimulus_id", "rater_id", "score", "dimension", "
                   "round", "verified", "deductions", "display", "reason", "change_reason")
 EPOCH = datetime(2026, 6, 1, tzinfo=UTC)
 CLICK_TIMEOUT_S = 600
-POLL_MS, FAST_FOR_MS, SLOWEST_MS = 100, 2000, 2000  # the results page's status poll (static/js/job_wait.js)
+POLL_MS, WAIT_SHARE, SLOWEST_MS = 100, 0.1, 2000  # the results page's status poll (static/js/job_wait.js)
 
 
 def insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -187,8 +189,7 @@ def click(browser: Browser, study_id: int) -> tuple[float, str]:
         _, _, text = browser.request("GET", status_url.group(1))
         if json.loads(text)["status"] not in ("queued", "running"):
             break
-        if time.perf_counter() - asked_from > FAST_FOR_MS / 1000:
-            delay = min(delay * 1.5, SLOWEST_MS)
+        delay = min(max(POLL_MS, (time.perf_counter() - asked_from) * 1000 * WAIT_SHARE), SLOWEST_MS)
     _, _, page = browser.request("GET", location)
     assert 'id="computation-status">Succeeded' in page or 'id="computation-status">Failed' in page
     return time.perf_counter() - start, location
@@ -218,20 +219,28 @@ def run_size(n_stimuli: int, n_raters: int, *, port: int, coordinator, warm_stud
         browser = Browser(port, session.cookies["sessionid"].value)
         for _ in range(args.warm_clicks):  # as on a running site: web and Celery processes have served requests
             click(browser, warm_study.pk)
-        cpu_before = cpu_seconds(worker.pid)
-        total_s, location = click(browser, study.pk)
-        worker_cpu_s, worker_mib = cpu_seconds(worker.pid) - cpu_before, peak_rss_mib(worker.pid)
+        for number in range(1, args.clicks + 1):
+            cpu_before = cpu_seconds(worker.pid)
+            total_s, location = click(browser, study.pk)
+            worker_cpu_s, worker_mib = cpu_seconds(worker.pid) - cpu_before, peak_rss_mib(worker.pid)
+            report((n_stimuli, n_raters, votes), number, total_s, location, browser, worker_cpu_s, worker_mib,
+                   read_s=read_s, orm_s=orm_s, engine_s=engine_s)
     finally:
         stop_worker(worker)
+
+
+def report(size: tuple[int, int, int], number: int, total_s: float, location: str, browser: Browser,
+           worker_cpu_s: float, worker_mib: float, *, read_s: float, orm_s: float, engine_s: float) -> None:
     computation = MosComputation.objects.get(pk=int(location.rstrip("/").rsplit("/", 1)[1]))
     assert computation.status == "succeeded", computation.error
     queued_s = (computation.started_at - computation.created_at).total_seconds()
     worked_s = (computation.finished_at - computation.started_at).total_seconds()
+    n_stimuli, n_raters, votes = size
     last = (n_stimuli + 99) // 100
     first_page_s, last_page_s = timed_get(browser, location), timed_get(browser, f"{location}?page={last}")
     print(f"{n_stimuli}x{n_raters} ({votes:,} votes in the table, {computation.num_ratings:,} current) on "
-          f"{connection.vendor}: click to results page {total_s:.2f} s (queued {queued_s:.2f} s, worker "
-          f"{worked_s:.2f} s, request + commit + poll {total_s - queued_s - worked_s:.2f} s); worker CPU "
+          f"{connection.vendor}, click {number}: click to results page {total_s:.2f} s (queued {queued_s:.2f} s, "
+          f"worker {worked_s:.2f} s, request + commit + poll {total_s - queued_s - worked_s:.2f} s); worker CPU "
           f"{worker_cpu_s:.2f} s, peak RSS {worker_mib:.0f} MiB; one-pass matrix read {read_s:.2f} s"
           + (f", ORM current() read {orm_s:.2f} s" if orm_s == orm_s else "")
           + f"; engine alone {engine_s:.3f} s; results page 1 {first_page_s * 1000:.0f} ms, page {last} "
@@ -258,6 +267,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000x21,20000x21,100000x30")
     parser.add_argument("--port", type=int, default=8201)
     parser.add_argument("--warm-clicks", type=int, default=4, help="clicks on a 20x3 study before the timed one")
+    parser.add_argument("--clicks", type=int, default=1, help="timed clicks on each size's study, one after another")
     parser.add_argument("--orm", action="store_true", help="also time the old correlated-subquery read")
     parser.add_argument("--orm-up-to", type=int, default=500_000, help="... on studies of at most this many votes")
     args = parser.parse_args()

@@ -36,12 +36,9 @@ class StudyMatrix:
     rater_pk: dict[str, int]
 
 
-RESULT_FIELDS = ("computation_id", "stimulus_id", "position", "mos", "std", "ci95", "count")
-
-
 @dataclass(frozen=True)
 class MosOutcome:
-    results: list[tuple]  # one row per stimulus, in the order of RESULT_FIELDS, for `rows_insert`
+    results: dict[str, np.ndarray]  # StimulusMos columns, one row per stimulus, for `columns_insert`
     reports: list[SubjectReport]
     warnings: list[dict]
     num_ratings: int
@@ -118,11 +115,13 @@ def compute_study_mos(computation: MosComputation, *, progress=lambda fraction: 
         rest = {k: v for k, v in parameters.items() if k not in SCREENING_PARAMETERS}
         final = compute_mos(candidates.keep_subjects(~screened.rejected | forced), method, computation.mode,
                             **rest, **extra)
-    stimulus_pks = [study_matrix.stimulus_pk[stimulus] for stimulus in final.stimulus_ids]
+    stimulus_pks = np.fromiter((study_matrix.stimulus_pk[stimulus] for stimulus in final.stimulus_ids), dtype=np.int64,
+                               count=len(final.stimulus_ids))
     std = final.std if final.std is not None else np.full(len(stimulus_pks), np.nan)
-    results = list(zip([computation.pk] * len(stimulus_pks), stimulus_pks, range(len(stimulus_pks)),  # by name
-                       _numbers(final.mos), _numbers(std), _numbers(final.ci95),
-                       np.asarray(final.n, dtype=np.int64).tolist(), strict=True))
+    results = {"computation_id": np.full(len(stimulus_pks), computation.pk), "stimulus_id": stimulus_pks,
+               "position": np.arange(len(stimulus_pks)),  # by name
+               "mos": _finite(final.mos), "std": _finite(std), "ci95": _finite(final.ci95),
+               "count": np.asarray(final.n, dtype=np.int64)}
     correlations = subject_correlations(matrix.scores)
     reports = _subject_reports(computation, study_matrix, screened, decisions, correlations)
     disagreeing = disagreeing_raters_warning(matrix.subject_ids, correlations.pearson,
@@ -165,6 +164,7 @@ def _subject_reports(
 ) -> list[SubjectReport]:
     matrix = study_matrix.matrix
     index_in_screened = {subject: i for i, subject in enumerate(screened.subject_ids)}
+    votes_per_subject = matrix.votes_per_subject
     reports = []
     for column, subject in enumerate(matrix.subject_ids):
         decision = decisions.get(subject)
@@ -178,7 +178,7 @@ def _subject_reports(
                      f"({decision.reason}).".strip()
         reports.append(SubjectReport(
             computation=computation, rater_id=study_matrix.rater_pk[subject], rejected=rejected,
-            automatic_rejected=automatic, reason=reason, num_votes=int(matrix.votes_per_subject[column]),
+            automatic_rejected=automatic, reason=reason, num_votes=int(votes_per_subject[column]),
             p_count=_item(screened.p, i, int), q_count=_item(screened.q, i, int),
             pearson=_number(correlations.pearson[column]), spearman=_number(correlations.spearman[column]),
             bias=_item(screened.bias, i, float), inconsistency=_item(screened.inconsistency, i, float),
@@ -186,10 +186,10 @@ def _subject_reports(
     return reports
 
 
-def _numbers(values: np.ndarray) -> list[float | None]:
-    """Floats, None where not finite (a stimulus without a MOS), for the database."""
+def _finite(values: np.ndarray) -> np.ndarray:
+    """Floats, NaN (stored as NULL) where not finite: a stimulus without a MOS."""
     values = np.asarray(values, dtype=float)
-    return np.where(np.isfinite(values), values, None).tolist()
+    return np.where(np.isfinite(values), values, np.nan)
 
 
 def _number(value) -> float | None:

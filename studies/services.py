@@ -17,7 +17,7 @@ from moslab_science import ingest
 from moslab_science.rating.protocol import off_scale_problem
 from moslab_science.rating.protocol_limits import whole_problem
 from studies import selectors, tasks
-from studies.bulk_rows import rows_insert
+from studies.bulk_rows import columns_insert
 from studies.models import (
     Membership,
     MosComputation,
@@ -28,7 +28,7 @@ from studies.models import (
     SubjectDecision,
     SubjectReport,
 )
-from studies.mos_adapter import RESULT_FIELDS, compute_study_mos
+from studies.mos_adapter import compute_study_mos
 
 logger = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ def mos_computation_cancel(*, computation: MosComputation, by: AbstractBaseUser)
 
 
 def _mos_store(computation: MosComputation, outcome) -> dict:
-    rows_insert(model=StimulusMos, fields=RESULT_FIELDS, rows=outcome.results)
+    columns_insert(model=StimulusMos, columns=outcome.results)
     SubjectReport.objects.bulk_create(outcome.reports)
     return {"warnings": outcome.warnings, "num_ratings": outcome.num_ratings}
 

@@ -99,9 +99,10 @@ def bt500_screen(scores: np.ndarray, *, mode: Mode = "default") -> Bt500Screenin
 
 def _kurtosis(votes: np.ndarray, mean: np.ndarray, count: np.ndarray) -> np.ndarray:
     """beta2 = m4 / m2^2 (biased moments, as BT.500 and scipy); NaN where the votes do not vary."""
-    deviation = votes - mean[:, None]
-    m2 = safe_divide(np.nansum(deviation**2, axis=1), count)
-    m4 = safe_divide(np.nansum(deviation**4, axis=1), count)
+    squares = np.square(votes - mean[:, None])
+    np.copyto(squares, 0.0, where=np.isnan(squares))  # a missing vote adds nothing
+    m2 = safe_divide(np.sum(squares, axis=1), count)
+    m4 = safe_divide(np.sum(np.square(squares), axis=1), count)
     flat = m2 <= (np.finfo(float).eps * mean) ** 2  # scipy.stats.kurtosis's own test
     return np.where(flat | np.isnan(m2), np.nan, safe_divide(m4, m2**2))
 

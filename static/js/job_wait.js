@@ -1,16 +1,16 @@
 // A page showing a queued or running job (an element with data-job-status-url) asks the job's JSON status
-// every POLL_MS for the first FAST_FOR_MS, then less and less often (up to every SLOWEST_MS), and reloads once
-// the job has ended: the results show as soon as the worker has stored them. Without scripts, the page's
-// <noscript> refresh reloads it every 2 s instead.
+// every POLL_MS at first, then after a tenth of the time waited so far (WAIT_SHARE, at most every SLOWEST_MS),
+// and reloads once the job has ended: the results show at most about a tenth of the wait after the worker has
+// stored them (about 40 requests in the first 20 s, then one every 2 s). Without scripts, the page's <noscript> refresh
+// reloads it every 2 s instead.
 (() => {
   const POLL_MS = 100;
-  const FAST_FOR_MS = 2000;
+  const WAIT_SHARE = 0.1;
   const SLOWEST_MS = 2000;
   const marker = document.querySelector("[data-job-status-url]");
   if (!marker) return;
   const url = marker.dataset.jobStatusUrl;
   const started = Date.now();
-  let delay = POLL_MS;
 
   async function poll() {
     try {
@@ -25,9 +25,8 @@
     } catch (error) {
       // the network or the server is away for a moment: ask again later
     }
-    if (Date.now() - started > FAST_FOR_MS) delay = Math.min(delay * 1.5, SLOWEST_MS);
-    setTimeout(poll, delay);
+    setTimeout(poll, Math.min(Math.max(POLL_MS, (Date.now() - started) * WAIT_SHARE), SLOWEST_MS));
   }
 
-  setTimeout(poll, delay);
+  setTimeout(poll, POLL_MS);
 })();

@@ -6,7 +6,7 @@ import pytest
 
 from common.errors import DomainError
 from studies import services
-from studies.models import Membership, MosComputation, Rating, SubjectDecision, SubjectReport
+from studies.models import Membership, MosComputation, Rating, StimulusMos, SubjectDecision, SubjectReport
 from studies.selectors import study_progress
 from tests.conftest import write_image
 
@@ -166,3 +166,13 @@ def test_progress_counts_raters_not_relabels_or_quality_votes(rated_study):
     progress = study_progress(study=study)
     assert progress == {"stimuli": 12, "ratings": 96, "target_ratings": 96, "complete_stimuli": 12,
                         "awaiting_review": 0}
+
+
+def test_deleting_a_computation_deletes_its_result_rows_only(rated_study, coordinator):
+    """The results' link to their computation is not a database constraint (its lock guards the writes): the
+    cascade that removes them with their computation is Django's."""
+    study, _ = rated_study
+    first, second = run(study, coordinator, "mean"), run(study, coordinator, "bt500")
+    first.delete()
+    assert not StimulusMos.objects.filter(computation_id=first.pk).exists()
+    assert StimulusMos.objects.filter(computation_id=second.pk).count() == 12

@@ -11,6 +11,7 @@ from itertools import count
 
 import numpy as np
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,7 @@ from studies import services
 from studies.bulk_rows import rows_insert
 from studies.models import Rating, Stimulus
 from studies.mos_adapter import study_score_matrix
-from studies.vote_cells import _newest_per_key, current_vote_cells
+from studies.vote_cells import _alone, _copy_binary, _newest_per_key, counted_votes_query, current_vote_cells
 
 pytestmark = pytest.mark.django_db
 PURPOSES = [Rating.Purpose.RATING] * 4 + [Rating.Purpose.GOLD, Rating.Purpose.TRAINING, Rating.Purpose.REPEAT,
@@ -119,8 +120,8 @@ def test_score_matrix_equals_the_one_built_from_the_orm(people, history):
     np.testing.assert_array_equal(matrix.scores, expected)
 
 
-def test_newest_vote_per_key_with_keys_too_far_apart_to_combine():
-    """Primary keys whose offsets multiply past int64 are grouped by their ranks instead: the same choice."""
+def test_newest_vote_per_key_with_keys_too_far_apart_for_a_table():
+    """Primary keys spread far wider than the votes are indexed by sorting, not through a table: the same choice."""
     big = 2**40
     columns = {"stimulus_id": np.array([big, 1, big, 1, big]), "rater_id": np.array([big, big, 1, big, big]),
                "created_at": np.array([5, 1, 1, 1, 5]), "id": np.array([10, 11, 12, 13, 14]),
@@ -128,3 +129,33 @@ def test_newest_vote_per_key_with_keys_too_far_apart_to_combine():
     cells = _newest_per_key(columns)
     assert sorted(zip(cells.stimulus_pk.tolist(), cells.rater_pk.tolist(), cells.vote_pk.tolist(), strict=True)) == [
         (1, big, 13), (big, 1, 12), (big, big, 14)]  # same instant: the higher id wins
+
+
+@given(keys=st.lists(st.integers(min_value=0, max_value=40), max_size=200))
+def test_lone_votes_found_by_counting_equal_those_found_by_sorting(keys):
+    """The linear count over a table of every key and the sort (taken for keys too sparse for a table) agree."""
+    key = np.array(keys, dtype=np.int64)
+    counted = _alone(key, cells=41)
+    sorted_out = _alone(key, cells=10**9)  # far more keys than a table may hold: found by sorting
+    expected = [keys.count(value) == 1 for value in keys]
+    assert counted.tolist() == expected and sorted_out.tolist() == expected
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two database sessions sharing a snapshot: PostgreSQL")
+def test_reading_in_two_sessions_gives_the_votes_of_one_read(people):
+    """A large study's votes are read in two PostgreSQL sessions (split at a stimulus) in one exported snapshot:
+    the same cells as one session's read, with votes on both sides of the split and relabels among them."""
+    rng = np.random.default_rng(11)
+    history = [(int(rng.integers(5)), int(rng.integers(4)), "", Rating.Purpose.RATING, bool(rng.random() < 0.9),
+                int(rng.integers(7)), int(rng.integers(1, 6)), bool(rng.random() < 0.3)) for _ in range(80)]
+    study = write_history(people, history)
+    stimuli = sorted(Stimulus.objects.filter(study=study).values_list("pk", flat=True))
+    sql, params = counted_votes_query(study, dimension="").query.sql_with_params()
+    one = _newest_per_key(_copy_binary(sql, params))
+    two = _newest_per_key(_copy_binary(sql, params, split=stimuli[2]))
+    assert {*zip(one.vote_pk.tolist(), one.score.tolist(), strict=True)} == {
+        *zip(two.vote_pk.tolist(), two.score.tolist(), strict=True)}
+    assert cells_as_set(one) == set(Rating.objects.filter(study=study, dimension="").current()
+                                    .values_list("stimulus_id", "rater_id", "score"))
+    assert {pk < stimuli[2] for pk in two.stimulus_pk.tolist()} == {True, False}
