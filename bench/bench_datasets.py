@@ -3,13 +3,16 @@
 Import: a MOS table (image,mos,source_subset) and a folder of small synthetic PNGs through
 `dataset_import` (every image checked and decoded by moslab_science.ingest, stored byte for byte, one
 transaction). Export: a version's zip bundle through `dataset_export_run` (original bytes, table,
-ratings, datasheet, checksums). Each is run twice: once timed, once under tracemalloc for the peak
-of Python allocations. Runs on a throwaway test database (SQLite file by default, or DATABASE_URL).
+ratings, datasheet, checksums). Each step runs next to its peer, round after round (`--rounds`, 3): the
+kernel's file creation, most of both sides' time, varies from minute to minute on a shared disk, so one pair
+says little. Then once more each under tracemalloc for the peak of Python allocations. Runs on a throwaway
+test database (SQLite file by default, or DATABASE_URL).
 
-    python bench/bench_datasets.py [--stimuli 20000]
+    python bench/bench_datasets.py [--stimuli 20000] [--rounds 3]
 
-Prints table rows (step | time and CPU time of this process | peak Python memory | peer | ratio) and the
-load average before and after. The import's image checks run in worker processes whose CPU is not counted.
+Prints a table row per round (wall time, with this process's user + system CPU, of moslab and of the peer,
+and their ratio), the median ratios, the peak memory and the load average before and after. The import's
+image checks run in worker processes (when the images are many and large enough) whose CPU is not counted.
 
 Peers, timed in the same run on the same files: for the import, reading the CSV with `csv`,
 hashing every image with `hashlib` and copying it with `shutil`; for the export, a plain
@@ -22,6 +25,7 @@ import hashlib
 import io
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -61,15 +65,17 @@ def make_dataset(folder: Path, count: int) -> Path:
     return folder / "mos.csv"
 
 
-def timed(call):
-    """(result, wall seconds); the CPU seconds of this process go to CPU[call]."""
-    start, cpu = time.perf_counter(), time.process_time()
+def timed(call) -> tuple[object, float, float, float]:
+    """(result, wall seconds, user CPU seconds, system CPU seconds) of this process."""
+    start, before = time.perf_counter(), os.times()
     result = call()
-    CPU[call] = time.process_time() - cpu
-    return result, time.perf_counter() - start
+    after = os.times()
+    return result, time.perf_counter() - start, after.user - before.user, after.system - before.system
 
 
-CPU = {}
+def cell(timing: list[float]) -> str:
+    wall, user, system = timing
+    return f"{wall:.2f} s ({user:.2f} + {system:.2f} s)"
 
 
 def load_average() -> str:
@@ -106,6 +112,7 @@ def peer_export(table: Path, images: Path, out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--stimuli", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each step next to its peer")
     args = parser.parse_args()
     print(f"python {' '.join(sys.argv)}  # DATABASE_URL={os.environ.get('DATABASE_URL', '(SQLite test file)')}, "
           f"{os.cpu_count()} CPUs", flush=True)
@@ -122,12 +129,7 @@ def main() -> None:
             return dataset_import(name=slug, slug=slug, by=user, source_format="mos_table", source=table,
                                   images=images, scale=(1, 5), options={"group_columns": ["source_subset"]})
 
-        first_import = lambda: run_import("bench-a")  # noqa: E731
-        report, import_s = timed(first_import)
-        import_mib = traced_peak(lambda: run_import("bench-b"))
-        copy = lambda: peer_import(table, images, work / "peer-copy")  # noqa: E731
-        _, peer_import_s = timed(copy)
-        version = dataset_services.dataset_version_create(study=report.study, by=user)
+        version = None
 
         def run_export():
             export = dataset_services.dataset_export_start(version=version, export_format="bundle", by=user,
@@ -136,19 +138,28 @@ def main() -> None:
             assert done.status == "succeeded", done.error
             return done
 
-        export, export_s = timed(run_export)
-        export_mib = traced_peak(run_export)
-        zip_peer = lambda: peer_export(table, images, work / "peer.zip")  # noqa: E731
-        _, peer_export_s = timed(zip_peer)
         print(f"stimuli: {args.stimuli} small PNGs ({sum(p.stat().st_size for p in images.iterdir()) / 2**20:.1f} MiB)"
               f"; database: {django.db.connection.vendor}; load average {load_average()}")
-        print(f"| import | {import_s:.1f} s (CPU {CPU[first_import]:.1f} s in this process) | {import_mib:.0f} MiB | "
-              f"csv + hashlib + shutil: {peer_import_s:.2f} s (CPU {CPU[copy]:.2f} s) | "
-              f"{import_s / peer_import_s:.1f}x |")
-        print(f"| export bundle ({export.size_bytes / 2**20:.1f} MiB) | {export_s:.1f} s (CPU {CPU[run_export]:.1f} s) "
-              f"| {export_mib:.0f} MiB | zipfile + csv: {peer_export_s:.2f} s (CPU {CPU[zip_peer]:.2f} s) | "
-              f"{export_s / peer_export_s:.1f}x |")
-        print(f"load average at the end {load_average()}")
+        print("| round | import (user + system CPU) | csv + hashlib + shutil | ratio | export bundle | zipfile + csv "
+              "| ratio |")
+        ratios: dict[str, list[float]] = {"import": [], "export": []}
+        for number in range(1, args.rounds + 1):  # each step next to its peer, round after round
+            report, *moslab_import = timed(lambda: run_import(f"bench-{number}"))  # noqa: B023
+            _, *peer_import_ = timed(lambda: peer_import(table, images, work / f"peer-copy-{number}"))  # noqa: B023
+            if version is None:
+                version = dataset_services.dataset_version_create(study=report.study, by=user)
+            export, *moslab_export = timed(run_export)
+            _, *peer_export_ = timed(lambda: peer_export(table, images, work / f"peer-{number}.zip"))  # noqa: B023
+            ratios["import"].append(moslab_import[0] / peer_import_[0])
+            ratios["export"].append(moslab_export[0] / peer_export_[0])
+            print(f"| {number} | {cell(moslab_import)} | {cell(peer_import_)} | {ratios['import'][-1]:.1f}x "
+                  f"| {cell(moslab_export)} | {cell(peer_export_)} | {ratios['export'][-1]:.1f}x |", flush=True)
+        print(f"median ratio to the peer: import {statistics.median(ratios['import']):.2f}x, export bundle "
+              f"{statistics.median(ratios['export']):.2f}x ({export.size_bytes / 2**20:.1f} MiB zip)")
+        import_mib = traced_peak(lambda: run_import("bench-traced"))
+        export_mib = traced_peak(run_export)
+        print(f"peak Python memory (tracemalloc, one more run each): import {import_mib:.0f} MiB, export "
+              f"{export_mib:.0f} MiB; load average at the end {load_average()}")
     finally:
         teardown_databases(old, verbosity=0)
         shutil.rmtree(work, ignore_errors=True)

@@ -19,7 +19,7 @@ from typing import IO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from moslab_science.datasets.csv_cells import escape, unescape
+from moslab_science.datasets.csv_cells import escaped_row, unescape
 from moslab_science.datasets.records import DatasetError, DatasetItem, name_examples
 from moslab_science.datasets.text import text_of
 
@@ -61,7 +61,7 @@ def write_csv(rows: Iterable[Mapping], stream: IO[str]) -> None:
         if header is None:
             header = list(row)
             writer.writerow(header)
-        writer.writerow(["" if row[c] is None else escape(row[c]) for c in header])
+        writer.writerow(escaped_row(map(row.__getitem__, header)))
     if header is None:
         writer.writerow(TABLE_COLUMNS)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.utils.text import slugify
 
+from common.stored_reads import StoredFiles
 from moslab_science.csv_safe import safe_cell
 from moslab_science.datasets import RawVote, table_rows, write_csv, write_json, write_parquet
 from moslab_science.datasets.formats import (
@@ -66,7 +67,7 @@ def export_write(export: DatasetExport, destination: Path, *, progress: Progress
     items, splits = items_of(version.items), {split.name: split.assignment for split in version.splits.all()}
     scale = (version.scale_min, version.scale_max)
     if export.format == Format.BUNDLE:
-        _write_bundle(version, destination, progress=progress)
+        _write_bundle(version, items, splits, destination, progress=progress)
         return
     if export.format in PER_PART and export.split_id:
         _write_per_part(export, items, destination)
@@ -205,13 +206,13 @@ def bundle_metadata(version: DatasetVersion) -> dict:
     }
 
 
-def _copy_hashed(stored_name: str, size: int, archive: zipfile.ZipFile, name: str) -> str:
+def _copy_hashed(stored: StoredFiles, stored_name: str, size: int, archive: zipfile.ZipFile, name: str) -> str:
     """Copy the stored file into the zip (stored, never re-encoded), hashing as it goes: one read per file. A file
     of up to COPY_CHUNK bytes is written in one piece (zipfile then writes its header once); a larger one is
     streamed in chunks, memory bounded. The SHA-256 of what was written."""
     entry = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
     entry.compress_type, entry.file_size, digest = zipfile.ZIP_STORED, size, hashlib.sha256()
-    with MEDIA_STORAGE.open(stored_name, "rb") as source:
+    with stored.open(stored_name) as source:
         if size <= COPY_CHUNK:
             data = source.read()
             archive.writestr(entry, data)
@@ -223,7 +224,8 @@ def _copy_hashed(stored_name: str, size: int, archive: zipfile.ZipFile, name: st
     return digest.hexdigest()
 
 
-def _write_bundle(version: DatasetVersion, destination: Path, *, progress: Progress) -> None:
+def _write_bundle(version: DatasetVersion, items: list, splits: dict, destination: Path, *,
+                  progress: Progress) -> None:
     """Images stored byte for byte (never re-encoded), the table, the ratings, a datasheet and checksums."""
     checksums: list[str] = []
 
@@ -231,15 +233,15 @@ def _write_bundle(version: DatasetVersion, destination: Path, *, progress: Progr
         archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED)
         checksums.append(f"{hashlib.sha256(data).hexdigest()}  {name}")
 
-    items, splits = items_of(version.items), {split.name: split.assignment for split in version.splits.all()}
     metadata = bundle_metadata(version)
     stimuli = {item["stimulus_id"]: item for item in version.items if item["sha256"]}
+    files = StoredFiles(MEDIA_STORAGE)
     stored = [row for row in Stimulus.objects.filter(study=version.study_id).order_by("name")
               .values_list("pk", "name", "file", "size_bytes", "sha256") if row[0] in stimuli]
     with zipfile.ZipFile(destination, "w", allowZip64=True) as archive:
         for done, (pk, stimulus, stored_name, size, sha256) in enumerate(stored, start=1):
             name = stimuli[pk]["file"]
-            if _copy_hashed(stored_name, size, archive, name) != sha256:
+            if _copy_hashed(files, stored_name, size, archive, name) != sha256:
                 raise ValueError(f"the stored file of {stimulus} no longer matches its SHA-256; not exporting")
             checksums.append(f"{sha256}  {name}")
             progress(0.9 * done / len(stimuli))

@@ -320,7 +320,7 @@ def _store(study: Study, image, stored: list[str], files: NewFiles) -> str:
     data = image.read_bytes()
     if hashlib.sha256(data).hexdigest() != image.info.sha256:
         raise DomainError(f"import refused, nothing was written: {image.name} changed while importing")
-    path = stimulus_file_name(study_id=study.pk, sha256=image.info.sha256, filename=Path(image.name).name)
+    path = stimulus_file_name(study_id=study.pk, sha256=image.info.sha256, filename=image.name.rsplit("/", 1)[-1])
     stored.append(files.save(path, data))
     return stored[-1]
 
