@@ -83,7 +83,7 @@ def _newest_per_key(columns: dict[str, np.ndarray]) -> VoteCells:
 
     Most keys hold one vote: those are found by counting the votes per key (`_alone`), and only the keys with
     several votes (relabels) are sorted, by key and time."""
-    stimulus, rater = (columns[name].astype(np.int64) for name in KEY)
+    stimulus, rater = (columns[name].astype(np.int64, copy=False) for name in KEY)
     key, cells = _combined(stimulus, rater)
     alone = _alone(key, cells)
     chosen = np.flatnonzero(alone)
@@ -94,7 +94,8 @@ def _newest_per_key(columns: dict[str, np.ndarray]) -> VoteCells:
         last[:-1] = key[by_time][1:] != key[by_time][:-1]
         chosen = np.concatenate([chosen, by_time[last]])
     return VoteCells(stimulus_pk=stimulus[chosen], rater_pk=rater[chosen],
-                     score=columns["score"][chosen].astype(np.float64), vote_pk=columns["id"][chosen].astype(np.int64))
+                     score=columns["score"][chosen].astype(np.float64, copy=False),
+                     vote_pk=columns["id"][chosen].astype(np.int64, copy=False))
 
 
 def _alone(key: np.ndarray, cells: int) -> np.ndarray:
@@ -157,8 +158,8 @@ def _copy_binary(sql: str, params, *, split: int | None = None) -> dict[str, np.
                                 (*params, split))
             above = _copy_aggregate(connection.cursor(), f"SELECT * FROM ({sql}) v WHERE v.stimulus_id >= %s",
                                     (*params, split))
-            halves = (below.result(), above)
-    return {name: np.concatenate([_columns(half)[name] for half in halves]) for name in COLUMNS}
+            halves = [_columns(half) for half in (below.result(), above)]
+    return {name: np.concatenate([half[name] for half in halves]) for name in COLUMNS}
 
 
 def _copy_in_snapshot(snapshot: str, sql: str, params) -> bytearray:

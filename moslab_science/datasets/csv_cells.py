@@ -13,18 +13,16 @@ from moslab_science.csv_safe import FORMULA_PREFIXES
 GUARDED_PREFIXES = ("'", *FORMULA_PREFIXES)
 
 
-def escape(value: object) -> object:
-    """The cell to write for ``value`` (numbers and None pass unchanged); one test per cell, as exports write
-    a cell of every column of every row."""
-    if isinstance(value, str) and value.startswith(GUARDED_PREFIXES):
-        return "'" + value
-    return value
-
-
 def escaped_row(values: Iterable[object]) -> list[object]:
-    """`escape` of every cell of a row, None as an empty cell: one comprehension per row, no call per cell."""
+    """The cells to write for a row of values: text a spreadsheet would run gets its apostrophe, None is an
+    empty cell, numbers pass unchanged. One comprehension per row (exports write every cell of every row)."""
     return ["" if value is None else "'" + value if isinstance(value, str) and value.startswith(GUARDED_PREFIXES)
             else value for value in values]
+
+
+def escape(value: object) -> object:
+    """The cell to write for one ``value`` (None passes unchanged)."""
+    return value if value is None else escaped_row((value,))[0]
 
 
 def unescape(text: str) -> str:

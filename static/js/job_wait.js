@@ -1,8 +1,8 @@
 // A page showing a queued or running job (an element with data-job-status-url) asks the job's JSON status
 // every POLL_MS at first, then after a tenth of the time waited so far (WAIT_SHARE, at most every SLOWEST_MS),
 // and reloads once the job has ended: the results show at most about a tenth of the wait after the worker has
-// stored them (about 40 requests in the first 20 s, then one every 2 s). Without scripts, the page's <noscript> refresh
-// reloads it every 2 s instead.
+// stored them (about 40 requests in the first 20 s, then one every 2 s). Without scripts, the page's
+// <noscript> refresh reloads it every 2 s instead.
 (() => {
   const POLL_MS = 100;
   const WAIT_SHARE = 0.1;
