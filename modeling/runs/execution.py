@@ -110,14 +110,21 @@ class Reporter:
         self.flush()
 
     def on_epoch(self, record: dict) -> None:
-        val = record.get("val") or {}
-        self.metrics[record["epoch"]] = {"epoch": record["epoch"], "train_loss": record["train_loss"],
-                                         "val_srcc": val.get("srcc"), "val_plcc": val.get("plcc"),
-                                         "val_krcc": val.get("krcc"), "seconds": record.get("seconds"),
-                                         **({"stage": record["stage"]} if "stage" in record else {})}
-        self.fields.update(epoch=record["epoch"], step=0, metrics=[self.metrics[key] for key in sorted(self.metrics)],
-                           progress=record["epoch"] / max(1, self.run.epochs))
-        self.flush(force=True)
+        self.on_resume([record])
+
+    def on_resume(self, history: list[dict]) -> None:
+        """Epoch records, new or restored from last.pt (an earlier attempt may have died before writing them)."""
+        for record in history:
+            val = record.get("val") or {}
+            self.metrics[record["epoch"]] = {"epoch": record["epoch"], "train_loss": record["train_loss"],
+                                             "val_srcc": val.get("srcc"), "val_plcc": val.get("plcc"),
+                                             "val_krcc": val.get("krcc"), "seconds": record.get("seconds"),
+                                             **({"stage": record["stage"]} if "stage" in record else {})}
+        if history:
+            epoch = max(self.metrics)
+            self.fields.update(epoch=epoch, step=0, metrics=[self.metrics[key] for key in sorted(self.metrics)],
+                               progress=epoch / max(1, self.run.epochs))
+            self.flush(force=True)
 
     def should_stop(self) -> bool:
         return self.cancelled
@@ -228,7 +235,7 @@ def _train(run: TrainingRun, reporter: Reporter, table: Path, images: Path, out:
     if not resume and out.exists():
         shutil.rmtree(out)  # an attempt that died before its first epoch ended: start clean
     hooks = iqa.TrainingHooks(on_progress=reporter.on_progress, on_epoch=reporter.on_epoch,
-                              should_stop=reporter.should_stop)
+                              on_resume=reporter.on_resume, should_stop=reporter.should_stop)
     try:
         summary = iqa.train_run(config=run.config, table=table, images=images, out=out, device=device,
                                 resume=resume, time_limit=run.time_limit_seconds, log=reporter.log, hooks=hooks)
@@ -265,7 +272,7 @@ def _train_video(run: TrainingRun, reporter: Reporter, table: Path, videos: Path
     if not resume and out.exists():
         shutil.rmtree(out)
     hooks = _iqa().TrainingHooks(on_step=reporter.on_step, on_epoch=reporter.on_epoch,
-                                 should_stop=reporter.should_stop)
+                                 on_resume=reporter.on_resume, should_stop=reporter.should_stop)
     try:
         summary = vqa.train_video_run(config=run.config, table=table, videos=videos, out=out, device=device,
                                       resume=resume, log=reporter.log, hooks=hooks)

@@ -53,12 +53,15 @@ def _ignore(*_args) -> None:
 class TrainingHooks:
     """How a caller watches and steers a run: `on_step(epoch, step, steps_per_epoch)` after each optimiser step,
     `on_progress(Progress)` as each phase advances (scan, train, validate, test), `on_epoch(record)` after each
-    validated epoch, and `should_stop()` checked after each step (True: the run saves its position in last.pt
-    and ends with TrainingStopped). In a multi-process run only rank 0's hooks are called."""
+    validated epoch, `on_resume(history)` with the epoch records last.pt restored (a caller that died after
+    last.pt was written but before it saw that epoch learns it here), and `should_stop()` checked after each step
+    (True: the run saves its position in last.pt and ends with TrainingStopped). In a multi-process run only rank
+    0's hooks are called."""
 
     on_step: Callable[[int, int, int], None] = field(default=_ignore)
     on_progress: Callable[[Progress], None] = field(default=_ignore)
     on_epoch: Callable[[dict], None] = field(default=_ignore)
+    on_resume: Callable[[list[dict]], None] = field(default=_ignore)
     should_stop: Callable[[], bool] = field(default=_never)
 
 
@@ -153,6 +156,8 @@ def _train(config, table, images, out, processes, stops, resume, restart, stop_a
     position = Position()
     if state is not None:
         position = _restore(run, state, log)
+        if processes.main:
+            hooks.on_resume(list(run.history))
     if processes.main:
         write_json(out / CONFIG, config)
     run.trained = processes.wrap(model)

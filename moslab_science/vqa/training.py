@@ -94,6 +94,7 @@ def train_video_run(*, config: dict, table: Path, videos: Path, out: Path, devic
         checkpoints.restore_rng(state["rng"])
         history, best, start_epoch = state["history"], state["best"], state["epoch"] + 1
         log(f"resuming after epoch {start_epoch}")
+        hooks.on_resume(list(history))
     else:
         write_json(out / "config.json", config)
     context = _Context(model, videos, counts, arch, config, where, out, parts)

@@ -11,7 +11,7 @@ import torch
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from moslab_science.iqa import WeightError
+from moslab_science.iqa import TrainingHooks, WeightError
 from moslab_science.iqa.checkpoints import load_best
 from moslab_science.vqa import VqaError, build_model, predict_videos, resolve_config, train_video_run
 from moslab_science.vqa.training import fresh_model
@@ -67,7 +67,11 @@ def test_three_stages_train_the_right_parameters_and_resume_exactly(clips, tmp_p
     assert all(changed(initial, after_1, branch["technical"] + branch["aesthetic"]).values())
     assert not any(changed(initial, after_1, branch["alignment"]).values())
 
-    train_video_run(config=config, table=table, videos=videos, out=run, resume=True, stop_after_epoch=3, **QUIET)
+    restored = []
+    hooks = TrainingHooks(on_resume=restored.append)
+    train_video_run(config=config, table=table, videos=videos, out=run, resume=True, stop_after_epoch=3, hooks=hooks,
+                    **QUIET)
+    assert [[record["epoch"] for record in history] for history in restored] == [[1, 2]]  # what last.pt holds
     after_2 = states(run / "last.pt")
     assert not any(changed(after_1, after_2, branch["technical"] + branch["aesthetic"]).values())
     moved = changed(after_1, after_2, branch["alignment"])

@@ -204,6 +204,37 @@ def test_a_sigterm_in_the_worker_saves_the_step_and_the_recovered_run_resumes_fr
     assert f"resuming during epoch 1 after step 2 of {run.steps_per_epoch}" in run.log
 
 
+class WorkerKilled(BaseException):
+    """Stands for a SIGKILL: nothing in the worker catches it, nothing is cleaned up."""
+
+
+def test_a_worker_killed_after_writing_last_pt_but_before_the_row_saw_the_epoch_loses_no_epoch(
+        dataset_version, researcher, monkeypatch, settings):
+    hyper = {"preset": "tiny", "train": {"epochs": 3, "batch_size": 4}}
+    run = launch(dataset_version, researcher, protocol=Protocol(scheme="seeded"), hyperparameters=hyper)
+    run = run.training_runs.get()
+    recorded = run_execution.Reporter.on_epoch
+
+    def killed_at_epoch_two(reporter, record):  # last.pt already holds epoch 2 when the hook is called
+        if record["epoch"] == 2:
+            raise WorkerKilled
+        recorded(reporter, record)
+
+    monkeypatch.setattr(run_execution.Reporter, "on_epoch", killed_at_epoch_two)
+    with pytest.raises(WorkerKilled):
+        execute(run)
+    monkeypatch.undo()
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING and [record["epoch"] for record in run.metrics] == [1]
+    stale = timezone.now() - timedelta(seconds=settings.MOSLAB_RUN_STALE_SECONDS + 5)
+    TrainingRun.objects.filter(pk=run.pk).update(heartbeat_at=stale)
+    assert [recovered.pk for recovered in run_services.training_runs_recover()] == [run.pk]
+    run = execute(run)
+    assert run.status == RunStatus.SUCCEEDED and "resuming after epoch 2" in run.log, run.error
+    assert [record["epoch"] for record in run.metrics] == [1, 2, 3]
+    assert all(record["val_srcc"] is not None for record in run.metrics)
+
+
 def test_a_run_stops_cleanly_at_its_time_limit_keeping_its_step(dataset_version, researcher, media_root, monkeypatch):
     checked = run_execution.Reporter.should_stop
 
