@@ -9,10 +9,13 @@ says little. Then once more each under tracemalloc for the peak of Python alloca
 test database (SQLite file by default, or DATABASE_URL).
 
     python bench/bench_datasets.py [--stimuli 20000] [--rounds 3]
+    TMPDIR=/dev/shm python bench/bench_datasets.py   # both sides on tmpfs: their own costs, not the disk's
 
-Prints a table row per round (wall time, with this process's user + system CPU, of moslab and of the peer,
-and their ratio), the median ratios, the peak memory and the load average before and after. The import's
-image checks run in worker processes (when the images are many and large enough) whose CPU is not counted.
+Prints a table row per round (wall time, with this process's user + system CPU and the whole machine's busy CPU
+seconds, of moslab and of the peer, and their ratio), the median ratios, the peak memory and the load average
+before and after. The import's image checks run in a worker process from 2,000 images on 2+ cores: its CPU is
+in the machine's figure only. Each step starts after a `sync`, so the write-back of what the step before wrote
+is not charged to it.
 
 Peers, timed in the same run on the same files: for the import, reading the CSV with `csv`,
 hashing every image with `hashlib` and copying it with `shutil`; for the export, a plain
@@ -38,17 +41,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 os.environ.setdefault("MOSLAB_VAR_DIR", "/tmp/moslab-bench-var")
 
 import django  # noqa: E402
-
-django.setup()
-
 import numpy as np  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 from PIL import Image  # noqa: E402
-
-from studies.datasets import services as dataset_services  # noqa: E402
-from studies.datasets.imports import dataset_import  # noqa: E402
 
 
 def make_dataset(folder: Path, count: int) -> Path:
@@ -65,17 +59,31 @@ def make_dataset(folder: Path, count: int) -> Path:
     return folder / "mos.csv"
 
 
-def timed(call) -> tuple[object, float, float, float]:
-    """(result, wall seconds, user CPU seconds, system CPU seconds) of this process."""
-    start, before = time.perf_counter(), os.times()
+def timed(call) -> tuple[object, float, float, float, float]:
+    """(result, wall seconds, user CPU seconds, system CPU seconds of this process, busy CPU seconds of the whole
+    machine). The files the step before wrote are flushed to disk first (`sync`), so that their write-back is not
+    charged to this step."""
+    os.sync()
+    start, before, busy = time.perf_counter(), os.times(), machine_busy()
     result = call()
     after = os.times()
-    return result, time.perf_counter() - start, after.user - before.user, after.system - before.system
+    return (result, time.perf_counter() - start, after.user - before.user, after.system - before.system,
+            machine_busy() - busy)
+
+
+def machine_busy() -> float:
+    """CPU seconds the machine spent busy so far (/proc/stat: every state but idle and I/O wait); 0 elsewhere."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0.0
+    ticks = [int(field) for field in fields]
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def cell(timing: list[float]) -> str:
-    wall, user, system = timing
-    return f"{wall:.2f} s ({user:.2f} + {system:.2f} s)"
+    wall, user, system, busy = timing
+    return f"{wall:.2f} s ({user:.2f} + {system:.2f} s; {busy:.2f} s)"
 
 
 def load_average() -> str:
@@ -114,6 +122,15 @@ def main() -> None:
     parser.add_argument("--stimuli", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each step next to its peer")
     args = parser.parse_args()
+    django.setup()  # here, not at import: the import's image-checking processes start from this module, as from
+    # manage.py, and must not set Django up again
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
+
+    from studies.datasets import services as dataset_services
+    from studies.datasets.imports import dataset_import
+
     print(f"python {' '.join(sys.argv)}  # DATABASE_URL={os.environ.get('DATABASE_URL', '(SQLite test file)')}, "
           f"{os.cpu_count()} CPUs", flush=True)
     setup_test_environment()
@@ -140,8 +157,8 @@ def main() -> None:
 
         print(f"stimuli: {args.stimuli} small PNGs ({sum(p.stat().st_size for p in images.iterdir()) / 2**20:.1f} MiB)"
               f"; database: {django.db.connection.vendor}; load average {load_average()}")
-        print("| round | import (user + system CPU) | csv + hashlib + shutil | ratio | export bundle | zipfile + csv "
-              "| ratio |")
+        print("| round | import (user + system CPU; machine) | csv + hashlib + shutil | ratio | export bundle "
+              "| zipfile + csv | ratio |")
         ratios: dict[str, list[float]] = {"import": [], "export": []}
         for number in range(1, args.rounds + 1):  # each step next to its peer, round after round
             report, *moslab_import = timed(lambda: run_import(f"bench-{number}"))  # noqa: B023

@@ -1,5 +1,7 @@
 """Storing new files: the filesystem path gives what `Storage.save` gives (bytes, name, modes), never overwrites."""
 import os
+import resource
+import signal
 import stat
 
 import pytest
@@ -54,3 +56,25 @@ def test_another_storage_is_written_through_its_own_save():
     second = files.save("stimuli/1/ab/same.png", b"second")
     assert first == "stimuli/1/ab/same.png" and second != first
     assert storage.open(second).read() == b"second"
+
+
+def test_a_known_folder_does_not_let_a_later_name_leave_the_root(tmp_path):
+    files = NewFiles(FileSystemStorage(location=tmp_path / "root"))
+    files.save("stimuli/1/ab/x.png", b"data")
+    with pytest.raises(SuspiciousFileOperation):
+        files.save("stimuli/1/ab/../../../../outside.png", b"data")
+    assert not (tmp_path / "outside.png").exists()
+
+
+def test_a_write_that_fails_leaves_no_half_written_file(tmp_path):
+    storage = FileSystemStorage(location=tmp_path)
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the limit, write() fails with EFBIG
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1000, limit[1]))
+    try:
+        with pytest.raises(OSError, match="too large"):
+            NewFiles(storage).save("stimuli/1/ab/big.png", b"x" * 5000)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limit)
+        signal.signal(signal.SIGXFSZ, handler)
+    assert not (tmp_path / "stimuli" / "1" / "ab" / "big.png").exists()

@@ -1,17 +1,20 @@
 """Checking many media files at once: decoding spread over worker processes, memory bounded.
 
-Reading stays in the calling process (a zip's entries cannot be shared); the bytes of at most `WINDOW`
-files are in flight at a time, and each worker decodes and hashes them (`inspect_media`). Small files travel
-in batches (one message per batch, not per file), the window split evenly over the workers. With one usable
-core, or few files, or little data (under PARALLEL_FROM_BYTES: 3,000 small PNGs were checked in 6.8 s in one
-process against 18 s through the pool on the loaded 2-core VM), everything runs in the calling process.
-Workers start from a fork server (or are spawned), never forked from the caller, so a web or Celery
-process's database connections stay its own.
+Reading stays in the calling process (a zip's entries cannot be shared); the bytes of at most two windows of
+`WINDOW` files are in flight at a time, and each worker decodes and hashes them (`inspect_media`). Small files
+travel in batches (one message per batch, not per file), the window split evenly over the workers. A caller that
+stores each file as it is read (`on_read`) keeps one core busy itself, so it gets one worker fewer, from
+OVERLAPPED_FROM files. Otherwise, with one usable core, or few files, or little data (under PARALLEL_FROM_BYTES:
+3,000 small PNGs were checked in 6.8 s in one process against 18 s through the pool on the loaded 2-core VM),
+everything runs in the calling process. Workers start from a fork server (or are spawned), never forked from
+the caller, so a web or Celery process's database connections stay its own.
 """
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import forkserver
 
 from moslab_science.ingest.media import MediaInfo, MediaProblem, inspect_media
 from moslab_science.ingest.sources import SourceFile
@@ -19,36 +22,96 @@ from moslab_science.ingest.sources import SourceFile
 PARALLEL_FROM = 200  # files; below this a pool costs more than it saves
 PARALLEL_FROM_BYTES = 64 << 20  # ... and bytes: small images decode faster than they travel to a worker
 WINDOW = 256  # files whose bytes may be in flight at once
+OVERLAPPED_FROM = 2_000  # files; when the caller stores each file as it is read (`on_read`)
 BATCH_BYTES = 4 << 20  # small files go to a worker several at a time (one message each way), up to about this much
 
 
 def usable_cores() -> int:
+    """The cores this process may use for worker processes: 1 in a daemonic process (a Celery prefork child),
+    which may not start any."""
+    if multiprocessing.current_process().daemon:
+        return 1
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def inspect_all(files: list[SourceFile], *, max_pixels: int, max_seconds: float,
-                progress: Callable[[int, int], None] | None = None) -> Iterator[tuple[SourceFile, MediaInfo | str]]:
-    """(file, its MediaInfo or the problem found) for every file, in order; `progress(done, total)` as it goes."""
-    workers = min(usable_cores(), 8)
-    if workers < 2 or len(files) < PARALLEL_FROM or sum(file.size_bytes for file in files) < PARALLEL_FROM_BYTES:
+                progress: Callable[[int, int], None] | None = None,
+                on_read: Callable[[SourceFile, bytes], None] | None = None,
+                ) -> Iterator[tuple[SourceFile, MediaInfo | str]]:
+    """(file, its MediaInfo or the problem found) for every file, in order; `progress(done, total)` as it goes.
+
+    `on_read(file, data)` is given each file's bytes in the calling process as soon as they are read, before the
+    file's result is yielded: the caller works on them (stores them) while the workers decode, and every file is
+    read once. With such work to overlap, the pool pays from OVERLAPPED_FROM files whatever their size."""
+    workers = min(usable_cores() - 1, 8) if on_read else min(usable_cores(), 8)  # the caller keeps a core busy too
+    worth_it = (len(files) >= OVERLAPPED_FROM if on_read else
+                len(files) >= PARALLEL_FROM and sum(file.size_bytes for file in files) >= PARALLEL_FROM_BYTES)
+    if workers < (1 if on_read else 2) or not worth_it:
         for done, file in enumerate(files, start=1):
-            yield file, _inspect(file.name, file.read_bytes(), max_pixels, max_seconds)
+            data = file.read_bytes()
+            if on_read:
+                on_read(file, data)
+            yield file, _inspect(file.name, data, max_pixels, max_seconds)
             if progress:
                 progress(done, len(files))
         return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=start_workers()) as pool:
+        in_flight: deque = deque()  # two windows: the next one is read while the workers decode this one
+        done = 0
         for start in range(0, len(files), WINDOW):
-            window = files[start:start + WINDOW]
-            size = _batch_size(window, workers)
-            batches = [window[at:at + size] for at in range(0, len(window), size)]
-            futures = [pool.submit(_inspect_batch, [(file.name, file.read_bytes()) for file in batch], max_pixels,
-                                   max_seconds) for batch in batches]
-            for batch, future in zip(batches, futures, strict=True):
-                yield from zip(batch, future.result(), strict=True)
+            in_flight.append(_submit(pool, files[start:start + WINDOW], workers, max_pixels, max_seconds, on_read))
+            if len(in_flight) == 2:
+                done += yield from _results(*in_flight.popleft())
+                if progress:
+                    progress(done, len(files))
+        while in_flight:
+            done += yield from _results(*in_flight.popleft())
             if progress:
-                progress(start + len(window), len(files))
+                progress(done, len(files))
+
+
+def start_workers() -> multiprocessing.context.BaseContext:
+    """The context worker processes start from, its fork server started (it imports the decoders once, and each
+    pool's workers then start in milliseconds, not 0.3-2 s each). Calling it early, before a long read, hides that
+    start; calling it again costs nothing."""
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" not in methods:
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", __name__])
+    forkserver.ensure_running()
+    return context
+
+
+def warm_up(count: int) -> None:
+    """Start the workers' server now (see start_workers) when checking `count` files while storing them will use it."""
+    if usable_cores() >= 2 and count >= OVERLAPPED_FROM:
+        start_workers()
+
+
+def _submit(pool: ProcessPoolExecutor, window: list[SourceFile], workers: int, max_pixels: int, max_seconds: float,
+            on_read) -> tuple[list, list]:
+    """The window's batches and their futures: its files read here (and handed to `on_read`), decoded there."""
+    size = _batch_size(window, workers)
+    batches, futures = [], []
+    for at in range(0, len(window), size):
+        batch = window[at:at + size]
+        read = [(file.name, file.read_bytes()) for file in batch]
+        if on_read:
+            for file, (_, data) in zip(batch, read, strict=True):
+                on_read(file, data)
+        batches.append(batch)
+        futures.append(pool.submit(_inspect_batch, read, max_pixels, max_seconds))
+    return batches, futures
+
+
+def _results(batches: list, futures: list) -> Iterator[tuple[SourceFile, MediaInfo | str]]:
+    """Yields the window's (file, result) pairs in order; returns how many."""
+    count = 0
+    for batch, future in zip(batches, futures, strict=True):
+        yield from zip(batch, future.result(), strict=True)
+        count += len(batch)
+    return count
 
 
 def _batch_size(window: list[SourceFile], workers: int) -> int:

@@ -4,6 +4,7 @@ import stat
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 IGNORED_PARTS = {"__MACOSX", ".DS_Store", "Thumbs.db"}
@@ -60,8 +61,13 @@ def _folder_files(root: Path) -> list[SourceFile]:
                 if entry.is_dir():
                     folders.append((entry.path, name + "/"))
                 elif entry.is_file():
-                    files.append(SourceFile(name, entry.stat().st_size, Path(entry.path).read_bytes))
+                    files.append(SourceFile(name, entry.stat().st_size, partial(_read_file, entry.path)))
     return files
+
+
+def _read_file(path: str) -> bytes:
+    with open(path, "rb") as handle:  # a Path per file cost more than the read of a small image
+        return handle.read()
 
 
 def _zip_files(path: Path) -> list[SourceFile]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,6 +38,7 @@ from moslab_science.datasets.formats import read_sujson
 from moslab_science.datasets.json_imports import read_deqa_dataset, read_qalign_dataset
 from moslab_science.datasets.part_names import parse_part_map, part_warnings, rename_parts
 from moslab_science.errors import excerpt
+from moslab_science.ingest import MediaInfo, SourceFile, parallel
 from studies.bulk_rows import rows_insert, with_defaults
 from studies.datasets.exports import BUNDLE_META, BUNDLE_RATINGS, BUNDLE_TABLE
 from studies.models import (
@@ -77,42 +78,49 @@ def dataset_import(
     """Read `source` (a table, or the zip bundle of an export) and its images into a new imported study.
 
     Importing the same data under the same slug again is a no-op; anything wrong refuses it all.
-    `progress(step)` gives the `(done, total)` callback of each long step ("checking images", "storing
-    images"), e.g. `moslab_science.progress.eta_reporter`.
+    `progress(step)` gives the `(done, total)` callback of each long step ("checking and storing images", or
+    "checking images" when the import is refused or a no-op), e.g. `moslab_science.progress.eta_reporter`.
     """
     progress = progress or (lambda step: None)
     options = options or {}
-    dataset = _read(source_format, Path(source), scale=scale, options=options)
     if source_format == "bundle":
         images = Path(source)
-    planned, problems = _plan_images(dataset, images, progress=progress("checking images"))
+    listed, problems = _listed(images)
+    parallel.warm_up(len(listed))  # the image checks' worker processes get ready while the table is read
+    dataset = _read(source_format, Path(source), scale=scale, options=options)
+    files = _image_files(dataset, listed, problems, images)
     problems += _scale_problems(dataset)
-    if problems:
-        raise _refused(f"import refused, nothing was written ({len(problems)} problem(s))", problems)
     warnings = tuple(part_warnings(dataset.splits))
-    digest = content_hash({
-        "format": source_format, "scale": list(dataset.scale), "splits": dataset.splits,
-        "items": [[item.name, item.mos, item.std, item.ci95, item.count, item.source_content, item.groups,
-                   planned[item.name].info.sha256 if item.name in planned else ""] for item in dataset.items],
-        "votes": [[vote.stimulus, vote.subject, vote.score, vote.repetition, vote.round] for vote in dataset.votes],
-    })
     existing = Study.objects.filter(slug=slug).first()
-    if existing is not None:
+    if problems or existing is not None:  # check only: list every problem, or learn whether it is the same data
+        media, image_problems = _checked(files, dataset, progress=progress("checking images"))
+        if problems + image_problems:
+            raise _refused(f"import refused, nothing was written ({len(problems + image_problems)} problem(s))",
+                           problems + image_problems)
         previous = DatasetImport.objects.filter(study=existing).first()
-        if previous is None or previous.content_hash != digest:
+        if previous is None or previous.content_hash != _digest(source_format, dataset, media):
             raise DomainError(f"A study with the slug {slug!r} exists already and holds other data; choose another.")
-        return DatasetImportReport(existing, False, len(dataset.items), len(planned), previous.num_votes, warnings)
-    stored: list[str] = []
+        return DatasetImportReport(existing, False, len(dataset.items), len(media), previous.num_votes, warnings)
+    stored: dict[str, str] = {}
     try:
-        study = _write(name=name, slug=slug, by=by, dataset=dataset, planned=planned, stored=stored,
-                       progress=progress("storing images"),
-                       record={"source_format": source_format, "options": options, "source_name": Path(source).name,
-                               "content_hash": digest})
+        study = _write(name=name, slug=slug, by=by, dataset=dataset, files=files, stored=stored,
+                       progress=progress("checking and storing images"),
+                       record={"source_format": source_format, "options": options, "source_name": Path(source).name})
     except BaseException:
-        for path in stored:
+        for path in stored.values():
             default_storage.delete(path)
         raise
-    return DatasetImportReport(study, True, len(dataset.items), len(planned), len(dataset.votes), warnings)
+    return DatasetImportReport(study, True, len(dataset.items), len(files), len(dataset.votes), warnings)
+
+
+def _digest(source_format: str, dataset: ImportedDataset, media: dict[str, MediaInfo]) -> str:
+    """What makes two imports the same data: importing it again under the same slug is a no-op."""
+    return content_hash({
+        "format": source_format, "scale": list(dataset.scale), "splits": dataset.splits,
+        "items": [[item.name, item.mos, item.std, item.ci95, item.count, item.source_content, item.groups,
+                   media[item.name].sha256 if item.name in media else ""] for item in dataset.items],
+        "votes": [[vote.stimulus, vote.subject, vote.score, vote.repetition, vote.round] for vote in dataset.votes],
+    })
 
 
 def _read(source_format: str, source: Path, *, scale, options: dict) -> ImportedDataset:
@@ -221,34 +229,51 @@ def _read_bundle(source: Path) -> ImportedDataset:
                            source_format="bundle")
 
 
-def _plan_images(dataset: ImportedDataset, images: Path | None, *, progress) -> tuple[dict, list[str]]:
-    """{item name: planned image} after every image check of moslab_science.ingest, and the problems found."""
+def _listed(images: Path | None) -> tuple[list[SourceFile], list[str]]:
+    """The files of the image folder or zip, and the problem of a source that cannot be read."""
     if images is None:
-        return {}, []
+        return [], []
     try:
-        files = ingest.read_source(images, max_total_bytes=settings.MOSLAB_MAX_UPLOAD_BYTES)
+        return ingest.read_source(images, max_total_bytes=settings.MOSLAB_MAX_UPLOAD_BYTES), []
     except ingest.sources.SourceProblem as problem:
-        return {}, [f"{images.name}: {problem}"]
-    names = {file.name for file in files}
-    by_file = {_image_name(item, names): item for item in dataset.items}
-    selected = [file for file in files if file.name in by_file]
-    found = {file.name for file in selected}
-    problems = [f"{item.name}: no image {file!r} in {images.name}" for file, item in sorted(by_file.items())
-                if file not in found]
-    if not selected:
-        return {}, problems
-    try:
-        plan = ingest.plan_import(selected, manifest_text=None, existing={},
-                                  max_pixels=settings.MOSLAB_MAX_IMAGE_PIXELS,
-                                  max_seconds=settings.MOSLAB_MAX_VIDEO_SECONDS, progress=progress)
-    except ingest.ImportRejected as rejected:
-        return {}, problems + rejected.problems
-    planned = {by_file[image.name].name: image for image in plan.new}
+        return [], [f"{images.name}: {problem}"]
+
+
+def _image_files(dataset: ImportedDataset, listed: list[SourceFile], problems: list[str],
+                 images: Path | None) -> dict[str, SourceFile]:
+    """{item name: its image file}; an item whose file is not in the source is added to `problems`."""
+    if images is None or problems:
+        return {}
+    by_name = {file.name: file for file in listed}
+    wanted = {item.name: _image_name(item, by_name.keys()) for item in dataset.items}
+    problems += [f"{item}: no image {file!r} in {images.name}" for item, file in sorted(wanted.items())
+                 if file not in by_name]
+    by_file = {file: item for item, file in wanted.items() if file in by_name}  # a file given twice: its last item
+    return {item: by_name[file] for file, item in by_file.items()}
+
+
+def _checked(files: dict[str, SourceFile], dataset: ImportedDataset, *, progress,
+             on_read: Callable[[SourceFile, bytes], None] | None = None) -> tuple[dict[str, MediaInfo], list[str]]:
+    """{item name: MediaInfo} after every check of moslab_science.ingest (each file read once, decoded in worker
+    processes where the machine has cores, its bytes handed to `on_read`), and the problems found."""
+    item_of = {file.name: item for item, file in files.items()}
+    ordered = sorted(files.values(), key=lambda file: file.name)
+    media, problems, by_hash = {}, [], {}
+    for file, found in parallel.inspect_all(ordered, max_pixels=settings.MOSLAB_MAX_IMAGE_PIXELS,
+                                            max_seconds=settings.MOSLAB_MAX_VIDEO_SECONDS, progress=progress,
+                                            on_read=on_read):
+        if isinstance(found, str):
+            problems.append(f"{file.name}: {found}")
+        elif found.sha256 in by_hash:
+            problems.append(f"{file.name}: identical bytes to {by_hash[found.sha256]}; each image once per study")
+        else:
+            by_hash[found.sha256] = file.name
+            media[item_of[file.name]] = found
     for item in dataset.items:
-        actual = planned[item.name].info.sha256 if item.name in planned else ""
+        actual = media[item.name].sha256 if item.name in media else ""
         if item.sha256 and actual and actual != item.sha256:
             problems.append(f"{item.name}: the image's SHA-256 is {actual}, not {item.sha256} as the table says")
-    return planned, problems
+    return media, problems
 
 
 def _image_name(item, names: set[str]) -> str:
@@ -278,29 +303,34 @@ NO_MEDIA = {"file": "", "media_type": Stimulus.MediaType.IMAGE, "image_format": 
 
 
 @transaction.atomic
-def _write(*, name: str, slug: str, by: AbstractBaseUser, dataset: ImportedDataset, planned: dict,
-           stored: list[str], record: dict, progress) -> Study:
-    """The study, its stimuli (files stored, then rows written in bulk), the published MOS and the votes."""
+def _write(*, name: str, slug: str, by: AbstractBaseUser, dataset: ImportedDataset, files: dict[str, SourceFile],
+           stored: dict[str, str], record: dict, progress) -> Study:
+    """The study, its stimuli (each file stored as it is read while worker processes check it; refused, with the
+    stored files removed by the caller, if any check fails), the published MOS and the votes."""
     lo, hi = dataset.scale
     study = Study.objects.create(
         name=name, slug=slug, created_by=by, origin=Study.Origin.IMPORTED, status=Study.Status.CLOSED,
         scale_min=lo, scale_max=hi, description=f"Imported from {record['source_name']} ({record['source_format']}).",
     )
     Membership.objects.create(study=study, user=by, role=Membership.Role.COORDINATOR)
+    new_files = NewFiles(storages["default"])  # the storage itself: default_storage is a proxy, slow per access
+
+    def store(file: SourceFile, data: bytes) -> None:
+        path = stimulus_file_name(study_id=study.pk, sha256=hashlib.sha256(data).hexdigest(),
+                                  filename=file.name.rsplit("/", 1)[-1])
+        stored[file.name] = new_files.save(path, data)
+
+    media, problems = _checked(files, dataset, progress=progress, on_read=store)
+    if problems:
+        raise _refused(f"import refused, nothing was written ({len(problems)} problem(s))", problems)
     rows = []
-    files = NewFiles(default_storage)
     for item in dataset.items:
-        media = NO_MEDIA
-        image = planned.get(item.name)
-        if image is not None:
-            media = {**NO_MEDIA, **image.info.stimulus_fields(), "file": _store(study, image, stored, files)}
-            if progress and len(stored) % 500 == 0:
-                progress(len(stored), len(planned))
+        fields = NO_MEDIA
+        if item.name in media:
+            fields = {**NO_MEDIA, **media[item.name].stimulus_fields(), "file": stored[files[item.name].name]}
         row = {"study_id": study.pk, "name": item.name, "source_content": item.source_content, "groups": item.groups,
-               "prompt": item.prompt, **media}
+               "prompt": item.prompt, **fields}
         rows.append(tuple(row[field] for field in STIMULUS_FIELDS))
-    if progress and planned:
-        progress(len(stored), len(planned))
     fields, complete = with_defaults(model=Stimulus, fields=STIMULUS_FIELDS, rows=rows)
     rows_insert(model=Stimulus, fields=fields, rows=complete)
     pks = dict(Stimulus.objects.filter(study=study).values_list("name", "pk"))
@@ -311,18 +341,8 @@ def _write(*, name: str, slug: str, by: AbstractBaseUser, dataset: ImportedDatas
                 rows=((pks[item.name], item.mos, item.std, item.ci95, item.count) for item in dataset.items))
     _write_votes(study=study, dataset=dataset, pks=pks)
     DatasetImport.objects.create(study=study, splits=dataset.splits, num_votes=len(dataset.votes), created_by=by,
-                                 **record)
+                                 content_hash=_digest(record["source_format"], dataset, media), **record)
     return study
-
-
-def _store(study: Study, image, stored: list[str], files: NewFiles) -> str:
-    """Store the checked file's bytes (read once here, and checked to be the bytes planned); the stored name."""
-    data = image.read_bytes()
-    if hashlib.sha256(data).hexdigest() != image.info.sha256:
-        raise DomainError(f"import refused, nothing was written: {image.name} changed while importing")
-    path = stimulus_file_name(study_id=study.pk, sha256=image.info.sha256, filename=image.name.rsplit("/", 1)[-1])
-    stored.append(files.save(path, data))
-    return stored[-1]
 
 
 def _write_votes(*, study: Study, dataset: ImportedDataset, pks: dict[str, int]) -> None:

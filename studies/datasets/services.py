@@ -178,6 +178,14 @@ def _export_file(export: DatasetExport) -> dict:
         export_write(export, path, progress=jobs.job_progress_every(export))
         digest, size = file_sha256(path), path.stat().st_size
         with path.open("rb") as handle:
-            export.file.save(path.name, File(handle), save=False)
+            export.file.save(path.name, FinishedFile(handle), save=False)
     return {"file": export.file, "sha256": digest, "size_bytes": size}
+
+
+class FinishedFile(File):
+    """A file written in full on this machine: a local storage moves it into place (a rename on the same disk, as
+    Django does for large uploads) instead of copying it; any other storage reads it as usual."""
+
+    def temporary_file_path(self) -> str:
+        return self.name
 

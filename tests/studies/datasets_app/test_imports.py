@@ -4,6 +4,7 @@ import zipfile
 import pytest
 
 from common.errors import DomainError
+from moslab_science.ingest import parallel
 from studies import services
 from studies.datasets import services as dataset_services
 from studies.datasets.imports import dataset_import
@@ -126,3 +127,21 @@ def test_votes_off_the_declared_scale_are_refused(coordinator, small_long_rating
         name="ISR", slug="isr", by=coordinator, source_format="long_ratings", source=small_long_ratings,
         scale=(1, 3)))
     assert "outside the scale [1, 3]" in str(error) and "row 2 (5)" in str(error)
+
+
+def test_images_stored_while_worker_processes_check_them_are_removed_when_one_is_bad(
+        coordinator, small_biq, media_root, monkeypatch):
+    if parallel.usable_cores() < 2:
+        pytest.skip("one usable core: the import checks its images in its own process here")
+    monkeypatch.setattr(parallel, "OVERLAPPED_FROM", 2)  # the path of a 2,000-image import
+    monkeypatch.setattr(parallel, "WINDOW", 3)
+    table, images = small_biq
+    (images / "ss02_1.jpg").write_bytes((images / "ss02_1.jpg").read_bytes()[:200])  # truncated
+    error = refused(coordinator, media_root, lambda: import_biq(coordinator, table, images))
+    assert [problem.split(":")[0] for problem in error.problems] == ["ss02_1.jpg"]
+    write_image(images / "ss02_1.jpg", seed=99, image_format="JPEG")
+    report = import_biq(coordinator, table, images)
+    assert report.created and report.with_media == 8
+    for stimulus in Stimulus.objects.filter(study=report.study):
+        with stimulus.file.open("rb") as handle:
+            assert handle.read() == (images / stimulus.name).read_bytes()
