@@ -53,7 +53,7 @@ class NewFiles:
         a plain file name (no separator, not . or ..) in a folder already checked cannot leave it."""
         folder, _, base = name.rpartition("/")
         known = self.folders.get(folder)
-        plain = base not in ("", ".", "..") and os.sep not in base and "\x00" not in base
+        plain = base not in ("", ".", "..") and os.sep not in base
         if known is not None and plain:
             return os.path.join(known, base)
         full_path = self.storage.path(name)

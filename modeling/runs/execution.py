@@ -110,10 +110,11 @@ class Reporter:
         self.flush()
 
     def on_epoch(self, record: dict) -> None:
-        self.on_resume([record])
+        self.on_epochs([record])
 
-    def on_resume(self, history: list[dict]) -> None:
-        """Epoch records, new or restored from last.pt (an earlier attempt may have died before writing them)."""
+    def on_epochs(self, history: list[dict]) -> None:
+        """Epoch records: a new one, or those last.pt restored (an earlier attempt may have died before writing
+        them to the row)."""
         for record in history:
             val = record.get("val") or {}
             self.metrics[record["epoch"]] = {"epoch": record["epoch"], "train_loss": record["train_loss"],
@@ -235,7 +236,7 @@ def _train(run: TrainingRun, reporter: Reporter, table: Path, images: Path, out:
     if not resume and out.exists():
         shutil.rmtree(out)  # an attempt that died before its first epoch ended: start clean
     hooks = iqa.TrainingHooks(on_progress=reporter.on_progress, on_epoch=reporter.on_epoch,
-                              on_resume=reporter.on_resume, should_stop=reporter.should_stop)
+                              on_resume=reporter.on_epochs, should_stop=reporter.should_stop)
     try:
         summary = iqa.train_run(config=run.config, table=table, images=images, out=out, device=device,
                                 resume=resume, time_limit=run.time_limit_seconds, log=reporter.log, hooks=hooks)
@@ -272,7 +273,7 @@ def _train_video(run: TrainingRun, reporter: Reporter, table: Path, videos: Path
     if not resume and out.exists():
         shutil.rmtree(out)
     hooks = _iqa().TrainingHooks(on_step=reporter.on_step, on_epoch=reporter.on_epoch,
-                                 on_resume=reporter.on_resume, should_stop=reporter.should_stop)
+                                 on_resume=reporter.on_epochs, should_stop=reporter.should_stop)
     try:
         summary = vqa.train_video_run(config=run.config, table=table, videos=videos, out=out, device=device,
                                       resume=resume, log=reporter.log, hooks=hooks)

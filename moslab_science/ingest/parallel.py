@@ -43,10 +43,8 @@ def inspect_all(files: list[SourceFile], *, max_pixels: int, max_seconds: float,
     `on_read(file, data)` is given each file's bytes in the calling process as soon as they are read, before the
     file's result is yielded: the caller works on them (stores them) while the workers decode, and every file is
     read once. With such work to overlap, the pool pays from OVERLAPPED_FROM files whatever their size."""
-    workers = min(usable_cores() - 1, 8) if on_read else min(usable_cores(), 8)  # the caller keeps a core busy too
-    worth_it = (len(files) >= OVERLAPPED_FROM if on_read else
-                len(files) >= PARALLEL_FROM and sum(file.size_bytes for file in files) >= PARALLEL_FROM_BYTES)
-    if workers < (1 if on_read else 2) or not worth_it:
+    workers = _workers(len(files), sum(file.size_bytes for file in files), overlapped=on_read is not None)
+    if not workers:
         for done, file in enumerate(files, start=1):
             data = file.read_bytes()
             if on_read:
@@ -57,17 +55,25 @@ def inspect_all(files: list[SourceFile], *, max_pixels: int, max_seconds: float,
         return
     with ProcessPoolExecutor(max_workers=workers, mp_context=start_workers()) as pool:
         in_flight: deque = deque()  # two windows: the next one is read while the workers decode this one
-        done = 0
         for start in range(0, len(files), WINDOW):
-            in_flight.append(_submit(pool, files[start:start + WINDOW], workers, max_pixels, max_seconds, on_read))
-            if len(in_flight) == 2:
-                done += yield from _results(*in_flight.popleft())
+            window = files[start:start + WINDOW]
+            in_flight.append((start + len(window), _submit(pool, window, workers, max_pixels, max_seconds, on_read)))
+            while len(in_flight) == 2 or (in_flight and start + WINDOW >= len(files)):
+                done, (batches, futures) = in_flight.popleft()
+                for batch, future in zip(batches, futures, strict=True):
+                    yield from zip(batch, future.result(), strict=True)
                 if progress:
                     progress(done, len(files))
-        while in_flight:
-            done += yield from _results(*in_flight.popleft())
-            if progress:
-                progress(done, len(files))
+
+
+def _workers(count: int, size_bytes: int, *, overlapped: bool) -> int:
+    """How many worker processes check `count` files (0: the calling process checks them). A caller that works on
+    the bytes too (`overlapped`) keeps a core busy itself: one worker fewer, and worth it from OVERLAPPED_FROM
+    files whatever their size; otherwise from PARALLEL_FROM files and PARALLEL_FROM_BYTES, with two cores."""
+    if overlapped:
+        return min(usable_cores() - 1, 8) if count >= OVERLAPPED_FROM else 0
+    cores = min(usable_cores(), 8)
+    return cores if cores >= 2 and count >= PARALLEL_FROM and size_bytes >= PARALLEL_FROM_BYTES else 0
 
 
 def start_workers() -> multiprocessing.context.BaseContext:
@@ -85,7 +91,7 @@ def start_workers() -> multiprocessing.context.BaseContext:
 
 def warm_up(count: int) -> None:
     """Start the workers' server now (see start_workers) when checking `count` files while storing them will use it."""
-    if usable_cores() >= 2 and count >= OVERLAPPED_FROM:
+    if _workers(count, 0, overlapped=True):
         start_workers()
 
 
@@ -103,15 +109,6 @@ def _submit(pool: ProcessPoolExecutor, window: list[SourceFile], workers: int, m
         batches.append(batch)
         futures.append(pool.submit(_inspect_batch, read, max_pixels, max_seconds))
     return batches, futures
-
-
-def _results(batches: list, futures: list) -> Iterator[tuple[SourceFile, MediaInfo | str]]:
-    """Yields the window's (file, result) pairs in order; returns how many."""
-    count = 0
-    for batch, future in zip(batches, futures, strict=True):
-        yield from zip(batch, future.result(), strict=True)
-        count += len(batch)
-    return count
 
 
 def _batch_size(window: list[SourceFile], workers: int) -> int:

@@ -88,8 +88,8 @@ def dataset_import(
     listed, problems = _listed(images)
     parallel.warm_up(len(listed))  # the image checks' worker processes get ready while the table is read
     dataset = _read(source_format, Path(source), scale=scale, options=options)
-    files = _image_files(dataset, listed, problems, images)
-    problems += _scale_problems(dataset)
+    files, missing = _image_files(dataset, listed, images) if images and not problems else ({}, [])
+    problems += missing + _scale_problems(dataset)
     warnings = tuple(part_warnings(dataset.splits))
     existing = Study.objects.filter(slug=slug).first()
     if problems or existing is not None:  # check only: list every problem, or learn whether it is the same data
@@ -239,17 +239,15 @@ def _listed(images: Path | None) -> tuple[list[SourceFile], list[str]]:
         return [], [f"{images.name}: {problem}"]
 
 
-def _image_files(dataset: ImportedDataset, listed: list[SourceFile], problems: list[str],
-                 images: Path | None) -> dict[str, SourceFile]:
-    """{item name: its image file}; an item whose file is not in the source is added to `problems`."""
-    if images is None or problems:
-        return {}
+def _image_files(dataset: ImportedDataset, listed: list[SourceFile],
+                 images: Path) -> tuple[dict[str, SourceFile], list[str]]:
+    """{item name: its image file}, and a problem for each item whose file is not in the source."""
     by_name = {file.name: file for file in listed}
     wanted = {item.name: _image_name(item, by_name.keys()) for item in dataset.items}
-    problems += [f"{item}: no image {file!r} in {images.name}" for item, file in sorted(wanted.items())
-                 if file not in by_name]
+    missing = sorted((item, file) for item, file in wanted.items() if file not in by_name)
     by_file = {file: item for item, file in wanted.items() if file in by_name}  # a file given twice: its last item
-    return {item: by_name[file] for file, item in by_file.items()}
+    return ({item: by_name[file] for file, item in by_file.items()},
+            [f"{item}: no image {file!r} in {images.name}" for item, file in missing])
 
 
 def _checked(files: dict[str, SourceFile], dataset: ImportedDataset, *, progress,
