@@ -14,7 +14,8 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
-from django.db import connection, models
+from django.db import connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 EXECUTEMANY_BATCH = 5_000
@@ -35,7 +36,8 @@ def rows_insert(*, model: type[models.Model], fields: Sequence[str], rows: Itera
     converted = [(index, field) for index, field in enumerate(chosen) if isinstance(field, CONVERTED)]
     if converted:
         previous: dict[int, tuple] = {}
-        rows = (_converted(row, converted, previous) for row in rows)
+        this_thread = connections[connection.alias]  # `connection` looks the thread's one up on every use
+        rows = (_converted(row, converted, previous, this_thread) for row in rows)
     if connection.vendor == "postgresql":
         return _copy(f"COPY {table} ({names}) FROM STDIN", rows)
     placeholders = ", ".join(["%s"] * len(chosen))
@@ -99,7 +101,8 @@ def with_defaults(*, model: type[models.Model], fields: Sequence[str],
     return names, (tuple(row) + fixed + tuple(make() for make in makers) for row in rows)
 
 
-def _converted(row: Sequence, converted: list[tuple[int, models.Field]], previous: dict[int, tuple]) -> list:
+def _converted(row: Sequence, converted: list[tuple[int, models.Field]], previous: dict[int, tuple],
+               database: BaseDatabaseWrapper) -> list:
     """The row with its fields' conversions; an immutable value that is the very object of the row before (a
     column of one time, as `with_defaults` fills it) reuses that row's conversion."""
     values = list(row)
@@ -109,7 +112,7 @@ def _converted(row: Sequence, converted: list[tuple[int, models.Field]], previou
         if last is not None and last[0] is value:
             values[index] = last[1]
             continue
-        values[index] = field.get_db_prep_save(value, connection)
+        values[index] = field.get_db_prep_save(value, database)
         if isinstance(value, IMMUTABLE):
             previous[index] = (value, values[index])
     return values

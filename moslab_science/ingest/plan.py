@@ -58,7 +58,7 @@ def plan_import(
     metadata = _read_metadata(manifest_text, problems)
 
     inspected: list[tuple[SourceFile, MediaInfo]] = []
-    for file, found in inspect_all(media, max_pixels=max_pixels, max_seconds=max_seconds, progress=progress):
+    for file, found, _ in inspect_all(media, max_pixels=max_pixels, max_seconds=max_seconds, progress=progress):
         if isinstance(found, str):
             problems.append(f"{file.name}: {found}")
         else:

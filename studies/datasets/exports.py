@@ -7,6 +7,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from django.utils.text import slugify
 
@@ -206,17 +207,27 @@ def bundle_metadata(version: DatasetVersion) -> dict:
     }
 
 
-def _copy_hashed(stored: StoredFiles, stored_name: str, size: int, archive: zipfile.ZipFile, name: str) -> str:
-    """Copy the stored file into the zip (stored, never re-encoded), hashing as it goes: one read per file. A file
-    of up to COPY_CHUNK bytes is written in one piece (zipfile then writes its header once); a larger one is
-    streamed in chunks, memory bounded. The SHA-256 of what was written."""
-    entry = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
-    entry.compress_type, entry.file_size, digest = zipfile.ZIP_STORED, size, hashlib.sha256()
+class _AppendOnly:
+    """The zip's file as zipfile sees it: written in order, never sought. zipfile then writes each entry's checksum
+    after its data (a data descriptor, read by every unzip tool) instead of seeking back to rewrite the entry's
+    header: for 20,000 small images, about a third of zipfile's own CPU."""
+
+    def __init__(self, stream: BinaryIO):
+        self.write, self.flush = stream.write, stream.flush
+
+
+def _copy_hashed(stored: StoredFiles, stored_name: str, size: int, archive: zipfile.ZipFile,
+                 entry: zipfile.ZipInfo) -> str:
+    """Copy the stored file into the zip as `entry` (stored, never re-encoded), hashing as it goes: one read per
+    file. A file of up to COPY_CHUNK bytes is written in one piece; a larger one is streamed in chunks, memory
+    bounded. The SHA-256 of what was written."""
+    entry.compress_type, entry.file_size = zipfile.ZIP_STORED, size
     with stored.open(stored_name) as source:
         if size <= COPY_CHUNK:
             data = source.read()
             archive.writestr(entry, data)
             return hashlib.sha256(data).hexdigest()
+        digest = hashlib.sha256()
         with archive.open(entry, "w") as out:  # file_size given: zipfile picks ZIP64 where needed
             while chunk := source.read(COPY_CHUNK):
                 digest.update(chunk)
@@ -238,10 +249,11 @@ def _write_bundle(version: DatasetVersion, items: list, splits: dict, destinatio
     files = StoredFiles(MEDIA_STORAGE)
     stored = [row for row in Stimulus.objects.filter(study=version.study_id).order_by("name")
               .values_list("pk", "name", "file", "size_bytes", "sha256") if row[0] in stimuli]
-    with zipfile.ZipFile(destination, "w", allowZip64=True) as archive:
+    now = time.localtime()[:6]
+    with destination.open("wb") as stream, zipfile.ZipFile(_AppendOnly(stream), "w", allowZip64=True) as archive:
         for done, (pk, stimulus, stored_name, size, sha256) in enumerate(stored, start=1):
             name = stimuli[pk]["file"]
-            if _copy_hashed(files, stored_name, size, archive, name) != sha256:
+            if _copy_hashed(files, stored_name, size, archive, zipfile.ZipInfo(name, date_time=now)) != sha256:
                 raise ValueError(f"the stored file of {stimulus} no longer matches its SHA-256; not exporting")
             checksums.append(f"{sha256}  {name}")
             progress(0.9 * done / len(stimuli))

@@ -5,19 +5,19 @@ A dataset may come without images (raw ratings only, e.g. ISRGen-QA): its stimul
 Raw votes become Rating rows (study ratings, verified) by one inactive user per subject, who cannot log in;
 `ImportedSubject` keeps the dataset's own subject id, which exports use.
 """
+import contextlib
 import csv
-import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.storage import default_storage, storages
+from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,6 +27,7 @@ from moslab_science import ingest
 from moslab_science.datasets import (
     ColumnMapping,
     DatasetError,
+    DatasetItem,
     ImportedDataset,
     content_hash,
     read_histograms,
@@ -49,7 +50,7 @@ from studies.models import (
     Rating,
     Stimulus,
     Study,
-    stimulus_file_name,
+    stimulus_folder,
 )
 
 FORMATS = ("mos_table", "histograms", "long_ratings", "sujson", "qalign", "deqa", "bundle")
@@ -93,23 +94,18 @@ def dataset_import(
     warnings = tuple(part_warnings(dataset.splits))
     existing = Study.objects.filter(slug=slug).first()
     if problems or existing is not None:  # check only: list every problem, or learn whether it is the same data
-        media, image_problems = _checked(files, dataset, progress=progress("checking images"))
-        if problems + image_problems:
-            raise _refused(f"import refused, nothing was written ({len(problems + image_problems)} problem(s))",
-                           problems + image_problems)
+        checks = ImageChecks(files, dataset, progress=progress("checking images")).run()
+        if problems + checks.problems:
+            raise _refused(f"import refused, nothing was written ({len(problems + checks.problems)} problem(s))",
+                           problems + checks.problems)
         previous = DatasetImport.objects.filter(study=existing).first()
-        if previous is None or previous.content_hash != _digest(source_format, dataset, media):
+        if previous is None or previous.content_hash != _digest(source_format, dataset, checks.media):
             raise DomainError(f"A study with the slug {slug!r} exists already and holds other data; choose another.")
-        return DatasetImportReport(existing, False, len(dataset.items), len(media), previous.num_votes, warnings)
-    stored: dict[str, str] = {}
-    try:
-        study = _write(name=name, slug=slug, by=by, dataset=dataset, files=files, stored=stored,
-                       progress=progress("checking and storing images"),
-                       record={"source_format": source_format, "options": options, "source_name": Path(source).name})
-    except BaseException:
-        for path in stored.values():
-            default_storage.delete(path)
-        raise
+        return DatasetImportReport(existing, False, len(dataset.items), len(checks.media), previous.num_votes,
+                                   warnings)
+    study = _write(name=name, slug=slug, by=by, dataset=dataset, files=files,
+                   progress=progress("checking and storing images"),
+                   record={"source_format": source_format, "options": options, "source_name": Path(source).name})
     return DatasetImportReport(study, True, len(dataset.items), len(files), len(dataset.votes), warnings)
 
 
@@ -250,28 +246,48 @@ def _image_files(dataset: ImportedDataset, listed: list[SourceFile],
             [f"{item}: no image {file!r} in {images.name}" for item, file in missing])
 
 
-def _checked(files: dict[str, SourceFile], dataset: ImportedDataset, *, progress,
-             on_read: Callable[[SourceFile, bytes], None] | None = None) -> tuple[dict[str, MediaInfo], list[str]]:
-    """{item name: MediaInfo} after every check of moslab_science.ingest (each file read once, decoded in worker
-    processes where the machine has cores, its bytes handed to `on_read`), and the problems found."""
-    item_of = {file.name: item for item, file in files.items()}
-    ordered = sorted(files.values(), key=lambda file: file.name)
-    media, problems, by_hash = {}, [], {}
-    for file, found in parallel.inspect_all(ordered, max_pixels=settings.MOSLAB_MAX_IMAGE_PIXELS,
-                                            max_seconds=settings.MOSLAB_MAX_VIDEO_SECONDS, progress=progress,
-                                            on_read=on_read):
-        if isinstance(found, str):
-            problems.append(f"{file.name}: {found}")
-        elif found.sha256 in by_hash:
-            problems.append(f"{file.name}: identical bytes to {by_hash[found.sha256]}; each image once per study")
-        else:
-            by_hash[found.sha256] = file.name
-            media[item_of[file.name]] = found
-    for item in dataset.items:
-        actual = media[item.name].sha256 if item.name in media else ""
-        if item.sha256 and actual and actual != item.sha256:
-            problems.append(f"{item.name}: the image's SHA-256 is {actual}, not {item.sha256} as the table says")
-    return media, problems
+class ImageChecks:
+    """The checks of an import's images (each file read once, checked in worker processes where the machine has
+    cores, kept by `store` if it passes: `moslab_science.ingest.parallel.inspect_all`), in the order of the
+    dataset's items. Iterating gives each item as its check comes in, (item, its MediaInfo or None, the name its
+    file is stored under or ""), so its row can be written while the workers check the next files; `media`
+    ({item name: MediaInfo}) and `problems` are complete once it is exhausted."""
+
+    def __init__(self, files: dict[str, SourceFile], dataset: ImportedDataset, *, progress,
+                 store: parallel.Store | None = None):
+        self.files, self.dataset, self.progress, self.store = files, dataset, progress, store
+        self.media: dict[str, MediaInfo] = {}
+        self.problems: list[str] = []
+
+    def run(self) -> "ImageChecks":
+        for _ in self:
+            pass
+        return self
+
+    def __iter__(self) -> Iterator[tuple[DatasetItem, MediaInfo | None, str]]:
+        ordered = [self.files[item.name] for item in self.dataset.items if item.name in self.files]
+        results = parallel.inspect_all(ordered, max_pixels=settings.MOSLAB_MAX_IMAGE_PIXELS,
+                                       max_seconds=settings.MOSLAB_MAX_VIDEO_SECONDS, progress=self.progress,
+                                       store=self.store)
+        by_hash: dict[str, str] = {}
+        with contextlib.closing(results):  # stopped early: no worker is left checking
+            for item in self.dataset.items:
+                if item.name not in self.files:
+                    yield item, None, ""
+                    continue
+                file, found, stored = next(results)
+                if isinstance(found, str):
+                    self.problems.append(f"{file.name}: {found}")
+                elif found.sha256 in by_hash:
+                    self.problems.append(f"{file.name}: identical bytes to {by_hash[found.sha256]}; each image once "
+                                         "per study")
+                elif item.sha256 and found.sha256 != item.sha256:
+                    self.problems.append(f"{item.name}: the image's SHA-256 is {found.sha256}, not {item.sha256} as "
+                                         "the table says")
+                else:
+                    by_hash[found.sha256] = file.name
+                    self.media[item.name] = found
+                yield item, self.media.get(item.name), stored
 
 
 def _image_name(item, names: set[str]) -> str:
@@ -302,35 +318,50 @@ NO_MEDIA = {"file": "", "media_type": Stimulus.MediaType.IMAGE, "image_format": 
 
 @transaction.atomic
 def _write(*, name: str, slug: str, by: AbstractBaseUser, dataset: ImportedDataset, files: dict[str, SourceFile],
-           stored: dict[str, str], record: dict, progress) -> Study:
-    """The study, its stimuli (each file stored as it is read while worker processes check it; refused, with the
-    stored files removed by the caller, if any check fails), the published MOS and the votes."""
+           record: dict, progress) -> Study:
+    """The study, its stimuli, the published MOS and the votes. The images are stored in the new study's folder as
+    they pass their checks; if anything fails (a check, a row, the process being stopped), every file of that
+    folder is deleted before the transaction rolls back."""
     lo, hi = dataset.scale
     study = Study.objects.create(
         name=name, slug=slug, created_by=by, origin=Study.Origin.IMPORTED, status=Study.Status.CLOSED,
         scale_min=lo, scale_max=hi, description=f"Imported from {record['source_name']} ({record['source_format']}).",
     )
     Membership.objects.create(study=study, user=by, role=Membership.Role.COORDINATOR)
-    new_files = NewFiles(storages["default"])  # the storage itself: default_storage is a proxy, slow per access
+    storage = storages["default"]  # the storage itself: default_storage is a proxy, slow per access
+    folder = stimulus_folder(study.pk)
+    _delete_files(storage, folder)  # an import killed before it could delete them left them (SQLite reuses the id)
+    try:
+        _fill(study, dataset=dataset, files=files, record=record, by=by, progress=progress,
+              new_files=NewFiles(storage), folder=folder)
+    except BaseException:
+        _delete_files(storage, folder)
+        raise
+    return study
 
-    def store(file: SourceFile, data: bytes) -> None:
-        path = stimulus_file_name(study_id=study.pk, sha256=hashlib.sha256(data).hexdigest(),
-                                  filename=file.name.rsplit("/", 1)[-1])
-        stored[file.name] = new_files.save(path, data)
 
-    media, problems = _checked(files, dataset, progress=progress, on_read=store)
-    if problems:
-        raise _refused(f"import refused, nothing was written ({len(problems)} problem(s))", problems)
-    rows = []
-    for item in dataset.items:
-        fields = NO_MEDIA
-        if item.name in media:
-            fields = {**NO_MEDIA, **media[item.name].stimulus_fields(), "file": stored[files[item.name].name]}
-        row = {"study_id": study.pk, "name": item.name, "source_content": item.source_content, "groups": item.groups,
-               "prompt": item.prompt, **fields}
-        rows.append(tuple(row[field] for field in STIMULUS_FIELDS))
-    fields, complete = with_defaults(model=Stimulus, fields=STIMULUS_FIELDS, rows=rows)
-    rows_insert(model=Stimulus, fields=fields, rows=complete)
+def _delete_files(storage: Storage, folder: str) -> None:
+    """Delete the files of a new study's folder: they are the import's own (no other study stores there)."""
+    try:
+        _, names = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in names:
+        storage.delete(f"{folder}/{name}")
+
+
+def _fill(study: Study, *, dataset: ImportedDataset, files: dict[str, SourceFile], record: dict,
+          by: AbstractBaseUser, progress, new_files: NewFiles, folder: str) -> None:
+    """Everything of a new study but itself. Each image is stored as it passes its checks, and its stimulus row is
+    written as its check comes in, while the worker processes check the next images."""
+    checks = ImageChecks(files, dataset, progress=progress,
+                         store=lambda name, data: new_files.save(f"{folder}/{name}", data))
+    with contextlib.closing(iter(checks)) as checked:  # a failed insert stops the checks (the pool shut down)
+        rows = (_stimulus_row(study.pk, item, info, stored) for item, info, stored in checked)
+        fields, complete = with_defaults(model=Stimulus, fields=STIMULUS_FIELDS, rows=rows)
+        rows_insert(model=Stimulus, fields=fields, rows=complete)  # each row as its image's check comes in
+    if checks.problems:
+        raise _refused(f"import refused, nothing was written ({len(checks.problems)} problem(s))", checks.problems)
     pks = dict(Stimulus.objects.filter(study=study).values_list("name", "pk"))
     linked = [Stimulus(pk=pks[item.name], reference_id=pks[item.reference]) for item in dataset.items
               if item.reference in pks]
@@ -339,8 +370,14 @@ def _write(*, name: str, slug: str, by: AbstractBaseUser, dataset: ImportedDatas
                 rows=((pks[item.name], item.mos, item.std, item.ci95, item.count) for item in dataset.items))
     _write_votes(study=study, dataset=dataset, pks=pks)
     DatasetImport.objects.create(study=study, splits=dataset.splits, num_votes=len(dataset.votes), created_by=by,
-                                 content_hash=_digest(record["source_format"], dataset, media), **record)
-    return study
+                                 content_hash=_digest(record["source_format"], dataset, checks.media), **record)
+
+
+def _stimulus_row(study_id: int, item: DatasetItem, info: MediaInfo | None, stored: str) -> tuple:
+    fields = NO_MEDIA if info is None else {**NO_MEDIA, **info.stimulus_fields(), "file": stored}
+    row = {"study_id": study_id, "name": item.name, "source_content": item.source_content, "groups": item.groups,
+           "prompt": item.prompt, **fields}
+    return tuple(row[field] for field in STIMULUS_FIELDS)
 
 
 def _write_votes(*, study: Study, dataset: ImportedDataset, pks: dict[str, int]) -> None:

@@ -50,15 +50,27 @@ def test_worker_processes_give_the_same_plan(many_images, monkeypatch):
     assert progress == [(16, 38), (32, 38), (38, 38)]
 
 
-def test_files_stored_as_they_are_read_are_read_once_while_workers_check_them(many_images, monkeypatch):
+def test_files_that_pass_are_stored_once_under_their_content_name_while_workers_check_the_next(
+        many_images, monkeypatch):
     if parallel.usable_cores() < 2:
         pytest.skip("one usable core: imports check files in the calling process here")
     files = ingest.read_source(many_images, max_total_bytes=10**9)
-    alone = list(parallel.inspect_all(files, max_pixels=10**6, max_seconds=60))
-    monkeypatch.setattr(parallel, "OVERLAPPED_FROM", 10)
+    alone = [(file, found) for file, found, _ in parallel.inspect_all(files, max_pixels=10**6, max_seconds=60)]
+    monkeypatch.setattr(parallel, "STORED_FROM", 10)
     monkeypatch.setattr(parallel, "WINDOW", 16)  # several windows, two in flight
-    read = []
-    spread = list(parallel.inspect_all(files, max_pixels=10**6, max_seconds=60,
-                                       on_read=lambda file, data: read.append((file.name, data))))
-    assert spread == alone and [found for _, found in spread if isinstance(found, str)] != []
-    assert read == [(file.name, (many_images / file.name).read_bytes()) for file in files]  # each once, in order
+    kept = {}
+
+    def store(name, data):
+        kept[name] = kept.get(name, b"") + data
+        return f"kept/{name}"
+
+    spread = list(parallel.inspect_all(files, max_pixels=10**6, max_seconds=60, store=store))
+    assert [(file, found) for file, found, _ in spread] == alone
+    assert [found for _, found in alone if isinstance(found, str)] != []
+    for file, found, stored in spread:
+        if isinstance(found, str):
+            assert stored == ""  # a file with a problem is not stored
+        else:
+            assert stored == f"kept/{found.sha256}.png"
+            assert kept[f"{found.sha256}.png"] == (many_images / file.name).read_bytes()  # stored once
+    assert len(kept) == 38

@@ -3,12 +3,15 @@ import csv
 import hashlib
 import io
 import json
+import shutil
+import subprocess
 import uuid
 import zipfile
 
 import pytest
 
 from studies import services
+from studies.datasets import exports
 from studies.datasets import services as dataset_services
 from studies.models import DatasetExport, DatasetVersion, Membership, Rating, Stimulus
 from tests.conftest import write_image
@@ -150,3 +153,20 @@ def _number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@pytest.mark.parametrize("chunk", [exports.COPY_CHUNK, 100], ids=["whole-files", "streamed-in-chunks"])
+def test_the_bundle_written_without_seeking_passes_another_unzip_tool(version, coordinator, tmp_path, monkeypatch,
+                                                                      chunk):
+    if shutil.which("unzip") is None:
+        pytest.skip("the unzip tool (Debian package unzip) is not installed")
+    monkeypatch.setattr(exports, "COPY_CHUNK", chunk)  # 100 bytes: every image goes through the streamed path
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(read(export(version, coordinator, Format.BUNDLE)))
+    tested = subprocess.run(["unzip", "-t", str(path)], capture_output=True, text=True, check=False)
+    assert tested.returncode == 0 and "No errors detected" in tested.stdout, tested.stdout
+    archive = zipfile.ZipFile(path)
+    assert archive.testzip() is None
+    for stimulus in Stimulus.objects.filter(study=version.study):
+        with stimulus.file.open("rb") as handle:
+            assert archive.read(f"images/{stimulus.name}") == handle.read()

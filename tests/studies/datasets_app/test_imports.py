@@ -1,11 +1,14 @@
 """Imports of public datasets into imported studies: all or nothing, idempotent, every problem listed."""
+import itertools
 import zipfile
 
 import pytest
+from django.db import DatabaseError
 
 from common.errors import DomainError
 from moslab_science.ingest import parallel
 from studies import services
+from studies.datasets import imports
 from studies.datasets import services as dataset_services
 from studies.datasets.imports import dataset_import
 from studies.models import DatasetImport, ImportedMos, ImportedSubject, Rating, Stimulus, Study
@@ -133,7 +136,7 @@ def test_images_stored_while_worker_processes_check_them_are_removed_when_one_is
         coordinator, small_biq, media_root, monkeypatch):
     if parallel.usable_cores() < 2:
         pytest.skip("one usable core: the import checks its images in its own process here")
-    monkeypatch.setattr(parallel, "OVERLAPPED_FROM", 2)  # the path of a 2,000-image import
+    monkeypatch.setattr(parallel, "STORED_FROM", 2)  # the path of a 2,000-image import
     monkeypatch.setattr(parallel, "WINDOW", 3)
     table, images = small_biq
     (images / "ss02_1.jpg").write_bytes((images / "ss02_1.jpg").read_bytes()[:200])  # truncated
@@ -145,3 +148,23 @@ def test_images_stored_while_worker_processes_check_them_are_removed_when_one_is
     for stimulus in Stimulus.objects.filter(study=report.study):
         with stimulus.file.open("rb") as handle:
             assert handle.read() == (images / stimulus.name).read_bytes()
+
+
+def test_a_database_failure_while_the_rows_are_written_removes_every_stored_image(
+        coordinator, small_biq, media_root, monkeypatch):
+    monkeypatch.setattr(parallel, "STORED_FROM", 2)  # the path of a 2,000-image import, where cores allow
+    monkeypatch.setattr(parallel, "WINDOW", 3)
+    insert = imports.rows_insert
+
+    def failing_insert(*, model, fields, rows):  # the database fails after the fifth stimulus row
+        if model is Stimulus:
+            consumed = list(itertools.islice(rows, 5))
+            assert len(consumed) == 5 and stored_files(media_root) != []
+            raise DatabaseError("disk I/O error")
+        return insert(model=model, fields=fields, rows=rows)
+
+    monkeypatch.setattr(imports, "rows_insert", failing_insert)
+    table, images = small_biq
+    with pytest.raises(DatabaseError):
+        import_biq(coordinator, table, images)
+    assert not Study.objects.exists() and stored_files(media_root) == []
