@@ -137,3 +137,10 @@ def test_canonical_json_is_compact_sorted_and_exact():
 def test_canonical_json_refuses_what_would_hash_ambiguously(bad):
     with pytest.raises((ValueError, TypeError)):
         canonical_json(bad)
+
+
+def test_a_value_canonical_json_refuses_is_named_by_where_it_is():
+    with pytest.raises(ValueError, match=r"^\$\.items\[1\]\.mos: nan cannot be hashed"):
+        canonical_json({"items": [{"mos": 1.0}, {"mos": float("nan")}]})
+    with pytest.raises(TypeError, match=r"^\$\.groups: key 3 is not text"):
+        canonical_json({"groups": {3: "a"}})
