@@ -2,7 +2,9 @@
 
 Import: a MOS table (image,mos,source_subset) and a folder of small synthetic PNGs through
 `dataset_import` (every image checked and decoded by moslab_science.ingest, stored byte for byte, one
-transaction). Export: a version's zip bundle through `dataset_export_run` (original bytes, table,
+transaction). Upload: the same folder of images into a new study of one's own through
+`studies.services.stimuli_import` (what the upload page and `manage.py import_stimuli` run), next to the
+same peer as the import. Export: a version's zip bundle through `dataset_export_run` (original bytes, table,
 ratings, datasheet, checksums). Each step runs next to its peer, round after round (`--rounds`, 3): the
 kernel's file creation, most of both sides' time, varies from minute to minute on a shared disk, so one pair
 says little. Then once more each under tracemalloc for the peak of Python allocations. Runs on a throwaway
@@ -12,13 +14,13 @@ test database (SQLite file by default, or DATABASE_URL).
     TMPDIR=/dev/shm python bench/bench_datasets.py   # both sides on tmpfs: their own costs, not the disk's
 
 Prints a table row per round (wall time, with this process's user + system CPU and the whole machine's busy CPU
-seconds, of moslab and of the peer, and their ratio), the median ratios, the peak memory and the load average
-before and after. The import's image checks run in a worker process from 2,000 images on 2+ cores: its CPU is
-in the machine's figure only. Each step starts after a `sync`, so the write-back of what the step before wrote
-is not charged to it.
+seconds, of moslab and of the peer, and their ratio; the upload's ratio is to the import's peer), the median
+ratios, the peak memory and the load average before and after. The import's image checks run in a worker from
+2,000 images on 2+ cores: its CPU is in the machine's figure only. Each step starts after a `sync`, so the
+write-back of what the step before wrote is not charged to it.
 
 Peers, timed in the same run on the same files: for the import, reading the CSV with `csv`,
-hashing every image with `hashlib` and copying it with `shutil`; for the export, a plain
+hashing every image with `hashlib` and copying it with `shutil` (the upload too); for the export, a plain
 `zipfile` (stored) of the same image files plus the table written with `csv`.
 """
 
@@ -128,8 +130,10 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.test.utils import setup_databases, setup_test_environment, teardown_databases
 
+    from studies import services as study_services
     from studies.datasets import services as dataset_services
     from studies.datasets.imports import dataset_import
+    from studies.models import Study
 
     print(f"python {' '.join(sys.argv)}  # DATABASE_URL={os.environ.get('DATABASE_URL', '(SQLite test file)')}, "
           f"{os.cpu_count()} CPUs", flush=True)
@@ -146,6 +150,10 @@ def main() -> None:
             return dataset_import(name=slug, slug=slug, by=user, source_format="mos_table", source=table,
                                   images=images, scale=(1, 5), options={"group_columns": ["source_subset"]})
 
+        def run_upload(slug):
+            study = Study.objects.create(name=slug, slug=slug, created_by=user)
+            return study_services.stimuli_import(study=study, source=images)
+
         version = None
 
         def run_export():
@@ -157,21 +165,25 @@ def main() -> None:
 
         print(f"stimuli: {args.stimuli} small PNGs ({sum(p.stat().st_size for p in images.iterdir()) / 2**20:.1f} MiB)"
               f"; database: {django.db.connection.vendor}; load average {load_average()}")
-        print("| round | import (user + system CPU; machine) | csv + hashlib + shutil | ratio | export bundle "
-              "| zipfile + csv | ratio |")
-        ratios: dict[str, list[float]] = {"import": [], "export": []}
+        print("| round | import (user + system CPU; machine) | csv + hashlib + shutil | ratio | upload | ratio "
+              "| export bundle | zipfile + csv | ratio |")
+        ratios: dict[str, list[float]] = {"import": [], "upload": [], "export": []}
         for number in range(1, args.rounds + 1):  # each step next to its peer, round after round
             report, *moslab_import = timed(lambda: run_import(f"bench-{number}"))  # noqa: B023
             _, *peer_import_ = timed(lambda: peer_import(table, images, work / f"peer-copy-{number}"))  # noqa: B023
+            _, *moslab_upload = timed(lambda: run_upload(f"upload-{number}"))  # noqa: B023
             if version is None:
                 version = dataset_services.dataset_version_create(study=report.study, by=user)
             export, *moslab_export = timed(run_export)
             _, *peer_export_ = timed(lambda: peer_export(table, images, work / f"peer-{number}.zip"))  # noqa: B023
             ratios["import"].append(moslab_import[0] / peer_import_[0])
+            ratios["upload"].append(moslab_upload[0] / peer_import_[0])
             ratios["export"].append(moslab_export[0] / peer_export_[0])
             print(f"| {number} | {cell(moslab_import)} | {cell(peer_import_)} | {ratios['import'][-1]:.1f}x "
+                  f"| {cell(moslab_upload)} | {ratios['upload'][-1]:.1f}x "
                   f"| {cell(moslab_export)} | {cell(peer_export_)} | {ratios['export'][-1]:.1f}x |", flush=True)
-        print(f"median ratio to the peer: import {statistics.median(ratios['import']):.2f}x, export bundle "
+        print(f"median ratio to the peer: import {statistics.median(ratios['import']):.2f}x, upload "
+              f"{statistics.median(ratios['upload']):.2f}x, export bundle "
               f"{statistics.median(ratios['export']):.2f}x ({export.size_bytes / 2**20:.1f} MiB zip)")
         import_mib = traced_peak(lambda: run_import("bench-traced"))
         export_mib = traced_peak(run_export)

@@ -52,6 +52,7 @@ from studies.models import (
     Study,
     stimulus_folder,
 )
+from studies.stimulus_rows import STIMULUS_FIELDS, stimulus_row
 
 FORMATS = ("mos_table", "histograms", "long_ratings", "sujson", "qalign", "deqa", "bundle")
 #: Formats whose file does not declare its scale: the importer must.
@@ -307,15 +308,6 @@ def _scale_problems(dataset: ImportedDataset) -> list[str]:
     return problems[:200]
 
 
-#: The columns of an imported stimulus that the import fills (the rest take their defaults: `with_defaults`).
-STIMULUS_FIELDS = ("study_id", "name", "source_content", "groups", "prompt", "file", "media_type", "image_format",
-                   "width", "height", "sha256", "size_bytes", "frame_count", "fps", "duration_seconds", "codec",
-                   "variable_frame_rate")
-NO_MEDIA = {"file": "", "media_type": Stimulus.MediaType.IMAGE, "image_format": "", "width": None, "height": None,
-            "sha256": "", "size_bytes": None, "frame_count": None, "fps": None, "duration_seconds": None, "codec": "",
-            "variable_frame_rate": False}
-
-
 @transaction.atomic
 def _write(*, name: str, slug: str, by: AbstractBaseUser, dataset: ImportedDataset, files: dict[str, SourceFile],
            record: dict, progress) -> Study:
@@ -357,7 +349,9 @@ def _fill(study: Study, *, dataset: ImportedDataset, files: dict[str, SourceFile
     checks = ImageChecks(files, dataset, progress=progress,
                          store=lambda name, data: new_files.save(f"{folder}/{name}", data))
     with contextlib.closing(iter(checks)) as checked:  # a failed insert stops the checks (the pool shut down)
-        rows = (_stimulus_row(study.pk, item, info, stored) for item, info, stored in checked)
+        rows = (stimulus_row(study_id=study.pk, name=item.name, source_content=item.source_content,
+                             groups=item.groups, prompt=item.prompt, info=info, stored=stored)
+                for item, info, stored in checked)
         fields, complete = with_defaults(model=Stimulus, fields=STIMULUS_FIELDS, rows=rows)
         rows_insert(model=Stimulus, fields=fields, rows=complete)  # each row as its image's check comes in
     if checks.problems:
@@ -371,13 +365,6 @@ def _fill(study: Study, *, dataset: ImportedDataset, files: dict[str, SourceFile
     _write_votes(study=study, dataset=dataset, pks=pks)
     DatasetImport.objects.create(study=study, splits=dataset.splits, num_votes=len(dataset.votes), created_by=by,
                                  content_hash=_digest(record["source_format"], dataset, checks.media), **record)
-
-
-def _stimulus_row(study_id: int, item: DatasetItem, info: MediaInfo | None, stored: str) -> tuple:
-    fields = NO_MEDIA if info is None else {**NO_MEDIA, **info.stimulus_fields(), "file": stored}
-    row = {"study_id": study_id, "name": item.name, "source_content": item.source_content, "groups": item.groups,
-           "prompt": item.prompt, **fields}
-    return tuple(row[field] for field in STIMULUS_FIELDS)
 
 
 def _write_votes(*, study: Study, dataset: ImportedDataset, pks: dict[str, int]) -> None:

@@ -3,10 +3,10 @@ import hashlib
 import zipfile
 
 import pytest
-from django.core.files.storage import FileSystemStorage
 from django.core.management import CommandError, call_command
 
 from common.errors import DomainError
+from common.new_files import NewFiles
 from studies import services
 from studies.models import Stimulus
 from tests.conftest import write_image
@@ -76,17 +76,17 @@ def test_zip_escaping_the_folder_writes_nothing(study, tmp_path, media_root):
 
 def test_failure_while_writing_rolls_back_rows_and_files(study, image_folder, media_root, monkeypatch):
     """A disk that fails on the third file: the two written before are removed, no row remains."""
-    real_save = FileSystemStorage._save
+    real_save = NewFiles.save
     calls = []
 
-    def failing_save(self, name, content):
+    def failing_save(self, name, data):
         calls.append(name)
         if len(calls) == 3:
             raise OSError(28, "No space left on device")
-        return real_save(self, name, content)
+        return real_save(self, name, data)
 
-    monkeypatch.setattr(FileSystemStorage, "_save", failing_save)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(NewFiles, "save", failing_save)
+    with pytest.raises(OSError, match="No space left"):
         services.stimuli_import(study=study, source=image_folder)
     assert len(calls) == 3
     assert Stimulus.objects.count() == 0
