@@ -7,7 +7,6 @@ from django.db import models
 from django.db.models import Q
 
 from common.models import Job, TimeStampedModel
-from moslab_science.ingest.media import content_name
 
 
 class Study(TimeStampedModel):
@@ -73,7 +72,9 @@ def stimulus_file_name(*, study_id: int, sha256: str, filename: str) -> str:
     One folder per study, not 256 by the hash's first two digits: on ext4 the spread folders cost the kernel 0.8-1.1 s
     against 0.4-0.6 s to create 20,000 files (bench/bench_datasets.py); a folder of 100,000+ names is an indexed
     lookup on every current filesystem, and object storage has no folders. Files stored before keep their names."""
-    return f"{stimulus_folder(study_id)}/{content_name(sha256, filename)}"
+    base = filename.rsplit("/", 1)[-1]
+    suffix = base.rsplit(".", 1)[-1].lower() if "." in base else "bin"
+    return f"{stimulus_folder(study_id)}/{sha256}.{suffix}"
 
 
 def stimulus_folder(study_id: int) -> str:

@@ -17,7 +17,7 @@ from moslab_science import ingest
 from moslab_science.rating.protocol import off_scale_problem
 from moslab_science.rating.protocol_limits import whole_problem
 from studies import selectors, tasks
-from studies.bulk_rows import columns_insert, rows_insert, with_defaults
+from studies.bulk_rows import columns_insert
 from studies.models import (
     Membership,
     MosComputation,
@@ -30,7 +30,7 @@ from studies.models import (
     stimulus_file_name,
 )
 from studies.mos_adapter import compute_study_mos
-from studies.stimulus_rows import STIMULUS_FIELDS, stimulus_row
+from studies.stimulus_rows import references_link, stimuli_insert, stimulus_row
 
 logger = logging.getLogger(__name__)
 
@@ -153,13 +153,10 @@ def _write_stimuli(*, study: Study, plan: ingest.ImportPlan, stored: list[str]) 
         meta = planned.meta
         rows.append(stimulus_row(study_id=study.pk, name=planned.name, source_content=meta.source_content,
                                  groups=meta.groups, prompt=meta.prompt, info=planned.info, stored=stored[-1]))
-    fields, complete = with_defaults(model=Stimulus, fields=STIMULUS_FIELDS, rows=rows)
-    rows_insert(model=Stimulus, fields=fields, rows=complete)
+    stimuli_insert(rows)
     references = {planned.name: planned.meta.reference for planned in plan.new if planned.meta.reference}
     if references:
-        pks = dict(Stimulus.objects.filter(study=study).values_list("name", "pk"))
-        Stimulus.objects.bulk_update([Stimulus(pk=pks[name], reference_id=pks[reference])
-                                      for name, reference in references.items()], ["reference"], batch_size=1000)
+        references_link(study_id=study.pk, references=references)
 
 
 def rating_record(

@@ -1,5 +1,9 @@
-"""A stimulus as one row of `rows_insert`: what the dataset import and the stimulus uploads write in bulk."""
+"""New stimuli written in bulk, without a model instance per row: what the dataset import and the stimulus uploads
+write."""
+from collections.abc import Iterable
+
 from moslab_science.ingest import MediaInfo
+from studies.bulk_rows import rows_insert, with_defaults
 from studies.models import Stimulus
 
 #: The columns of a new stimulus that its importer fills (the rest take their defaults: `with_defaults`).
@@ -18,3 +22,18 @@ def stimulus_row(*, study_id: int, name: str, source_content: str, groups: dict,
     row = {"study_id": study_id, "name": name, "source_content": source_content, "groups": groups, "prompt": prompt,
            **fields}
     return tuple(row[field] for field in STIMULUS_FIELDS)
+
+
+def stimuli_insert(rows: Iterable[tuple]) -> None:
+    """Insert `stimulus_row`s (a generator is written as it yields)."""
+    fields, complete = with_defaults(model=Stimulus, fields=STIMULUS_FIELDS, rows=rows)
+    rows_insert(model=Stimulus, fields=fields, rows=complete)
+
+
+def references_link(*, study_id: int, references: dict[str, str]) -> dict[str, int]:
+    """Point each named stimulus at its reference ({name: reference name}, both in the study); the study's
+    {name: pk}."""
+    pks = dict(Stimulus.objects.filter(study_id=study_id).values_list("name", "pk"))
+    Stimulus.objects.bulk_update([Stimulus(pk=pks[name], reference_id=pks[reference])
+                                  for name, reference in references.items()], ["reference"], batch_size=1000)
+    return pks

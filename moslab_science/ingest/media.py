@@ -37,12 +37,6 @@ class MediaInfo:
         return fields
 
 
-def content_name(sha256: str, file_name: str) -> str:
-    """The name a stimulus's bytes are stored under: their SHA-256, with the file's suffix (``bin`` if none)."""
-    base = file_name.rsplit("/", 1)[-1]
-    return f"{sha256}.{base.rsplit('.', 1)[-1].lower() if '.' in base else 'bin'}"
-
-
 def is_video_name(name: str) -> bool:
     return name.lower().endswith(VIDEO_SUFFIXES)
 

@@ -1,7 +1,7 @@
 """Checking many media files at once: decoding spread over worker processes, memory bounded.
 
 Each file is checked by `inspect_media` (decoded and hashed) and, when the caller gives a `store`, its bytes are
-stored once they pass, under their `content_name`: each file is read once. The files are read in the calling
+stored once they pass: each file is read once. The files are read in the calling
 process (a zip's entries cannot be shared) and their bytes sent to the workers; at most two windows of `WINDOW`
 files are in flight, and small files travel in batches (one message per batch, not per file). With a store, the
 calling process stores each window's files as their results come back while the workers check the next window,
@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import forkserver
 
-from moslab_science.ingest.media import MediaInfo, MediaProblem, content_name, inspect_media
+from moslab_science.ingest.media import MediaInfo, MediaProblem, inspect_media
 from moslab_science.ingest.sources import SourceFile
 
 PARALLEL_FROM = 200  # files; below this a pool costs more than it saves
@@ -29,7 +29,8 @@ WINDOW = 256  # files whose bytes may be in flight at once
 STORED_FROM = 2_000  # files; when the caller stores them too (the fork server is started early: `warm_up`)
 BATCH_BYTES = 4 << 20  # small files go to a worker several at a time (one message each way), up to about this much
 
-Store = Callable[[str, bytes], str]  # keeps a checked file's bytes under the name given; the name they got
+Store = Callable[[str, MediaInfo, bytes], str]  # keeps a file that passed (its name, its check, its bytes); the
+# name it is stored under
 
 
 def usable_cores() -> int:
@@ -136,4 +137,4 @@ def _inspect(name: str, data: bytes, max_pixels: int, max_seconds: float) -> Med
 def _stored(name: str, found: MediaInfo | str, data: bytes, store: Store | None) -> tuple[MediaInfo | str, str]:
     if store is None or isinstance(found, str):
         return found, ""
-    return found, store(content_name(found.sha256, name), data)
+    return found, store(name, found, data)

@@ -48,11 +48,11 @@ from studies.models import (
     ImportedSubject,
     Membership,
     Rating,
-    Stimulus,
     Study,
+    stimulus_file_name,
     stimulus_folder,
 )
-from studies.stimulus_rows import STIMULUS_FIELDS, stimulus_row
+from studies.stimulus_rows import references_link, stimuli_insert, stimulus_row
 
 FORMATS = ("mos_table", "histograms", "long_ratings", "sujson", "qalign", "deqa", "bundle")
 #: Formats whose file does not declare its scale: the importer must.
@@ -325,7 +325,7 @@ def _write(*, name: str, slug: str, by: AbstractBaseUser, dataset: ImportedDatas
     _delete_files(storage, folder)  # an import killed before it could delete them left them (SQLite reuses the id)
     try:
         _fill(study, dataset=dataset, files=files, record=record, by=by, progress=progress,
-              new_files=NewFiles(storage), folder=folder)
+              new_files=NewFiles(storage))
     except BaseException:
         _delete_files(storage, folder)
         raise
@@ -343,23 +343,22 @@ def _delete_files(storage: Storage, folder: str) -> None:
 
 
 def _fill(study: Study, *, dataset: ImportedDataset, files: dict[str, SourceFile], record: dict,
-          by: AbstractBaseUser, progress, new_files: NewFiles, folder: str) -> None:
+          by: AbstractBaseUser, progress, new_files: NewFiles) -> None:
     """Everything of a new study but itself. Each image is stored as it passes its checks, and its stimulus row is
     written as its check comes in, while the worker processes check the next images."""
-    checks = ImageChecks(files, dataset, progress=progress,
-                         store=lambda name, data: new_files.save(f"{folder}/{name}", data))
+    def store(name: str, info: MediaInfo, data: bytes) -> str:
+        return new_files.save(stimulus_file_name(study_id=study.pk, sha256=info.sha256, filename=name), data)
+
+    checks = ImageChecks(files, dataset, progress=progress, store=store)
     with contextlib.closing(iter(checks)) as checked:  # a failed insert stops the checks (the pool shut down)
-        rows = (stimulus_row(study_id=study.pk, name=item.name, source_content=item.source_content,
-                             groups=item.groups, prompt=item.prompt, info=info, stored=stored)
-                for item, info, stored in checked)
-        fields, complete = with_defaults(model=Stimulus, fields=STIMULUS_FIELDS, rows=rows)
-        rows_insert(model=Stimulus, fields=fields, rows=complete)  # each row as its image's check comes in
+        stimuli_insert(stimulus_row(study_id=study.pk, name=item.name, source_content=item.source_content,
+                                    groups=item.groups, prompt=item.prompt, info=info, stored=stored)
+                       for item, info, stored in checked)  # each row as its image's check comes in
     if checks.problems:
         raise _refused(f"import refused, nothing was written ({len(checks.problems)} problem(s))", checks.problems)
-    pks = dict(Stimulus.objects.filter(study=study).values_list("name", "pk"))
-    linked = [Stimulus(pk=pks[item.name], reference_id=pks[item.reference]) for item in dataset.items
-              if item.reference in pks]
-    Stimulus.objects.bulk_update(linked, ["reference"], batch_size=1000)
+    names = {item.name for item in dataset.items}
+    pks = references_link(study_id=study.pk, references={item.name: item.reference for item in dataset.items
+                                                         if item.reference in names})
     rows_insert(model=ImportedMos, fields=("stimulus_id", "mos", "std", "ci95", "count"),
                 rows=((pks[item.name], item.mos, item.std, item.ci95, item.count) for item in dataset.items))
     _write_votes(study=study, dataset=dataset, pks=pks)

@@ -50,7 +50,7 @@ def test_worker_processes_give_the_same_plan(many_images, monkeypatch):
     assert progress == [(16, 38), (32, 38), (38, 38)]
 
 
-def test_files_that_pass_are_stored_once_under_their_content_name_while_workers_check_the_next(
+def test_files_that_pass_are_stored_once_with_their_check_while_workers_check_the_next(
         many_images, monkeypatch):
     if parallel.usable_cores() < 2:
         pytest.skip("one usable core: imports check files in the calling process here")
@@ -60,9 +60,9 @@ def test_files_that_pass_are_stored_once_under_their_content_name_while_workers_
     monkeypatch.setattr(parallel, "WINDOW", 16)  # several windows, two in flight
     kept = {}
 
-    def store(name, data):
+    def store(name, info, data):
         kept[name] = kept.get(name, b"") + data
-        return f"kept/{name}"
+        return f"kept/{info.sha256}.png"
 
     spread = list(parallel.inspect_all(files, max_pixels=10**6, max_seconds=60, store=store))
     assert [(file, found) for file, found, _ in spread] == alone
@@ -72,5 +72,5 @@ def test_files_that_pass_are_stored_once_under_their_content_name_while_workers_
             assert stored == ""  # a file with a problem is not stored
         else:
             assert stored == f"kept/{found.sha256}.png"
-            assert kept[f"{found.sha256}.png"] == (many_images / file.name).read_bytes()  # stored once
+            assert kept[file.name] == (many_images / file.name).read_bytes()  # stored once
     assert len(kept) == 38

@@ -7,8 +7,7 @@ from django.db import DatabaseError
 
 from common.errors import DomainError
 from moslab_science.ingest import parallel
-from studies import services
-from studies.datasets import imports
+from studies import services, stimulus_rows
 from studies.datasets import services as dataset_services
 from studies.datasets.imports import dataset_import
 from studies.models import DatasetImport, ImportedMos, ImportedSubject, Rating, Stimulus, Study
@@ -154,7 +153,7 @@ def test_a_database_failure_while_the_rows_are_written_removes_every_stored_imag
         coordinator, small_biq, media_root, monkeypatch):
     monkeypatch.setattr(parallel, "STORED_FROM", 2)  # the path of a 2,000-image import, where cores allow
     monkeypatch.setattr(parallel, "WINDOW", 3)
-    insert = imports.rows_insert
+    insert = stimulus_rows.rows_insert
 
     def failing_insert(*, model, fields, rows):  # the database fails after the fifth stimulus row
         if model is Stimulus:
@@ -163,7 +162,7 @@ def test_a_database_failure_while_the_rows_are_written_removes_every_stored_imag
             raise DatabaseError("disk I/O error")
         return insert(model=model, fields=fields, rows=rows)
 
-    monkeypatch.setattr(imports, "rows_insert", failing_insert)
+    monkeypatch.setattr(stimulus_rows, "rows_insert", failing_insert)
     table, images = small_biq
     with pytest.raises(DatabaseError):
         import_biq(coordinator, table, images)
